@@ -1,0 +1,80 @@
+/** The GitHub Action adapter: read inputs, mask secrets, run the pipeline, report. Nothing else. */
+import * as core from '@actions/core'
+import { context } from '@actions/github'
+import { writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { runCollection, type RunReport } from './collect.js'
+import { parseConfig, readSettings, secretValues } from './config.js'
+import { ConfigError } from './errors.js'
+import { realHttpDeps } from './http.js'
+import type { Logger } from './log.js'
+import { payloadOf } from './datadog.js'
+import { summaryRows } from './summary.js'
+
+const actionLogger: Logger = {
+  info: (message) => core.info(message),
+  warning: (message, fields) => core.warning(message, fields?.account ? { title: `${fields.network ?? ''} account ${fields.account}`.trim() } : undefined),
+  error: (message) => core.error(message),
+  group: (name, task) => core.group(name, task)
+}
+
+function runUrl(): string | undefined {
+  // context.repo throws outside a workflow; check the variable it reads first.
+  if (!context.runId || !process.env.GITHUB_REPOSITORY) return undefined
+  const { owner, repo } = context.repo
+  return `${context.serverUrl}/${owner}/${repo}/actions/runs/${context.runId}`
+}
+
+async function writeSummary(report: RunReport): Promise<void> {
+  if (!process.env.GITHUB_STEP_SUMMARY) return
+  const header = ['account', 'network', 'followers', 'following', 'posts', 'listed', 'status'].map((data) => ({ data, header: true }))
+  const url = runUrl()
+  core.summary
+    .addHeading('twitter-stats', 2)
+    .addRaw(`${report.collected} collected, ${report.failed} failed, ${report.delivery?.sent ?? 0} series ${report.delivery && report.delivery.requests === 0 ? 'printed (dry run)' : 'sent'}.`, true)
+    .addTable([header, ...summaryRows(report)])
+  if (report.problems.length > 0) core.summary.addList(report.problems)
+  if (url) core.summary.addLink('This run', url)
+  await core.summary.write()
+}
+
+/** Writes series Datadog refused to a file a later step can re-send within Datadog's one-hour window. */
+function saveUndelivered(report: RunReport): void {
+  const undelivered = report.delivery?.undelivered ?? []
+  if (undelivered.length === 0) return
+  const file = join(process.env.RUNNER_TEMP || tmpdir(), `twitter-stats-undelivered-${Date.now()}.json`)
+  writeFileSync(file, payloadOf(undelivered))
+  core.setOutput('undelivered-file', file)
+  core.error(
+    `${undelivered.length} series were not delivered. They are saved in ${file} (output undelivered-file) as a POST /api/v2/series body; re-send them within an hour, for example: curl -X POST "https://api.<site>/api/v2/series" -H "Content-Type: application/json" -H "DD-API-KEY: $DATADOG_API_KEY" --data @${file}`
+  )
+}
+
+export async function run(): Promise<void> {
+  // Mask every secret before anything can be logged, including parse errors.
+  const raw = readSettings((spec) => core.getInput(spec.input))
+  for (const secret of secretValues(raw)) core.setSecret(secret)
+
+  core.setOutput('accounts-collected', 0)
+  core.setOutput('accounts-failed', 0)
+  core.setOutput('metrics', '[]')
+  let config
+  try {
+    config = parseConfig(raw)
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      core.setFailed(error.message)
+      return
+    }
+    throw error
+  }
+
+  const report = await runCollection(config, { http: realHttpDeps, logger: actionLogger })
+  core.setOutput('accounts-collected', report.collected)
+  core.setOutput('accounts-failed', report.failed)
+  core.setOutput('metrics', JSON.stringify(report.records))
+  saveUndelivered(report)
+  await writeSummary(report)
+  if (!report.ok) core.setFailed(report.problems.join('\n'))
+}

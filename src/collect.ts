@@ -1,0 +1,135 @@
+/** The pipeline: accounts → sources → samples → series → sink, and the run's exit rules. */
+import type { Account, Network } from './accounts.js'
+import type { Config } from './config.js'
+import { createDatadogClient, createDryRunClient, loadDatadogClient, type DeliveryReport, type MetricsClient } from './datadog.js'
+import type { HttpDeps } from './http.js'
+import type { Logger } from './log.js'
+import { toRecords, toSeries, type MetricRecord, type Sample, type Series } from './metrics.js'
+import type { Collection, Failure, Source } from './sources/types.js'
+import { createXSource } from './sources/x.js'
+
+export interface RunDeps {
+  http: HttpDeps
+  logger: Logger
+  /** Overrides for tests; by default built from the config. */
+  sources?: Source[]
+  client?: MetricsClient
+}
+
+export interface RunReport {
+  accounts: Account[]
+  samples: Sample[]
+  failures: Failure[]
+  warnings: string[]
+  series: Series[]
+  records: MetricRecord[]
+  delivery: DeliveryReport | undefined
+  /** Accounts whose metrics were collected from their network. */
+  collected: number
+  failed: number
+  rateLimitRemaining: number | undefined
+  durationMs: number
+  /** Why the run failed; empty when it succeeded. */
+  problems: string[]
+  ok: boolean
+}
+
+export function createSources(config: Config, http: HttpDeps): Source[] {
+  const networks = new Set<Network>(config.accounts.map((a) => a.network))
+  const sources: Source[] = []
+  if (networks.has('x') && config.x.auth) {
+    sources.push(createXSource({ auth: config.x.auth, apiUrl: config.x.apiUrl, policy: config.policy, concurrency: config.concurrency, deps: http }))
+  }
+  return sources
+}
+
+export function createClient(config: Config, http: HttpDeps, logger: Logger): MetricsClient {
+  if (config.dryRun) return createDryRunClient((line) => logger.info(line))
+  return createDatadogClient({ apiKey: config.datadog.apiKey!, baseUrl: config.datadog.baseUrl, site: config.datadog.site, policy: config.policy, deps: http })
+}
+
+/** The exit rules: which outcomes make the run fail, each with the reason a user reads. */
+export function judge(collection: Collection, delivery: DeliveryReport | undefined, dryRun: boolean): string[] {
+  const problems: string[] = []
+  for (const failure of collection.failures) {
+    if (failure.fatal) problems.push(failure.message)
+  }
+  const fatal = problems.length > 0
+  const rateLimited = collection.failures.filter((f) => f.reason === 'rate_limited')
+  if (rateLimited.length > 0) problems.push(`a rate limit outlasted the allowed wait for ${rateLimited.reduce((n, f) => n + f.accounts.length, 0)} account(s).`)
+  const errors = collection.failures.filter((f) => !f.fatal && f.reason === 'error')
+  if (errors.length > 0) problems.push(`${errors.reduce((n, f) => n + f.accounts.length, 0)} account(s) could not be collected because of errors (see the warnings above).`)
+  if (!fatal && collection.samples.length === 0) problems.push('no account could be collected.')
+  if (delivery?.error) problems.push(delivery.error)
+  else if (!dryRun && delivery && delivery.undelivered.length > 0) problems.push(`${delivery.undelivered.length} series were not delivered.`)
+  return problems
+}
+
+function merge(into: Collection, from: Collection): void {
+  into.samples.push(...from.samples)
+  into.failures.push(...from.failures)
+  into.warnings.push(...from.warnings)
+  if (from.rateLimitRemaining !== undefined) into.rateLimitRemaining = Math.min(into.rateLimitRemaining ?? Infinity, from.rateLimitRemaining)
+}
+
+/**
+ * Runs one collection. Never throws for an account's or a service's sake: everything that went
+ * wrong is in the report, and the report says whether the run as a whole failed.
+ */
+export async function runCollection(config: Config, deps: RunDeps): Promise<RunReport> {
+  const started = deps.http.now()
+  const { logger } = deps
+  const sources = deps.sources ?? createSources(config, deps.http)
+
+  const collection: Collection = { samples: [], failures: [], warnings: [] }
+  await logger.group(`Collecting ${config.accounts.length} account(s)`, async () => {
+    // The Datadog client loads while the sources wait on the network.
+    const preload = config.dryRun || deps.client ? undefined : loadDatadogClient().catch(() => undefined)
+    const results = await Promise.all(
+      sources.map((source) => source.collect(config.accounts.filter((a) => a.network === source.network)))
+    )
+    results.forEach((result) => merge(collection, result))
+    await preload
+    for (const warning of collection.warnings) logger.warning(warning)
+    for (const failure of collection.failures) {
+      const account = failure.accounts.length === 1 ? failure.accounts[0]!.key : undefined
+      if (failure.fatal) logger.error(failure.message, { network: failure.network, reason: failure.reason })
+      else logger.warning(failure.message, { account, network: failure.network, reason: failure.reason, count: failure.accounts.length })
+    }
+    logger.info(`Collected ${collection.samples.length} of ${config.accounts.length} account(s).`, { collected: collection.samples.length, total: config.accounts.length })
+  })
+
+  const fatal = collection.failures.some((f) => f.fatal)
+  const series = toSeries(collection.samples, config.metricPrefix, config.tags)
+  let delivery: DeliveryReport | undefined
+  if (fatal) {
+    logger.error('Nothing was sent to Datadog because the run cannot be trusted to be complete; fix the problem above and run again.')
+  } else if (series.length > 0) {
+    const client = deps.client ?? createClient(config, deps.http, logger)
+    delivery = await logger.group(config.dryRun ? `Dry run: ${series.length} series that would be sent` : `Sending ${series.length} series to Datadog`, async () => {
+      const report = await client.submit(series)
+      if (report.error) logger.error(report.error)
+      else if (!config.dryRun) logger.info(`Datadog accepted ${report.sent} series in ${report.requests} request(s).`, { series: report.sent, requests: report.requests })
+      return report
+    })
+  }
+
+  const problems = judge(collection, delivery, config.dryRun)
+  const failedAccounts = collection.failures.reduce((n, f) => n + f.accounts.length, 0)
+  return {
+    accounts: config.accounts,
+    samples: collection.samples,
+    failures: collection.failures,
+    warnings: collection.warnings,
+    series,
+    records: toRecords(collection.samples, config.metricPrefix),
+    delivery,
+    collected: collection.samples.length,
+    failed: failedAccounts,
+    rateLimitRemaining: collection.rateLimitRemaining,
+    durationMs: deps.http.now() - started,
+    problems,
+    ok: problems.length === 0
+  }
+}
+

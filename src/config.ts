@@ -1,0 +1,216 @@
+import { parseAccounts, type Account } from './accounts.js'
+import { ConfigError, quote } from './errors.js'
+import { DEFAULT_POLICY, type RetryPolicy } from './http.js'
+import { parseTags, validateMetricPrefix } from './metrics.js'
+
+/**
+ * The one table of settings: each has an action input name and an environment variable name,
+ * read through the same parser by the action, the Lambda and the command line.
+ */
+export const SETTINGS = [
+  { key: 'accounts', input: 'accounts', env: 'ACCOUNTS', secret: false, default: '', description: 'Accounts to collect: X usernames separated by commas, semicolons, whitespace or newlines (`@name` and profile URLs accepted).' },
+  { key: 'xBearerToken', input: 'x-bearer-token', env: 'X_BEARER_TOKEN', secret: true, default: '', description: 'X API v2 app-only bearer token. Or use the four OAuth 1.0a keys below.' },
+  { key: 'xConsumerKey', input: 'x-consumer-key', env: 'X_CONSUMER_KEY', secret: true, default: '', description: 'OAuth 1.0a consumer (API) key.' },
+  { key: 'xConsumerSecret', input: 'x-consumer-secret', env: 'X_CONSUMER_SECRET', secret: true, default: '', description: 'OAuth 1.0a consumer (API) secret.' },
+  { key: 'xAccessToken', input: 'x-access-token', env: 'X_ACCESS_TOKEN', secret: true, default: '', description: 'OAuth 1.0a access token.' },
+  { key: 'xAccessTokenSecret', input: 'x-access-token-secret', env: 'X_ACCESS_TOKEN_SECRET', secret: true, default: '', description: 'OAuth 1.0a access token secret.' },
+  { key: 'datadogApiKey', input: 'datadog-api-key', env: 'DATADOG_API_KEY', secret: true, default: '', description: 'Datadog API key. Required unless dry-run.' },
+  { key: 'datadogSite', input: 'datadog-site', env: 'DATADOG_SITE', secret: false, default: 'datadoghq.com', description: 'Datadog site (datadoghq.eu, us3.datadoghq.com, …) or a full base URL to which /api/v2/series is appended.' },
+  { key: 'metricPrefix', input: 'metric-prefix', env: 'METRIC_PREFIX', secret: false, default: 'twitter', description: 'Prefix of every metric name.' },
+  { key: 'tags', input: 'tags', env: 'TAGS', secret: false, default: '', description: 'Extra tags for every series (key:value), comma or newline separated.' },
+  { key: 'dryRun', input: 'dry-run', env: 'DRY_RUN', secret: false, default: 'false', description: 'Collect and print the series that would be sent; send nothing.' },
+  { key: 'xApiUrl', input: 'x-api-url', env: 'X_API_URL', secret: false, default: 'https://api.x.com', description: 'Base URL of the X API (for proxies and testing).' },
+  { key: 'rateLimitMaxWait', input: 'rate-limit-max-wait', env: 'RATE_LIMIT_MAX_WAIT', secret: false, default: '900', description: 'Longest wait, in seconds, for a rate limit to reset before that batch fails (X windows are 15 minutes).' },
+  { key: 'requestTimeout', input: 'request-timeout', env: 'REQUEST_TIMEOUT', secret: false, default: '30', description: 'Timeout of each HTTP request, in seconds.' },
+  { key: 'maxRetries', input: 'max-retries', env: 'MAX_RETRIES', secret: false, default: '3', description: 'Retries of a request after a 5xx answer, a timeout or a network error.' },
+  { key: 'concurrency', input: 'concurrency', env: 'CONCURRENCY', secret: false, default: '4', description: 'Requests in flight at once, per service.' }
+] as const satisfies readonly SettingSpec[]
+
+export interface SettingSpec {
+  key: string
+  input: string
+  env: string
+  secret: boolean
+  default: string
+  description: string
+}
+
+export type SettingKey = (typeof SETTINGS)[number]['key']
+export type RawSettings = Partial<Record<SettingKey, string>>
+
+export type XAuth =
+  | { kind: 'bearer'; token: string }
+  | { kind: 'oauth1'; consumerKey: string; consumerSecret: string; accessToken: string; accessTokenSecret: string }
+
+export interface Config {
+  accounts: Account[]
+  x: { auth: XAuth | undefined; apiUrl: string }
+  datadog: { apiKey: string | undefined; site: string; baseUrl: string }
+  metricPrefix: string
+  tags: string[]
+  dryRun: boolean
+  policy: RetryPolicy
+  concurrency: number
+}
+
+/** Reads every setting with `read`, for example from action inputs or from environment variables. */
+export function readSettings(read: (spec: SettingSpec) => string | undefined): RawSettings {
+  const raw: RawSettings = {}
+  for (const spec of SETTINGS) {
+    const value = read(spec)?.trim()
+    if (value) raw[spec.key] = value
+  }
+  return raw
+}
+
+export function readSettingsFromEnv(env: NodeJS.ProcessEnv): RawSettings {
+  return readSettings((spec) => env[spec.env])
+}
+
+/** The secret values present, to mask before anything is logged. */
+export function secretValues(raw: RawSettings): string[] {
+  return SETTINGS.filter((spec) => spec.secret)
+    .map((spec) => raw[spec.key])
+    .filter((value): value is string => value !== undefined && value.length > 0)
+}
+
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]', '::1'])
+
+/** Checks a URL setting: https anywhere, plain http only to loopback, so keys never travel unencrypted. */
+export function validateBaseUrl(value: string, name: string): string {
+  let url: URL
+  try {
+    url = new URL(value)
+  } catch {
+    throw new ConfigError([`\`${name}\` ${quote(value)} is not a URL; use for example "https://api.example.com".`])
+  }
+  if (url.username || url.password) {
+    throw new ConfigError([`\`${name}\` must not carry a user name or password in the URL; credentials go in their own secret settings.`])
+  }
+  if (url.protocol === 'http:' && !LOOPBACK_HOSTS.has(url.hostname)) {
+    throw new ConfigError([`\`${name}\` uses plain http:// to ${quote(url.host)}: keys would travel unencrypted. Use https://, or http:// only for 127.0.0.1, localhost or [::1].`])
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new ConfigError([`\`${name}\` must be an https:// URL, not ${quote(url.protocol)}.`])
+  }
+  if (url.search || url.hash) {
+    throw new ConfigError([`\`${name}\` must not have a query or fragment: give the base URL only.`])
+  }
+  return url.toString().replace(/\/+$/, '')
+}
+
+const SITE = /^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,}$/
+
+/** A Datadog site name becomes https://api.<site>; a full URL is used as the base. */
+export function datadogBaseUrl(site: string): string {
+  if (/^[a-z]+:\/\//i.test(site)) return validateBaseUrl(site, 'datadog-site')
+  const host = site.toLowerCase().replace(/^(?:app|api)\./, '')
+  if (!SITE.test(host)) {
+    throw new ConfigError([`\`datadog-site\` ${quote(site)} is not a Datadog site: use for example "datadoghq.com", "datadoghq.eu", "us5.datadoghq.com", or a full https:// URL.`])
+  }
+  return `https://api.${host}`
+}
+
+function parseBoolean(value: string | undefined, name: string, fallback: boolean): boolean {
+  if (value === undefined) return fallback
+  if (/^(true|yes|1|on)$/i.test(value)) return true
+  if (/^(false|no|0|off)$/i.test(value)) return false
+  throw new ConfigError([`\`${name}\` is ${quote(value)}; use true or false.`])
+}
+
+function parseNumber(value: string | undefined, name: string, fallback: string, min: number, max: number): number {
+  const text = value ?? fallback
+  const number = Number(text)
+  if (!/^\d+(\.\d+)?$/.test(text) || !Number.isFinite(number) || number < min || number > max) {
+    throw new ConfigError([`\`${name}\` is ${quote(text)}; use a number from ${min} to ${max}.`])
+  }
+  return number
+}
+
+function defaultOf(key: SettingKey): string {
+  return SETTINGS.find((spec) => spec.key === key)!.default
+}
+
+const OAUTH_KEYS = ['xConsumerKey', 'xConsumerSecret', 'xAccessToken', 'xAccessTokenSecret'] as const
+
+function parseXAuth(raw: RawSettings): XAuth | undefined {
+  if (raw.xBearerToken) return { kind: 'bearer', token: raw.xBearerToken }
+  const present = OAUTH_KEYS.filter((key) => raw[key])
+  if (present.length === 0) return undefined
+  if (present.length < OAUTH_KEYS.length) {
+    const missing = OAUTH_KEYS.filter((key) => !raw[key]).map((key) => describeSetting(key))
+    throw new ConfigError([`the OAuth 1.0a keys for X are incomplete: ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} missing. Set all four, or use x-bearer-token instead.`])
+  }
+  return {
+    kind: 'oauth1',
+    consumerKey: raw.xConsumerKey!,
+    consumerSecret: raw.xConsumerSecret!,
+    accessToken: raw.xAccessToken!,
+    accessTokenSecret: raw.xAccessTokenSecret!
+  }
+}
+
+/** "x-consumer-key (X_CONSUMER_KEY)": both names, since the same parser serves inputs and variables. */
+export function describeSetting(key: SettingKey): string {
+  const spec = SETTINGS.find((s) => s.key === key)!
+  return `${spec.input} (${spec.env})`
+}
+
+/**
+ * The one parser. Every problem is found before any request is sent, and all of them are
+ * reported at once so a user fixes the configuration in one go.
+ */
+export function parseConfig(raw: RawSettings): Config {
+  const problems: string[] = []
+  function attempt<T>(parse: () => T): T | undefined {
+    try {
+      return parse()
+    } catch (error) {
+      if (error instanceof ConfigError) {
+        problems.push(...error.problems)
+        return undefined
+      }
+      throw error
+    }
+  }
+
+  const accounts = attempt(() => {
+    if (!raw.accounts) throw new ConfigError([`${describeSetting('accounts')} is required: list the accounts to collect, for example "jack, nasa".`])
+    return parseAccounts(raw.accounts)
+  })
+  const dryRun = attempt(() => parseBoolean(raw.dryRun, 'dry-run', false)) ?? false
+  const auth = attempt(() => parseXAuth(raw))
+  if (accounts?.some((a) => a.network === 'x') && auth === undefined && !problems.some((p) => p.includes('OAuth'))) {
+    problems.push(`X credentials are missing: set ${describeSetting('xBearerToken')}, or all four OAuth 1.0a keys (x-consumer-key, x-consumer-secret, x-access-token, x-access-token-secret).`)
+  }
+  const apiKey = raw.datadogApiKey
+  if (!dryRun && !apiKey) {
+    problems.push(`${describeSetting('datadogApiKey')} is required to send metrics; set it, or set dry-run to true to only print them.`)
+  }
+  const site = raw.datadogSite ?? defaultOf('datadogSite')
+  const baseUrl = attempt(() => datadogBaseUrl(site))
+  const xApiUrl = attempt(() => validateBaseUrl(raw.xApiUrl ?? defaultOf('xApiUrl'), 'x-api-url'))
+  const metricPrefix = attempt(() => validateMetricPrefix(raw.metricPrefix ?? defaultOf('metricPrefix')))
+  const tags = attempt(() => parseTags(raw.tags ?? ''))
+  const maxWait = attempt(() => parseNumber(raw.rateLimitMaxWait, 'rate-limit-max-wait', defaultOf('rateLimitMaxWait'), 0, 86_400))
+  const timeout = attempt(() => parseNumber(raw.requestTimeout, 'request-timeout', defaultOf('requestTimeout'), 0.1, 600))
+  const maxRetries = attempt(() => parseNumber(raw.maxRetries, 'max-retries', defaultOf('maxRetries'), 0, 10))
+  const concurrency = attempt(() => parseNumber(raw.concurrency, 'concurrency', defaultOf('concurrency'), 1, 64))
+
+  if (problems.length > 0) throw new ConfigError(problems)
+  return {
+    accounts: accounts!,
+    x: { auth, apiUrl: xApiUrl! },
+    datadog: { apiKey, site, baseUrl: baseUrl! },
+    metricPrefix: metricPrefix!,
+    tags: tags!,
+    dryRun,
+    policy: {
+      ...DEFAULT_POLICY,
+      maxRetries: Math.floor(maxRetries!),
+      timeoutMs: Math.round(timeout! * 1000),
+      maxRateLimitWaitMs: Math.round(maxWait! * 1000)
+    },
+    concurrency: Math.floor(concurrency!)
+  }
+}

@@ -1,0 +1,241 @@
+/**
+ * Datadog delivery. The vendor client (@datadog/datadog-api-client) stays in this file: it is
+ * imported narrowly (v2 MetricsApi only) and lazily, because loading its model serializer costs
+ * about a second and 100 MB, and a run should not pay that before its first request to X.
+ * Transport is ours: the shared retry policy, timeouts, and gzip done here so the size we split on
+ * is the size we send.
+ */
+import { gzipSync } from 'node:zlib'
+import { NetworkError, RateLimitError, send, type HttpDeps, type HttpResponse, type RetryPolicy } from './http.js'
+import type { Series } from './metrics.js'
+
+/** Datadog's documented limits for POST /api/v2/series. */
+export const DATADOG_LIMITS = { maxCompressedBytes: 512_000, maxRawBytes: 5_242_880 }
+
+export interface DeliveryReport {
+  /** Series Datadog accepted (or, in a dry run, printed). */
+  sent: number
+  requests: number
+  bytesSent: number
+  /** Series not delivered because Datadog finally refused them; empty on success. */
+  undelivered: Series[]
+  error?: string
+}
+
+/** Everything that sends series goes through this: a real client and a dry-run one. */
+export interface MetricsClient {
+  submit(series: Series[]): Promise<DeliveryReport>
+}
+
+export interface SplitLimits {
+  maxCompressedBytes: number
+  maxRawBytes: number
+}
+
+const ENVELOPE = '{"series":[]}'.length
+
+export function payloadOf(series: Series[]): string {
+  return JSON.stringify({ series })
+}
+
+/**
+ * Pure: splits series into batches whose JSON stays under the raw limit and whose gzip stays under
+ * the compressed limit. Series are packed in order by size, then any batch that compresses too big
+ * is halved until it fits. A single series that cannot fit is an error (it would never be accepted).
+ */
+export function splitSeries(series: Series[], limits: SplitLimits = DATADOG_LIMITS): Series[][] {
+  const batches: Series[][] = []
+  let current: Series[] = []
+  let size = ENVELOPE
+  for (const item of series) {
+    const itemSize = Buffer.byteLength(JSON.stringify(item)) + 1
+    if (current.length > 0 && size + itemSize > limits.maxRawBytes) {
+      batches.push(current)
+      current = []
+      size = ENVELOPE
+    }
+    current.push(item)
+    size += itemSize
+  }
+  if (current.length > 0) batches.push(current)
+
+  const fitted: Series[][] = []
+  const fit = (batch: Series[]): void => {
+    const payload = payloadOf(batch)
+    if (Buffer.byteLength(payload) <= limits.maxRawBytes && gzipSync(payload).length <= limits.maxCompressedBytes) {
+      fitted.push(batch)
+    } else if (batch.length > 1) {
+      const half = Math.ceil(batch.length / 2)
+      fit(batch.slice(0, half))
+      fit(batch.slice(half))
+    } else {
+      throw new Error(`the series ${batch[0]!.metric} alone exceeds Datadog's payload limits and cannot be sent.`)
+    }
+  }
+  batches.forEach(fit)
+  return fitted
+}
+
+/** Datadog's x-ratelimit-reset is the number of seconds until the limit resets. */
+function datadogResetAt(response: HttpResponse, now: number): number | undefined {
+  const seconds = Number(response.headers.get('x-ratelimit-reset'))
+  return Number.isFinite(seconds) && seconds >= 0 && response.headers.has('x-ratelimit-reset') ? now + seconds * 1000 : undefined
+}
+
+/** The errors array of a Datadog error body, as text. */
+function datadogErrors(body: unknown): string {
+  let parsed = body
+  if (typeof body === 'string') {
+    try {
+      parsed = JSON.parse(body)
+    } catch {
+      return body.slice(0, 200)
+    }
+  }
+  if (parsed && typeof parsed === 'object' && Array.isArray((parsed as { errors?: unknown }).errors)) {
+    return ((parsed as { errors: unknown[] }).errors).map(String).join('; ').slice(0, 300)
+  }
+  return ''
+}
+
+/** A message a user can act on for each refusal. */
+export function describeRefusal(status: number, body: unknown, site: string): string {
+  const said = datadogErrors(body)
+  const detail = said ? ` Datadog said: "${said}".` : ''
+  switch (status) {
+    case 400:
+      return `Datadog rejected the series as malformed (400 Bad Request).${detail} Check metric-prefix and tags; if they look right, report this as a bug.`
+    case 401:
+    case 403:
+      return `Datadog refused the API key (${status}): it is not a valid API key for ${site}.${detail} Check datadog-api-key, and set datadog-site to the site your organisation uses (for example datadoghq.eu or us5.datadoghq.com).`
+    case 413:
+      return `Datadog refused a payload as too large (413) even after splitting it to a single series.${detail}`
+    default:
+      return `Datadog answered ${status} after all retries.${detail}`
+  }
+}
+
+export interface DatadogClientOptions {
+  apiKey: string
+  baseUrl: string
+  site: string
+  policy: RetryPolicy
+  deps: HttpDeps
+  limits?: SplitLimits
+  /** Called for each request Datadog accepted. */
+  onAccepted?: (seriesCount: number, bytes: number) => void
+}
+
+type Vendor = {
+  MetricsApi: typeof import('@datadog/datadog-api-client/dist/packages/datadog-api-client-v2/apis/MetricsApi.js').MetricsApi
+  createConfiguration: typeof import('@datadog/datadog-api-client/dist/packages/datadog-api-client-common/configuration.js').createConfiguration
+  BaseServerConfiguration: typeof import('@datadog/datadog-api-client/dist/packages/datadog-api-client-common/servers.js').BaseServerConfiguration
+  ResponseContext: typeof import('@datadog/datadog-api-client/dist/packages/datadog-api-client-common/http/http.js').ResponseContext
+  ApiException: typeof import('@datadog/datadog-api-client/dist/packages/datadog-api-client-common/exception.js').ApiException
+}
+
+let vendor: Promise<Vendor> | undefined
+
+/** Loads the Datadog client once; callers may start this early so it overlaps with collection. */
+export function loadDatadogClient(): Promise<Vendor> {
+  vendor ??= Promise.all([
+    import('@datadog/datadog-api-client/dist/packages/datadog-api-client-v2/apis/MetricsApi.js'),
+    import('@datadog/datadog-api-client/dist/packages/datadog-api-client-common/configuration.js'),
+    import('@datadog/datadog-api-client/dist/packages/datadog-api-client-common/servers.js'),
+    import('@datadog/datadog-api-client/dist/packages/datadog-api-client-common/http/http.js'),
+    import('@datadog/datadog-api-client/dist/packages/datadog-api-client-common/exception.js')
+  ]).then(([metrics, configuration, servers, http, exception]) => ({
+    MetricsApi: metrics.MetricsApi,
+    createConfiguration: configuration.createConfiguration,
+    BaseServerConfiguration: servers.BaseServerConfiguration,
+    ResponseContext: http.ResponseContext,
+    ApiException: exception.ApiException
+  }))
+  return vendor
+}
+
+/** A refusal that splitting can fix. */
+class PayloadTooLarge extends Error {}
+
+export function createDatadogClient(options: DatadogClientOptions): MetricsClient {
+  const { apiKey, baseUrl, site, policy, deps } = options
+  let bytesSent = 0
+
+  return {
+    async submit(series) {
+      const report: DeliveryReport = { sent: 0, requests: 0, bytesSent: 0, undelivered: [] }
+      if (series.length === 0) return report
+      const v = await loadDatadogClient()
+      const api = new v.MetricsApi(
+        v.createConfiguration({
+          authMethods: { apiKeyAuth: apiKey },
+          baseServer: new v.BaseServerConfiguration(baseUrl, {}),
+          httpApi: {
+            async send(request) {
+              const headers: Record<string, string> = { ...request.getHeaders(), 'user-agent': 'twitter-stats' }
+              const raw = request.getBody()
+              const body = typeof raw === 'string' && headers['Content-Encoding'] === 'gzip' ? gzipSync(raw) : (raw as string)
+              report.requests++
+              const response = await send({ method: 'POST', url: request.getUrl(), headers, body }, { policy, deps, service: 'Datadog', rateLimitResetAt: datadogResetAt })
+              if (response.status === 202) bytesSent = Buffer.byteLength(body)
+              return new v.ResponseContext(response.status, Object.fromEntries(response.headers.entries()), {
+                text: async () => response.body,
+                binary: async () => Buffer.from(response.body)
+              })
+            }
+          }
+        })
+      )
+
+      const submitBatch = async (batch: Series[]): Promise<void> => {
+        try {
+          bytesSent = 0
+          await api.submitMetrics({ body: { series: batch }, contentEncoding: 'gzip' })
+          report.sent += batch.length
+          report.bytesSent += bytesSent
+          options.onAccepted?.(batch.length, bytesSent)
+        } catch (error) {
+          if (error instanceof v.ApiException && error.code === 413 && batch.length > 1) throw new PayloadTooLarge()
+          throw error
+        }
+      }
+
+      const queue = splitSeries(series, options.limits)
+      while (queue.length > 0) {
+        const batch = queue.shift()!
+        try {
+          await submitBatch(batch)
+        } catch (error) {
+          if (error instanceof PayloadTooLarge) {
+            // Datadog's limit was stricter than ours: halve and try again; nothing is dropped.
+            const half = Math.ceil(batch.length / 2)
+            queue.unshift(batch.slice(0, half), batch.slice(half))
+            continue
+          }
+          report.undelivered = [batch, ...queue].flat()
+          if (error instanceof v.ApiException) {
+            report.error = describeRefusal(error.code, error.body, site)
+          } else if (error instanceof NetworkError || error instanceof RateLimitError) {
+            report.error = error.message
+          } else {
+            report.error = `Datadog delivery failed: ${error instanceof Error ? error.message : String(error)}`
+          }
+          return report
+        }
+      }
+      return report
+    }
+  }
+}
+
+/** Sends nothing; prints what would have been sent, so a dry run shows exactly the payload. */
+export function createDryRunClient(print: (line: string) => void): MetricsClient {
+  return {
+    async submit(series) {
+      for (const item of series) {
+        print(`${item.metric} ${item.points[0]?.value} @${item.points[0]?.timestamp} [${item.tags.join(',')}]`)
+      }
+      return { sent: series.length, requests: 0, bytesSent: 0, undelivered: [] }
+    }
+  }
+}

@@ -1,0 +1,112 @@
+import type { Account, Network } from './accounts.js'
+import { ConfigError, quote } from './errors.js'
+
+/** The metric names, shared by every network so one graph can show them together. */
+export const METRIC_NAMES = [
+  'followers_count',
+  'friends_count',
+  'status_count',
+  'listed_count',
+  'favourites_count',
+  'media_count'
+] as const
+export type MetricName = (typeof METRIC_NAMES)[number]
+
+/** What a source measured for one account at one moment. */
+export interface Sample {
+  account: Account
+  /** Unix seconds. */
+  timestamp: number
+  metrics: Partial<Record<MetricName, number>>
+}
+
+/** A Datadog v2 series (gauge = type 3). */
+export interface Series {
+  metric: string
+  type: 3
+  points: { timestamp: number; value: number }[]
+  tags: string[]
+}
+
+/** One row of the `metrics` output. */
+export interface MetricRecord {
+  account: string
+  network: Network
+  metric: string
+  value: number
+  timestamp: number
+}
+
+/** Longest suffix appended to the prefix (self-monitoring included), so the full name stays within 200. */
+const LONGEST_SUFFIX = '.collector.rate_limit_remaining'
+const MAX_NAME = 200
+const METRIC_NAME = /^[A-Za-z][A-Za-z0-9_.]*$/
+const TAG = /^[A-Za-z][A-Za-z0-9_\-:./]*$/
+/** Tag keys twitter-stats sets itself; a user tag with the same key would make series ambiguous. */
+export const RESERVED_TAG_KEYS = ['account', 'network', 'instance']
+
+export function validateMetricPrefix(prefix: string): string {
+  const limit = MAX_NAME - LONGEST_SUFFIX.length
+  if (!METRIC_NAME.test(prefix) || prefix.endsWith('.') || prefix.includes('..')) {
+    throw new ConfigError([
+      `\`metric-prefix\` ${quote(prefix)} is not a valid Datadog metric name: use ASCII letters, digits, "_" and ".", starting with a letter, for example "twitter" or "social.stats".`
+    ])
+  }
+  if (prefix.length > limit) {
+    throw new ConfigError([`\`metric-prefix\` is ${prefix.length} characters; at most ${limit} keep every metric name within Datadog's ${MAX_NAME}.`])
+  }
+  return prefix
+}
+
+/** Parses extra tags (comma or newline separated) and checks each against Datadog's tag rules. */
+export function parseTags(text: string): string[] {
+  const tags = text
+    .split(/[,\n]/)
+    .map((tag) => tag.trim())
+    .filter((tag) => tag.length > 0)
+  const problems: string[] = []
+  for (const tag of tags) {
+    if (tag.length > MAX_NAME) {
+      problems.push(`tag ${quote(tag)} is longer than ${MAX_NAME} characters.`)
+    } else if (!TAG.test(tag) || tag.endsWith(':')) {
+      problems.push(
+        `tag ${quote(tag)} is not a valid Datadog tag: start with a letter, use letters, digits, "_", "-", ":", "." and "/", and do not end with ":" (for example "team:social").`
+      )
+    } else if (RESERVED_TAG_KEYS.includes(tag.split(':')[0]!.toLowerCase())) {
+      problems.push(`tag ${quote(tag)} uses the key "${tag.split(':')[0]}", which twitter-stats sets itself; pick another key.`)
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems)
+  return [...new Set(tags)]
+}
+
+/** The tags that identify one account's series. */
+export function accountTags(account: Account): string[] {
+  return [`account:${account.key}`, `network:${account.network}`]
+}
+
+/** Pure: samples in, Datadog series out, one gauge per account per metric. */
+export function toSeries(samples: Sample[], prefix: string, extraTags: string[]): Series[] {
+  const series: Series[] = []
+  for (const sample of samples) {
+    const tags = [...accountTags(sample.account), ...extraTags]
+    for (const name of METRIC_NAMES) {
+      const value = sample.metrics[name]
+      if (value === undefined) continue
+      series.push({ metric: `${prefix}.${name}`, type: 3, points: [{ timestamp: sample.timestamp, value }], tags })
+    }
+  }
+  return series
+}
+
+/** Pure: the rows of the `metrics` output. */
+export function toRecords(samples: Sample[], prefix: string): MetricRecord[] {
+  return samples.flatMap((sample) =>
+    METRIC_NAMES.flatMap((name) => {
+      const value = sample.metrics[name]
+      return value === undefined
+        ? []
+        : [{ account: sample.account.key, network: sample.account.network, metric: `${prefix}.${name}`, value, timestamp: sample.timestamp }]
+    })
+  )
+}

@@ -1,0 +1,35 @@
+import type { Account, Network } from '../accounts.js'
+import type { Sample } from '../metrics.js'
+
+/** Why accounts were not collected; also the `reason:` tag of the self-monitoring series. */
+export type FailureReason = 'not_found' | 'suspended' | 'rate_limited' | 'error'
+
+/** Accounts that could not be collected, for one reason, reported as one warning. */
+export interface Failure {
+  network: Network
+  accounts: Account[]
+  reason: FailureReason
+  message: string
+  /** A problem with the whole run (rejected credentials), not with these accounts. */
+  fatal?: boolean
+}
+
+export interface Collection {
+  samples: Sample[]
+  failures: Failure[]
+  /** Problems that did not cost an account, for example one metric dropped as invalid. */
+  warnings: string[]
+  /** The lowest rate-limit remaining seen in the run's answers, when the service reports one. */
+  rateLimitRemaining?: number
+}
+
+/** A network's collector: accounts in, samples and failures out. Never throws for an account's sake. */
+export interface Source {
+  network: Network
+  collect(accounts: Account[]): Promise<Collection>
+}
+
+/** Failures that concern one account alone; only these leave the run's exit status at 0. */
+export function isAccountSpecific(failure: Failure): boolean {
+  return !failure.fatal && (failure.reason === 'not_found' || failure.reason === 'suspended')
+}

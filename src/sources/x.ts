@@ -1,0 +1,252 @@
+/**
+ * X API v2 user lookup. twitter-api-v2 supplies the OAuth 1.0a signature; requests go through
+ * our shared transport, because the library's own request handler speaks https only (so it could
+ * not reach a loopback stand-in) and has neither our retry policy nor per-request timeouts.
+ */
+import { OAuth1Helper } from 'twitter-api-v2/dist/cjs/client-mixins/oauth1.helper.js'
+import type { Account } from '../accounts.js'
+import type { XAuth } from '../config.js'
+import { NetworkError, RateLimitError, hostOf, mapWithConcurrency, parseJson, send, type HttpDeps, type HttpResponse, type RetryPolicy } from '../http.js'
+import type { MetricName, Sample } from '../metrics.js'
+import type { Collection, Failure, Source } from './types.js'
+
+export const X_BATCH_SIZE = 100
+
+/** X's `public_metrics` fields, mapped to our metric names (the original system's names). */
+const X_FIELDS: [MetricName, string[]][] = [
+  ['followers_count', ['followers_count']],
+  ['friends_count', ['following_count']],
+  ['status_count', ['tweet_count', 'post_count']],
+  ['listed_count', ['listed_count']],
+  ['favourites_count', ['like_count']],
+  ['media_count', ['media_count']]
+]
+
+/** X rejected the credentials or the access tier: no account of this run can be collected. */
+export class XAuthError extends Error {
+  constructor(message: string) {
+    super(message)
+    this.name = 'XAuthError'
+  }
+}
+
+export interface XSourceOptions {
+  auth: XAuth
+  apiUrl: string
+  policy: RetryPolicy
+  concurrency: number
+  deps: HttpDeps
+}
+
+interface XUser {
+  username?: unknown
+  public_metrics?: Record<string, unknown>
+}
+
+interface XProblem {
+  value?: unknown
+  resource_id?: unknown
+  detail?: unknown
+  title?: unknown
+  type?: unknown
+}
+
+export function chunk<T>(items: T[], size: number): T[][] {
+  const chunks: T[][] = []
+  for (let i = 0; i < items.length; i += size) chunks.push(items.slice(i, i + size))
+  return chunks
+}
+
+function authorization(auth: XAuth, url: string): string {
+  if (auth.kind === 'bearer') return `Bearer ${auth.token}`
+  const helper = new OAuth1Helper({ consumerKeys: { key: auth.consumerKey, secret: auth.consumerSecret } })
+  const info = helper.authorize({ url, method: 'GET' }, { key: auth.accessToken, secret: auth.accessTokenSecret })
+  return helper.toHeader(info).Authorization
+}
+
+/** x-rate-limit-reset is the reset time in epoch seconds. */
+function xResetAt(response: HttpResponse): number | undefined {
+  const reset = Number(response.headers.get('x-rate-limit-reset'))
+  return Number.isFinite(reset) && reset > 0 ? reset * 1000 : undefined
+}
+
+function text(value: unknown): string {
+  return typeof value === 'string' ? value : ''
+}
+
+/** The message of an X error body, whichever of its shapes it has (v2 problem or v1.1 errors array). */
+function describeXError(body: unknown): { message: string; code453: boolean } {
+  if (!body || typeof body !== 'object') return { message: '', code453: false }
+  const problem = body as Record<string, unknown>
+  const errors = Array.isArray(problem.errors) ? (problem.errors as Record<string, unknown>[]) : []
+  const code453 = errors.some((e) => e.code === 453) || problem.reason === 'client-not-enrolled'
+  const parts = [text(problem.title), text(problem.detail), ...errors.map((e) => text(e.message))].filter(Boolean)
+  return { message: parts.join(': ').slice(0, 300), code453 }
+}
+
+function authError(response: HttpResponse): XAuthError {
+  const { message, code453 } = describeXError(parseJson(response.body))
+  const said = message ? ` X said: "${message}".` : ''
+  if (response.status === 401) {
+    return new XAuthError(
+      `X rejected the credentials (401 Unauthorized).${said} Check that x-bearer-token (or the four OAuth 1.0a keys) is current and belongs to an app in a Project; regenerate it in the X developer portal if it was revoked.`
+    )
+  }
+  if (code453) {
+    return new XAuthError(
+      `X refused the user lookup for this app's access tier (403, error 453).${said} User lookups (GET /2/users/by) need a paid or pay-per-use X developer account; upgrade the app's access in the X developer portal.`
+    )
+  }
+  return new XAuthError(`X refused the request (403 Forbidden).${said} Check that the app has read access to users and that its Project allows GET /2/users/by.`)
+}
+
+/** Reads the metrics of one user, dropping values that are not counts. */
+function readMetrics(user: XUser, handle: string, warnings: string[]): Sample['metrics'] {
+  const metrics: Sample['metrics'] = {}
+  const fields = user.public_metrics ?? {}
+  for (const [name, sourceFields] of X_FIELDS) {
+    const field = sourceFields.find((f) => f in fields)
+    if (field === undefined) continue
+    const value = fields[field]
+    if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) {
+      metrics[name] = value
+    } else {
+      warnings.push(`X returned an invalid ${field} for ${handle} (${JSON.stringify(value)?.slice(0, 40)}); that metric was not sent.`)
+    }
+  }
+  return metrics
+}
+
+function classifyProblem(problem: XProblem): 'suspended' | 'not_found' | 'error' {
+  const detail = `${text(problem.title)} ${text(problem.detail)}`
+  if (/suspend/i.test(detail)) return 'suspended'
+  if (/not.?found/i.test(detail) || text(problem.type).endsWith('resource-not-found')) return 'not_found'
+  return 'error'
+}
+
+/** Turns one 200 answer into samples and per-account failures. */
+export function readLookup(body: unknown, batch: Account[], timestamp: number): Collection {
+  const samples: Sample[] = []
+  const failures: Failure[] = []
+  const warnings: string[] = []
+  const byKey = new Map(batch.map((account) => [account.key, account]))
+  const done = new Set<string>()
+  const payload = body && typeof body === 'object' ? (body as { data?: unknown; errors?: unknown }) : {}
+  const users = Array.isArray(payload.data) ? (payload.data as XUser[]) : []
+  const problems = Array.isArray(payload.errors) ? (payload.errors as XProblem[]) : []
+
+  for (const user of users) {
+    const key = text(user?.username).toLowerCase()
+    const account = byKey.get(key)
+    if (!account || done.has(key)) continue // not asked for, or returned twice
+    done.add(key)
+    const metrics = readMetrics(user, account.handle, warnings)
+    if (Object.keys(metrics).length === 0) {
+      failures.push({ network: 'x', accounts: [account], reason: 'error', message: `X returned no usable metrics for ${account.handle}.` })
+    } else {
+      samples.push({ account, timestamp, metrics })
+    }
+  }
+  for (const problem of problems) {
+    const key = text(problem.value || problem.resource_id).toLowerCase()
+    const account = byKey.get(key)
+    if (!account || done.has(key)) continue
+    done.add(key)
+    const reason = classifyProblem(problem)
+    const what = reason === 'suspended' ? 'is suspended' : reason === 'not_found' ? 'was not found (deleted, renamed or mistyped)' : `could not be read: ${text(problem.detail) || text(problem.title)}`
+    failures.push({ network: 'x', accounts: [account], reason, message: `X account ${account.handle} ${what}.` })
+  }
+  const missing = batch.filter((account) => !done.has(account.key))
+  if (missing.length > 0) {
+    failures.push({
+      network: 'x',
+      accounts: missing,
+      reason: 'error',
+      message: `X answered without data or an error for ${missing.map((a) => a.handle).join(', ')}.`
+    })
+  }
+  return { samples, failures, warnings }
+}
+
+export function createXSource(options: XSourceOptions): Source {
+  const { auth, apiUrl, policy, deps, concurrency } = options
+  let rateLimitRemaining: number | undefined
+
+  async function lookup(batch: Account[]): Promise<Collection> {
+    const query = new URLSearchParams({ usernames: batch.map((a) => a.handle).join(','), 'user.fields': 'public_metrics' })
+    const url = `${apiUrl}/2/users/by?${query.toString().replace(/%2C/g, ',')}`
+    const fail = (reason: Failure['reason'], message: string): Collection => ({
+      samples: [],
+      failures: [{ network: 'x', accounts: batch, reason, message }],
+      warnings: []
+    })
+    let response: HttpResponse
+    try {
+      response = await send(
+        { method: 'GET', url, headers: { authorization: authorization(auth, url), 'user-agent': 'twitter-stats' } },
+        {
+          policy,
+          deps,
+          service: 'X',
+          rateLimitResetAt: xResetAt,
+          onResponse: (r) => {
+            const remaining = Number(r.headers.get('x-rate-limit-remaining') ?? NaN)
+            if (Number.isFinite(remaining)) rateLimitRemaining = Math.min(rateLimitRemaining ?? remaining, remaining)
+          }
+        }
+      )
+    } catch (error) {
+      if (error instanceof RateLimitError) {
+        return fail('rate_limited', `${error.message} ${batch.length} account(s) were not collected; raise rate-limit-max-wait or run less often.`)
+      }
+      if (error instanceof NetworkError) return fail('error', error.message)
+      throw error
+    }
+    const timestamp = Math.floor(deps.now() / 1000)
+    if (response.status === 401 || response.status === 403) throw authError(response)
+    if (response.status !== 200) {
+      const { message } = describeXError(parseJson(response.body))
+      return fail('error', `X answered ${response.status} from ${hostOf(url)}${message ? ` ("${message}")` : ''}; ${batch.length} account(s) were not collected.`)
+    }
+    const body = parseJson(response.body)
+    if (!body || typeof body !== 'object' || (!('data' in body) && !('errors' in body))) {
+      return fail('error', `X answered 200 with a body that is not a user lookup result (${body === undefined ? 'not JSON' : 'neither data nor errors'}); ${batch.length} account(s) were not collected.`)
+    }
+    return readLookup(body, batch, timestamp)
+  }
+
+  return {
+    network: 'x',
+    async collect(accounts) {
+      const batches = chunk(accounts, X_BATCH_SIZE)
+      let authFailure: XAuthError | undefined
+      const results = await mapWithConcurrency(batches, concurrency, async (batch) => {
+        if (authFailure) return undefined // the credentials are bad: do not keep knocking
+        try {
+          return await lookup(batch)
+        } catch (error) {
+          if (error instanceof XAuthError) {
+            authFailure ??= error
+            return undefined
+          }
+          throw error
+        }
+      })
+      const collection: Collection = { samples: [], failures: [], warnings: [] }
+      for (const result of results) {
+        if (!result) continue
+        collection.samples.push(...result.samples)
+        collection.failures.push(...result.failures)
+        collection.warnings.push(...result.warnings)
+      }
+      if (authFailure) {
+        const collected = new Set(collection.samples.map((s) => s.account.key))
+        const failed = new Set(collection.failures.flatMap((f) => f.accounts.map((a) => a.key)))
+        const rest = accounts.filter((a) => !collected.has(a.key) && !failed.has(a.key))
+        collection.failures.push({ network: 'x', accounts: rest, reason: 'error', message: authFailure.message, fatal: true })
+      }
+      if (rateLimitRemaining !== undefined) collection.rateLimitRemaining = rateLimitRemaining
+      return collection
+    }
+  }
+}

@@ -1,0 +1,68 @@
+/** Runs the built dist/index.js exactly as the runner does: INPUT_* variables, output and summary files. */
+import { spawn } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+
+export interface ActionResult {
+  code: number | null
+  stdout: string
+  stderr: string
+  outputs: Record<string, string>
+  summary: string
+  /** Contents of the file named by the undelivered-file output, if any. */
+  undelivered?: string
+}
+
+export const ROOT = resolve(import.meta.dirname, '..', '..')
+
+/** Parses the GITHUB_OUTPUT file (name<<delimiter ... delimiter blocks, or name=value lines). */
+export function parseOutputFile(text: string): Record<string, string> {
+  const outputs: Record<string, string> = {}
+  const lines = text.split('\n')
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!
+    const heredoc = /^([^=<]+)<<(.+)$/.exec(line)
+    if (heredoc) {
+      const [, name, delimiter] = heredoc
+      const value: string[] = []
+      while (++i < lines.length && lines[i] !== delimiter) value.push(lines[i]!)
+      outputs[name!] = value.join('\n')
+    } else if (line.includes('=')) {
+      outputs[line.slice(0, line.indexOf('='))] = line.slice(line.indexOf('=') + 1)
+    }
+  }
+  return outputs
+}
+
+export async function runAction(inputs: Record<string, string>, env: Record<string, string> = {}, entry = join(ROOT, 'dist', 'index.js')): Promise<ActionResult> {
+  const dir = mkdtempSync(join(tmpdir(), 'twitter-stats-run-'))
+  const outputFile = join(dir, 'output')
+  const summaryFile = join(dir, 'summary')
+  writeFileSync(outputFile, '')
+  writeFileSync(summaryFile, '')
+  const inputEnv = Object.fromEntries(Object.entries(inputs).map(([name, value]) => [`INPUT_${name.toUpperCase()}`, value]))
+  const child = spawn(process.execPath, [entry], {
+    env: {
+      PATH: process.env.PATH,
+      GITHUB_OUTPUT: outputFile,
+      GITHUB_STEP_SUMMARY: summaryFile,
+      RUNNER_TEMP: dir,
+      GITHUB_ACTIONS: 'true',
+      ...inputEnv,
+      ...env
+    },
+    stdio: ['ignore', 'pipe', 'pipe']
+  })
+  let stdout = ''
+  let stderr = ''
+  child.stdout.on('data', (chunk) => (stdout += chunk))
+  child.stderr.on('data', (chunk) => (stderr += chunk))
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve))
+  const outputs = parseOutputFile(readFileSync(outputFile, 'utf8'))
+  const undeliveredFile = outputs['undelivered-file']
+  const result: ActionResult = { code, stdout, stderr, outputs, summary: readFileSync(summaryFile, 'utf8') }
+  if (undeliveredFile) result.undelivered = readFileSync(undeliveredFile, 'utf8')
+  rmSync(dir, { recursive: true, force: true })
+  return result
+}

@@ -1,0 +1,179 @@
+/**
+ * Local stand-ins for X and Datadog on 127.0.0.1, answering as their public docs describe.
+ * Real sockets; tests script faults by overriding individual answers.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { gunzipSync } from 'node:zlib'
+
+export interface RecordedRequest {
+  method: string
+  url: string
+  headers: IncomingMessage['headers']
+  /** Decompressed body text. */
+  body: string
+  /** Bytes as they arrived on the wire. */
+  rawLength: number
+}
+
+export interface Answer {
+  status: number
+  headers?: Record<string, string>
+  body?: string
+  /** Wait this long before answering (a hang, when longer than the client's timeout). */
+  delayMs?: number
+  /** Destroy the socket after sending the headers and part of the body. */
+  resetMidBody?: boolean
+}
+
+/** Returns an answer to override the stand-in's normal behaviour, or undefined to answer normally. */
+export type Override = (request: RecordedRequest, index: number) => Answer | undefined
+
+export interface StandIn {
+  url: string
+  requests: RecordedRequest[]
+  override: Override | undefined
+  close(): Promise<void>
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = []
+  for await (const chunk of req) chunks.push(chunk as Buffer)
+  return Buffer.concat(chunks)
+}
+
+function reply(res: ServerResponse, answer: Answer): void {
+  const write = (): void => {
+    const body = answer.body ?? ''
+    res.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers })
+    if (answer.resetMidBody) {
+      res.write(body.slice(0, Math.max(1, Math.floor(body.length / 2))))
+      setTimeout(() => res.socket?.destroy(), 10)
+      return
+    }
+    res.end(body)
+  }
+  if (answer.delayMs) setTimeout(write, answer.delayMs)
+  else write()
+}
+
+async function start(handle: (request: RecordedRequest) => Answer): Promise<StandIn> {
+  const sockets = new Set<import('node:net').Socket>()
+  const standIn: StandIn = {
+    url: '',
+    requests: [],
+    override: undefined,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy()
+        server.close(() => resolve())
+      })
+  }
+  const server: Server = createServer((req, res) => {
+    void (async () => {
+      const raw = await readBody(req)
+      const body = req.headers['content-encoding'] === 'gzip' ? gunzipSync(raw).toString() : raw.toString()
+      const request: RecordedRequest = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body, rawLength: raw.length }
+      const index = standIn.requests.push(request) - 1
+      reply(res, standIn.override?.(request, index) ?? handle(request))
+    })()
+  })
+  server.on('connection', (socket) => {
+    sockets.add(socket)
+    socket.on('close', () => sockets.delete(socket))
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  standIn.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  return standIn
+}
+
+export type XUser = { followers_count: number; following_count: number; tweet_count: number; listed_count: number; like_count?: number; media_count?: number } | 'suspended'
+
+export interface XStandIn extends StandIn {
+  users: Map<string, XUser>
+  /** Lookups answered so far, for rate-limit headers. */
+  remaining: number
+}
+
+export const X_TOKEN = 'x-bearer-token-for-tests-0d1e'
+
+/** X API v2 `GET /2/users/by`: data for known users, an errors entry for unknown or suspended ones. */
+export async function startXStandIn(users: Record<string, XUser> = {}, token = X_TOKEN): Promise<XStandIn> {
+  const table = new Map(Object.entries(users).map(([name, value]) => [name.toLowerCase(), value]))
+  let remaining = 900
+  const standIn = (await start((request) => {
+    const url = new URL(request.url, 'http://127.0.0.1')
+    const auth = request.headers.authorization ?? ''
+    if (auth !== `Bearer ${token}` && !auth.startsWith('OAuth ')) {
+      return { status: 401, body: JSON.stringify({ title: 'Unauthorized', type: 'about:blank', status: 401, detail: 'Unauthorized' }) }
+    }
+    if (request.method !== 'GET' || url.pathname !== '/2/users/by') {
+      return { status: 404, body: JSON.stringify({ title: 'Not Found', type: 'about:blank', status: 404, detail: 'Not Found' }) }
+    }
+    const names = (url.searchParams.get('usernames') ?? '').split(',').filter(Boolean)
+    if (names.length > 100) {
+      return { status: 400, body: JSON.stringify({ errors: [{ parameters: { usernames: [] }, message: 'The number of values in the `usernames` query parameter list [' + names.length + '] is not between 1 and 100' }], title: 'Invalid Request', detail: 'One or more parameters to your request was invalid.', type: 'https://api.twitter.com/2/problems/invalid-request' }) }
+    }
+    const data: unknown[] = []
+    const errors: unknown[] = []
+    for (const name of names) {
+      const user = table.get(name.toLowerCase())
+      if (user === undefined) {
+        errors.push({ value: name, detail: `Could not find user with usernames: [${name}].`, title: 'Not Found Error', resource_type: 'user', parameter: 'usernames', resource_id: name, type: 'https://api.twitter.com/2/problems/resource-not-found' })
+      } else if (user === 'suspended') {
+        errors.push({ value: name, detail: `User has been suspended: [${name}].`, title: 'Forbidden', resource_type: 'user', parameter: 'usernames', resource_id: name, type: 'https://api.twitter.com/2/problems/resource-not-found' })
+      } else {
+        data.push({ id: String(1000 + data.length), name: name.toUpperCase(), username: name, public_metrics: user })
+      }
+    }
+    remaining = Math.max(0, remaining - 1)
+    standIn.remaining = remaining
+    const body: Record<string, unknown> = {}
+    if (data.length > 0) body.data = data
+    if (errors.length > 0) body.errors = errors
+    return {
+      status: 200,
+      headers: { 'x-rate-limit-limit': '900', 'x-rate-limit-remaining': String(remaining), 'x-rate-limit-reset': String(Math.floor(Date.now() / 1000) + 900) },
+      body: JSON.stringify(body)
+    }
+  })) as XStandIn
+  standIn.users = table
+  standIn.remaining = remaining
+  return standIn
+}
+
+export const DD_KEY = 'dd-api-key-for-tests-7f3a'
+
+export interface DatadogStandIn extends StandIn {
+  /** Every series accepted, in order. */
+  series: { metric: string; type: number; points: { timestamp: number; value: number }[]; tags: string[] }[]
+}
+
+/** Datadog `POST /api/v2/series`: DD-API-KEY checked, gzip bodies, the documented size limits, 202 on success. */
+export async function startDatadogStandIn(apiKey = DD_KEY): Promise<DatadogStandIn> {
+  const standIn = (await start((request) => {
+    if (request.method !== 'POST' || request.url !== '/api/v2/series') {
+      return { status: 404, body: JSON.stringify({ errors: ['Not found'] }) }
+    }
+    if (request.headers['dd-api-key'] !== apiKey) return { status: 403, body: JSON.stringify({ errors: ['Forbidden'] }) }
+    if (request.rawLength > 512_000 || Buffer.byteLength(request.body) > 5_242_880) {
+      return { status: 413, body: JSON.stringify({ errors: ['Payload too large'] }) }
+    }
+    let payload: { series?: DatadogStandIn['series'] }
+    try {
+      payload = JSON.parse(request.body)
+    } catch {
+      return { status: 400, body: JSON.stringify({ errors: ['Unable to decompress payload or invalid JSON'] }) }
+    }
+    if (!Array.isArray(payload.series)) return { status: 400, body: JSON.stringify({ errors: ['series is required'] }) }
+    standIn.series.push(...payload.series)
+    return { status: 202, body: JSON.stringify({ errors: [] }) }
+  })) as DatadogStandIn
+  standIn.series = []
+  return standIn
+}
+
+/** Public metrics for a test user, distinct per name so mix-ups show. */
+export function metricsFor(seed: number): Exclude<XUser, 'suspended'> {
+  return { followers_count: 1000 + seed, following_count: 100 + seed, tweet_count: 5000 + seed, listed_count: 10 + seed, like_count: 200 + seed, media_count: 30 + seed }
+}
