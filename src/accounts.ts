@@ -1,45 +1,108 @@
 import { ConfigError, quote } from './errors.js'
 
-export type Network = 'x'
+export const NETWORKS = ['x', 'bluesky', 'mastodon'] as const
+export type Network = (typeof NETWORKS)[number]
 
-/** One account to collect, normalised. `key` is the case-insensitive identity used to drop duplicates. */
+/** One account to collect, normalised. */
 export interface Account {
   network: Network
-  /** The handle as the user typed it, without `@` or URL. */
+  /** The account as shown to people: `jack`, `alice.bsky.social`, `user@instance.social`. */
   handle: string
-  /** Lowercased handle: the `account:` tag value and the identity for de-duplication. */
+  /** Lower-cased identity, unique within a network: the de-duplication key and the `metrics` output's `account`. */
   key: string
+  /** Mastodon only: the account's instance (host name, lower case). */
+  instance?: string
 }
 
 export const MAX_ACCOUNTS = 10_000
+/** Longest entry looked at; anything longer is rejected without being parsed (a pasted file, not an account). */
+export const MAX_ENTRY_LENGTH = 300
+
 const X_USERNAME = /^[A-Za-z0-9_]{1,15}$/
 const X_PROFILE_URL = /^https?:\/\/(?:www\.|mobile\.)?(?:x|twitter)\.com\/([^/?#]+)\/?(?:[?#].*)?$/i
+const BLUESKY_PROFILE_URL = /^https?:\/\/(?:www\.)?bsky\.app\/profile\/([^/?#]+)\/?(?:[?#].*)?$/i
+const MASTODON_PROFILE_URL = /^https?:\/\/([^/?#@:]+)\/@([^/?#@]+)\/?(?:[?#].*)?$/i
+/** A domain name as atproto handles and Mastodon instances use: labels of letters, digits and inner hyphens. */
+const DOMAIN = /^(?=.{1,253}$)(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/
+/** did:plc and did:web, the two DID methods Bluesky supports. */
+const DID = /^did:(?:plc:[a-z2-7]{24}|web:[A-Za-z0-9.-]{1,253})$/
+const MASTODON_USERNAME = /^[A-Za-z0-9_](?:[A-Za-z0-9_.-]{0,62}[A-Za-z0-9_])?$/
+
+export const ACCEPTED_FORMS =
+  'X: jack, @jack, https://x.com/jack or x:jack; Bluesky: alice.bsky.social, @alice.bsky.social, did:plc:…, https://bsky.app/profile/alice.bsky.social or bluesky:…; Mastodon: user@instance.social, @user@instance.social, https://instance.social/@user or mastodon:…'
 
 /** Splits an account list on commas, semicolons, whitespace and newlines. */
 export function splitAccountList(text: string): string[] {
   return text.split(/[\s,;]+/).filter((entry) => entry.length > 0)
 }
 
-function parseXEntry(entry: string): Account | undefined {
-  const fromUrl = X_PROFILE_URL.exec(entry)
-  const handle = fromUrl ? fromUrl[1]! : entry.replace(/^@/, '')
-  if (!X_USERNAME.test(handle)) return undefined
-  return { network: 'x', handle, key: handle.toLowerCase() }
+function xAccount(entry: string): Account | undefined {
+  const handle = entry.replace(/^@/, '')
+  return X_USERNAME.test(handle) ? { network: 'x', handle, key: handle.toLowerCase() } : undefined
+}
+
+function blueskyAccount(entry: string): Account | undefined {
+  const handle = entry.replace(/^@/, '')
+  if (DID.test(handle)) return { network: 'bluesky', handle, key: handle }
+  // A TLD is never all digits, so "1.2.3.4" is not a handle.
+  if (DOMAIN.test(handle) && !/\.\d+$/.test(handle)) return { network: 'bluesky', handle, key: handle.toLowerCase() }
+  return undefined
+}
+
+function mastodonAccount(entry: string): Account | undefined {
+  const match = /^@?([^@]+)@([^@]+)$/.exec(entry)
+  if (!match) return undefined
+  const [, user, host] = match as unknown as [string, string, string]
+  if (!MASTODON_USERNAME.test(user) || !DOMAIN.test(host)) return undefined
+  const instance = host.toLowerCase()
+  return { network: 'mastodon', handle: `${user}@${instance}`, key: `${user.toLowerCase()}@${instance}`, instance }
+}
+
+/** Reads one entry: an explicit prefix first, then URLs, then the entry's shape. */
+export function parseAccountEntry(entry: string): Account | undefined {
+  if (entry.length > MAX_ENTRY_LENGTH) return undefined
+  const prefixed = /^(x|twitter|bluesky|bsky|mastodon):(.+)$/i.exec(entry)
+  if (prefixed) {
+    const [, network, rest] = prefixed as unknown as [string, string, string]
+    const name = network.toLowerCase()
+    if (name === 'x' || name === 'twitter') return xAccount(rest)
+    if (name === 'bluesky' || name === 'bsky') return blueskyAccount(rest)
+    return mastodonAccount(rest.startsWith('http') ? profileUrlAccount(rest) ?? rest : rest)
+  }
+  const fromX = X_PROFILE_URL.exec(entry)
+  if (fromX) return xAccount(fromX[1]!)
+  const fromBluesky = BLUESKY_PROFILE_URL.exec(entry)
+  if (fromBluesky) return blueskyAccount(decodeURIComponent(fromBluesky[1]!))
+  if (/^https?:\/\//i.test(entry)) {
+    const acct = profileUrlAccount(entry)
+    return acct ? mastodonAccount(acct) : undefined
+  }
+  if (entry.startsWith('did:')) return blueskyAccount(entry)
+  if (/^@?[^@]+@[^@]+$/.test(entry)) return mastodonAccount(entry)
+  if (entry.includes('.')) return blueskyAccount(entry)
+  return xAccount(entry)
+}
+
+/** https://instance.social/@user → user@instance.social */
+function profileUrlAccount(url: string): string | undefined {
+  const match = MASTODON_PROFILE_URL.exec(url)
+  return match ? `${match[2]}@${match[1]}` : undefined
 }
 
 /**
- * Parses the `accounts` setting. Every entry must be valid before anything is requested:
- * the error names each bad entry. Duplicates (case-insensitive) collapse to the first spelling.
+ * Parses the `accounts` setting. Every entry must be valid before anything is requested: the
+ * error names each bad entry and the accepted forms. Duplicates (case-insensitive) collapse to the
+ * first spelling.
  */
 export function parseAccounts(text: string): Account[] {
   const entries = splitAccountList(text)
   if (entries.length === 0) {
-    throw new ConfigError(['`accounts` is empty: list at least one X username, for example "jack, nasa"'])
+    throw new ConfigError(['`accounts` is empty: list at least one account, for example "jack, alice.bsky.social, user@mastodon.social"'])
   }
   const bad: string[] = []
   const seen = new Map<string, Account>()
   for (const entry of entries) {
-    const account = parseXEntry(entry)
+    const account = parseAccountEntry(entry)
     if (!account) {
       bad.push(entry)
       continue
@@ -51,8 +114,7 @@ export function parseAccounts(text: string): Account[] {
     const shown = bad.slice(0, 10).map((entry) => quote(entry)).join(', ')
     const more = bad.length > 10 ? ` and ${bad.length - 10} more` : ''
     throw new ConfigError([
-      `${bad.length === 1 ? 'this entry in `accounts` is not' : 'these entries in `accounts` are not'} a valid X username: ${shown}${more}. ` +
-        'A username is 1 to 15 letters, digits or underscores, optionally written as @name or https://x.com/name.'
+      `${bad.length === 1 ? 'this entry in `accounts` is not' : 'these entries in `accounts` are not'} a valid account: ${shown}${more}. Accepted forms: ${ACCEPTED_FORMS}. An X username is 1 to 15 letters, digits or underscores.`
     ])
   }
   if (seen.size > MAX_ACCOUNTS) {

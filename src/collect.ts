@@ -6,6 +6,8 @@ import type { HttpDeps } from './http.js'
 import type { Logger } from './log.js'
 import { toRecords, toSeries, type MetricRecord, type Sample, type Series } from './metrics.js'
 import type { Collection, Failure, Source } from './sources/types.js'
+import { createBlueskySource } from './sources/bluesky.js'
+import { createMastodonSource } from './sources/mastodon.js'
 import { createXSource } from './sources/x.js'
 
 export interface RunDeps {
@@ -39,6 +41,12 @@ export function createSources(config: Config, http: HttpDeps): Source[] {
   const sources: Source[] = []
   if (networks.has('x') && config.x.auth) {
     sources.push(createXSource({ auth: config.x.auth, apiUrl: config.x.apiUrl, policy: config.policy, concurrency: config.concurrency, deps: http }))
+  }
+  if (networks.has('bluesky')) {
+    sources.push(createBlueskySource({ apiUrl: config.bluesky.apiUrl, policy: config.policy, concurrency: config.concurrency, deps: http }))
+  }
+  if (networks.has('mastodon')) {
+    sources.push(createMastodonSource({ apiUrl: config.mastodon.apiUrl, policy: config.policy, concurrency: config.concurrency, deps: http }))
   }
   return sources
 }
@@ -99,12 +107,14 @@ export async function runCollection(config: Config, deps: RunDeps): Promise<RunR
     logger.info(`Collected ${collection.samples.length} of ${config.accounts.length} account(s).`, { collected: collection.samples.length, total: config.accounts.length })
   })
 
-  const fatal = collection.failures.some((f) => f.fatal)
-  const series = toSeries(collection.samples, config.metricPrefix, config.tags)
+  // A network whose credentials were rejected sends nothing at all, even from batches that got
+  // through; the other networks' accounts are still sent.
+  const rejected = new Set(collection.failures.filter((f) => f.fatal).map((f) => f.network))
+  for (const network of rejected) logger.error(`Nothing from ${network} was sent to Datadog; fix the problem above and run again.`)
+  const sendable = collection.samples.filter((s) => !rejected.has(s.account.network))
+  const series = toSeries(sendable, config.metricPrefix, config.tags)
   let delivery: DeliveryReport | undefined
-  if (fatal) {
-    logger.error('Nothing was sent to Datadog because the run cannot be trusted to be complete; fix the problem above and run again.')
-  } else if (series.length > 0) {
+  if (series.length > 0) {
     const client = deps.client ?? createClient(config, deps.http, logger)
     delivery = await logger.group(config.dryRun ? `Dry run: ${series.length} series that would be sent` : `Sending ${series.length} series to Datadog`, async () => {
       const report = await client.submit(series)

@@ -8,7 +8,7 @@ import { parseTags, validateMetricPrefix } from './metrics.js'
  * read through the same parser by the action, the Lambda and the command line.
  */
 export const SETTINGS = [
-  { key: 'accounts', input: 'accounts', env: 'ACCOUNTS', secret: false, default: '', description: 'Accounts to collect: X usernames separated by commas, semicolons, whitespace or newlines (`@name` and profile URLs accepted).' },
+  { key: 'accounts', input: 'accounts', env: 'ACCOUNTS', secret: false, default: '', description: 'Accounts to collect, separated by commas, semicolons, whitespace or newlines: X usernames (jack), Bluesky handles (alice.bsky.social) and Mastodon accounts (user@instance.social); profile URLs accepted.' },
   { key: 'xBearerToken', input: 'x-bearer-token', env: 'X_BEARER_TOKEN', secret: true, default: '', description: 'X API v2 app-only bearer token. Or use the four OAuth 1.0a keys below.' },
   { key: 'xConsumerKey', input: 'x-consumer-key', env: 'X_CONSUMER_KEY', secret: true, default: '', description: 'OAuth 1.0a consumer (API) key.' },
   { key: 'xConsumerSecret', input: 'x-consumer-secret', env: 'X_CONSUMER_SECRET', secret: true, default: '', description: 'OAuth 1.0a consumer (API) secret.' },
@@ -20,6 +20,8 @@ export const SETTINGS = [
   { key: 'tags', input: 'tags', env: 'TAGS', secret: false, default: '', description: 'Extra tags for every series (key:value), comma or newline separated.' },
   { key: 'dryRun', input: 'dry-run', env: 'DRY_RUN', secret: false, default: 'false', description: 'Collect and print the series that would be sent; send nothing.' },
   { key: 'xApiUrl', input: 'x-api-url', env: 'X_API_URL', secret: false, default: 'https://api.x.com', description: 'Base URL of the X API (for proxies and testing).' },
+  { key: 'blueskyApiUrl', input: 'bluesky-api-url', env: 'BLUESKY_API_URL', secret: false, default: 'https://public.api.bsky.app', description: 'Base URL of the Bluesky AppView (for proxies and testing).' },
+  { key: 'mastodonApiUrl', input: 'mastodon-api-url', env: 'MASTODON_API_URL', secret: false, default: '', description: "When set, the base URL used for every Mastodon instance instead of https://<instance> (for proxies and testing)." },
   { key: 'rateLimitMaxWait', input: 'rate-limit-max-wait', env: 'RATE_LIMIT_MAX_WAIT', secret: false, default: '900', description: 'Longest wait, in seconds, for a rate limit to reset before that batch fails (X windows are 15 minutes).' },
   { key: 'requestTimeout', input: 'request-timeout', env: 'REQUEST_TIMEOUT', secret: false, default: '30', description: 'Timeout of each HTTP request, in seconds.' },
   { key: 'maxRetries', input: 'max-retries', env: 'MAX_RETRIES', secret: false, default: '3', description: 'Retries of a request after a 5xx answer, a timeout or a network error.' },
@@ -45,6 +47,9 @@ export type XAuth =
 export interface Config {
   accounts: Account[]
   x: { auth: XAuth | undefined; apiUrl: string }
+  bluesky: { apiUrl: string }
+  /** undefined: each account's own instance. */
+  mastodon: { apiUrl: string | undefined }
   datadog: { apiKey: string | undefined; site: string; baseUrl: string }
   metricPrefix: string
   tags: string[]
@@ -181,7 +186,10 @@ export function parseConfig(raw: RawSettings): Config {
   const dryRun = attempt(() => parseBoolean(raw.dryRun, 'dry-run', false)) ?? false
   const auth = attempt(() => parseXAuth(raw))
   if (accounts?.some((a) => a.network === 'x') && auth === undefined && !problems.some((p) => p.includes('OAuth'))) {
-    problems.push(`X credentials are missing: set ${describeSetting('xBearerToken')}, or all four OAuth 1.0a keys (x-consumer-key, x-consumer-secret, x-access-token, x-access-token-secret).`)
+    const xAccounts = accounts.filter((a) => a.network === 'x').map((a) => a.handle)
+    problems.push(
+      `X credentials are missing for the X accounts in the list (${xAccounts.slice(0, 5).join(', ')}${xAccounts.length > 5 ? ', …' : ''}): set ${describeSetting('xBearerToken')}, or all four OAuth 1.0a keys (x-consumer-key, x-consumer-secret, x-access-token, x-access-token-secret). Bluesky and Mastodon accounts need no credentials.`
+    )
   }
   const apiKey = raw.datadogApiKey
   if (!dryRun && !apiKey) {
@@ -190,6 +198,8 @@ export function parseConfig(raw: RawSettings): Config {
   const site = raw.datadogSite ?? defaultOf('datadogSite')
   const baseUrl = attempt(() => datadogBaseUrl(site))
   const xApiUrl = attempt(() => validateBaseUrl(raw.xApiUrl ?? defaultOf('xApiUrl'), 'x-api-url'))
+  const blueskyApiUrl = attempt(() => validateBaseUrl(raw.blueskyApiUrl ?? defaultOf('blueskyApiUrl'), 'bluesky-api-url'))
+  const mastodonApiUrl = raw.mastodonApiUrl ? attempt(() => validateBaseUrl(raw.mastodonApiUrl!, 'mastodon-api-url')) : undefined
   const metricPrefix = attempt(() => validateMetricPrefix(raw.metricPrefix ?? defaultOf('metricPrefix')))
   const tags = attempt(() => parseTags(raw.tags ?? ''))
   const maxWait = attempt(() => parseNumber(raw.rateLimitMaxWait, 'rate-limit-max-wait', defaultOf('rateLimitMaxWait'), 0, 86_400))
@@ -201,6 +211,8 @@ export function parseConfig(raw: RawSettings): Config {
   return {
     accounts: accounts!,
     x: { auth, apiUrl: xApiUrl! },
+    bluesky: { apiUrl: blueskyApiUrl! },
+    mastodon: { apiUrl: mastodonApiUrl },
     datadog: { apiKey, site, baseUrl: baseUrl! },
     metricPrefix: metricPrefix!,
     tags: tags!,

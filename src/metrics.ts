@@ -80,8 +80,14 @@ export function parseTags(text: string): string[] {
   return [...new Set(tags)]
 }
 
-/** The tags that identify one account's series. */
+/**
+ * The tags that identify one account's series. Datadog turns "@" into "_", so a Mastodon account
+ * `user@instance.social` is tagged `account:user` plus `instance:instance.social`.
+ */
 export function accountTags(account: Account): string[] {
+  if (account.network === 'mastodon') {
+    return [`account:${account.key.split('@')[0]}`, 'network:mastodon', `instance:${account.instance}`]
+  }
   return [`account:${account.key}`, `network:${account.network}`]
 }
 

@@ -57,7 +57,7 @@ function reply(res: ServerResponse, answer: Answer): void {
   else write()
 }
 
-async function start(handle: (request: RecordedRequest) => Answer): Promise<StandIn> {
+export async function start(handle: (request: RecordedRequest) => Answer): Promise<StandIn> {
   const sockets = new Set<import('node:net').Socket>()
   const standIn: StandIn = {
     url: '',

@@ -1,0 +1,93 @@
+/** Bluesky: app.bsky.actor.getProfiles on the public AppView, no credentials, 25 actors per request. */
+import type { Account } from '../accounts.js'
+import { hostOf, mapWithConcurrency, parseJson, type HttpDeps, type RetryPolicy } from '../http.js'
+import type { Sample } from '../metrics.js'
+import { chunk } from './x.js'
+import { combine, epochSecondsHeader, failed, isCollection, readCounts, sendForAccounts, type FieldMap } from './shared.js'
+import type { Collection, Source } from './types.js'
+
+export const BLUESKY_BATCH_SIZE = 25
+export const DEFAULT_BLUESKY_API_URL = 'https://public.api.bsky.app'
+
+const FIELDS: FieldMap = [
+  ['followers_count', ['followersCount']],
+  ['friends_count', ['followsCount']],
+  ['status_count', ['postsCount']]
+]
+
+export interface BlueskySourceOptions {
+  apiUrl: string
+  policy: RetryPolicy
+  concurrency: number
+  deps: HttpDeps
+}
+
+interface Profile {
+  did?: unknown
+  handle?: unknown
+  [field: string]: unknown
+}
+
+/** Pure: profiles in, samples out; a requested actor absent from the answer is missing or taken down. */
+export function readProfiles(body: unknown, batch: Account[], timestamp: number): Collection {
+  const result: Collection = { samples: [], failures: [], warnings: [] }
+  const profiles = body && typeof body === 'object' && Array.isArray((body as { profiles?: unknown }).profiles) ? ((body as { profiles: Profile[] }).profiles) : []
+  const byIdentity = new Map<string, Profile>()
+  for (const profile of profiles) {
+    if (!profile || typeof profile !== 'object') continue
+    if (typeof profile.did === 'string') byIdentity.set(profile.did, profile)
+    if (typeof profile.handle === 'string') byIdentity.set(profile.handle.toLowerCase(), profile)
+  }
+  const missing: Account[] = []
+  for (const account of batch) {
+    const profile = byIdentity.get(account.key)
+    if (!profile) {
+      missing.push(account)
+      continue
+    }
+    const metrics: Sample['metrics'] = readCounts(profile, FIELDS, `Bluesky account ${account.handle}`, result.warnings)
+    if (Object.keys(metrics).length === 0) {
+      result.failures.push({ network: 'bluesky', accounts: [account], reason: 'error', message: `Bluesky returned no usable counts for ${account.handle}.` })
+    } else {
+      result.samples.push({ account, timestamp, metrics })
+    }
+  }
+  for (const account of missing) {
+    result.failures.push({ network: 'bluesky', accounts: [account], reason: 'not_found', message: `Bluesky account ${account.handle} was not found (deleted, taken down, or the handle changed).` })
+  }
+  return result
+}
+
+export function createBlueskySource(options: BlueskySourceOptions): Source {
+  const { apiUrl, policy, deps, concurrency } = options
+  const resetAt = epochSecondsHeader('ratelimit-reset')
+
+  async function lookup(batch: Account[]): Promise<Collection> {
+    const query = batch.map((a) => `actors=${encodeURIComponent(a.key)}`).join('&')
+    const url = `${apiUrl}/xrpc/app.bsky.actor.getProfiles?${query}`
+    const answer = await sendForAccounts('bluesky', batch, { method: 'GET', url, headers: { accept: 'application/json', 'user-agent': 'twitter-stats' } }, {
+      policy,
+      deps,
+      service: 'Bluesky',
+      rateLimitResetAt: resetAt
+    })
+    if (isCollection(answer)) return answer
+    if (answer.status !== 200) {
+      const body = parseJson(answer.body) as { error?: unknown; message?: unknown } | undefined
+      const said = body && typeof body.message === 'string' ? ` ("${body.message.slice(0, 200)}")` : ''
+      return failed('bluesky', batch, 'error', `Bluesky answered ${answer.status} from ${hostOf(url)}${said}; ${batch.length} account(s) were not collected.`)
+    }
+    const body = parseJson(answer.body)
+    if (!body || typeof body !== 'object' || !Array.isArray((body as { profiles?: unknown }).profiles)) {
+      return failed('bluesky', batch, 'error', `Bluesky answered 200 with a body that is not a getProfiles result; ${batch.length} account(s) were not collected.`)
+    }
+    return readProfiles(body, batch, Math.floor(deps.now() / 1000))
+  }
+
+  return {
+    network: 'bluesky',
+    async collect(accounts) {
+      return combine(await mapWithConcurrency(chunk(accounts, BLUESKY_BATCH_SIZE), concurrency, lookup))
+    }
+  }
+}

@@ -1,0 +1,94 @@
+/**
+ * Mastodon: GET /api/v1/accounts/lookup on each account's own instance, no credentials, a bounded
+ * number of requests in flight per instance.
+ */
+import type { Account } from '../accounts.js'
+import { mapWithConcurrency, parseJson, type HttpDeps, type HttpResponse, type RetryPolicy } from '../http.js'
+import { combine, failed, isCollection, readCounts, sendForAccounts, type FieldMap } from './shared.js'
+import type { Collection, Source } from './types.js'
+
+/** Requests in flight at once on one instance: small instances are run by volunteers. */
+export const PER_INSTANCE_CONCURRENCY = 2
+
+const FIELDS: FieldMap = [
+  ['followers_count', ['followers_count']],
+  ['friends_count', ['following_count']],
+  ['status_count', ['statuses_count']]
+]
+
+export interface MastodonSourceOptions {
+  /** When set, used for every instance instead of https://<instance> (a proxy, or a stand-in in tests). */
+  apiUrl: string | undefined
+  policy: RetryPolicy
+  /** Instances collected at once. */
+  concurrency: number
+  perInstance?: number
+  deps: HttpDeps
+}
+
+/** Mastodon's X-RateLimit-Reset is an ISO 8601 time. */
+function mastodonResetAt(response: HttpResponse): number | undefined {
+  const value = response.headers.get('x-ratelimit-reset')
+  const time = value ? Date.parse(value) : NaN
+  return Number.isFinite(time) ? time : undefined
+}
+
+/** Groups accounts by instance, keeping the list's order. */
+export function byInstance(accounts: Account[]): Map<string, Account[]> {
+  const groups = new Map<string, Account[]>()
+  for (const account of accounts) {
+    const list = groups.get(account.instance!) ?? []
+    list.push(account)
+    groups.set(account.instance!, list)
+  }
+  return groups
+}
+
+export function createMastodonSource(options: MastodonSourceOptions): Source {
+  const { policy, deps } = options
+
+  async function collectInstance(instance: string, accounts: Account[]): Promise<Collection> {
+    const base = options.apiUrl ?? `https://${instance}`
+    let refusal: string | undefined
+    const results = await mapWithConcurrency(accounts, options.perInstance ?? PER_INSTANCE_CONCURRENCY, async (account): Promise<Collection | Account> => {
+      if (refusal) return account // the instance already said no: do not keep asking
+      const user = account.key.split('@')[0]!
+      const url = `${base}/api/v1/accounts/lookup?acct=${encodeURIComponent(user)}`
+      const answer = await sendForAccounts('mastodon', [account], { method: 'GET', url, headers: { accept: 'application/json', 'user-agent': 'twitter-stats' } }, {
+        policy,
+        deps,
+        service: `Mastodon instance ${instance}`,
+        rateLimitResetAt: mastodonResetAt
+      })
+      if (isCollection(answer)) return answer
+      const body = parseJson(answer.body) as Record<string, unknown> | undefined
+      if (answer.status === 401 || answer.status === 403) {
+        refusal ??= `Mastodon instance ${instance} refuses anonymous reads (${answer.status}${typeof body?.error === 'string' ? `: "${body.error.slice(0, 200)}"` : ''}): its administrators require sign-in for the API, so its accounts cannot be collected without credentials. Remove them from the list, or ask the instance.`
+        return account
+      }
+      if (answer.status === 404) return failed('mastodon', [account], 'not_found', `Mastodon account ${account.handle} was not found (deleted, moved, or mistyped).`)
+      if (answer.status === 410) return failed('mastodon', [account], 'suspended', `Mastodon account ${account.handle} is suspended.`)
+      if (answer.status !== 200 || !body || typeof body !== 'object') {
+        return failed('mastodon', [account], 'error', `Mastodon instance ${instance} answered ${answer.status}${body === undefined ? ' with a body that is not JSON' : ''} for ${account.handle}.`)
+      }
+      if (body.suspended === true) return failed('mastodon', [account], 'suspended', `Mastodon account ${account.handle} is suspended.`)
+      const result: Collection = { samples: [], failures: [], warnings: [] }
+      const metrics = readCounts(body, FIELDS, `Mastodon account ${account.handle}`, result.warnings)
+      if (Object.keys(metrics).length === 0) return failed('mastodon', [account], 'error', `Mastodon returned no usable counts for ${account.handle}.`)
+      result.samples.push({ account, timestamp: Math.floor(deps.now() / 1000), metrics })
+      return result
+    })
+    const refused = results.filter((r): r is Account => !('samples' in r))
+    const collection = combine(results.filter((r): r is Collection => 'samples' in r))
+    if (refused.length > 0) collection.failures.push({ network: 'mastodon', accounts: refused, reason: 'error', message: refusal! })
+    return collection
+  }
+
+  return {
+    network: 'mastodon',
+    async collect(accounts) {
+      const groups = [...byInstance(accounts)]
+      return combine(await mapWithConcurrency(groups, options.concurrency, ([instance, list]) => collectInstance(instance, list)))
+    }
+  }
+}

@@ -1,0 +1,79 @@
+/** What every source does the same way: read counts, send through the shared transport, turn errors into failures. */
+import type { Account, Network } from '../accounts.js'
+import { NetworkError, RateLimitError, send, type HttpRequest, type HttpResponse, type SendOptions } from '../http.js'
+import type { MetricName, Sample } from '../metrics.js'
+import type { Collection, Failure } from './types.js'
+
+/** Our metric name → the field names a network uses for it, first match wins. */
+export type FieldMap = [MetricName, string[]][]
+
+/** Reads counts from an API object, dropping values that are not non-negative integers (with a warning). */
+export function readCounts(fields: Record<string, unknown> | undefined, map: FieldMap, label: string, warnings: string[]): Sample['metrics'] {
+  const metrics: Sample['metrics'] = {}
+  const source = fields ?? {}
+  for (const [name, names] of map) {
+    const field = names.find((f) => Object.prototype.hasOwnProperty.call(source, f))
+    if (field === undefined) continue
+    const value = source[field]
+    if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) {
+      metrics[name] = value
+    } else {
+      warnings.push(`${label}: invalid ${field} (${String(JSON.stringify(value)).slice(0, 40)}); that metric was not sent.`)
+    }
+  }
+  return metrics
+}
+
+export function emptyCollection(): Collection {
+  return { samples: [], failures: [], warnings: [] }
+}
+
+export function failed(network: Network, accounts: Account[], reason: Failure['reason'], message: string): Collection {
+  return { samples: [], failures: [{ network, accounts, reason, message }], warnings: [] }
+}
+
+/** Merges per-batch results in order. */
+export function combine(results: (Collection | undefined)[]): Collection {
+  const all = emptyCollection()
+  for (const result of results) {
+    if (!result) continue
+    all.samples.push(...result.samples)
+    all.failures.push(...result.failures)
+    all.warnings.push(...result.warnings)
+    if (result.rateLimitRemaining !== undefined) all.rateLimitRemaining = Math.min(all.rateLimitRemaining ?? Infinity, result.rateLimitRemaining)
+  }
+  return all
+}
+
+/**
+ * Sends through the shared transport; a rate limit that outlasts the wait or a request that never
+ * got an answer becomes a failure of these accounts instead of an exception.
+ */
+export async function sendForAccounts(
+  network: Network,
+  accounts: Account[],
+  request: HttpRequest,
+  options: SendOptions
+): Promise<HttpResponse | Collection> {
+  try {
+    return await send(request, options)
+  } catch (error) {
+    if (error instanceof RateLimitError) {
+      return failed(network, accounts, 'rate_limited', `${error.message} ${accounts.length} account(s) were not collected; raise rate-limit-max-wait or run less often.`)
+    }
+    if (error instanceof NetworkError) return failed(network, accounts, 'error', `${error.message} ${accounts.length} account(s) were not collected.`)
+    throw error
+  }
+}
+
+/** Rate-limit headers that give the reset as epoch seconds (X, Bluesky). */
+export function epochSecondsHeader(name: string): (response: HttpResponse) => number | undefined {
+  return (response) => {
+    const reset = Number(response.headers.get(name))
+    return response.headers.has(name) && Number.isFinite(reset) && reset > 0 ? reset * 1000 : undefined
+  }
+}
+
+export function isCollection(value: HttpResponse | Collection): value is Collection {
+  return 'samples' in value
+}
