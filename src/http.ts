@@ -105,14 +105,20 @@ export function hostOf(url: string): string {
   }
 }
 
+/** Duck-typed: errors from fetch may come from another realm (undici, a test VM), so instanceof is unreliable. */
+function field(value: unknown, name: string): unknown {
+  return value && typeof value === 'object' ? (value as Record<string, unknown>)[name] : undefined
+}
+
 function describeFailure(error: unknown, timeoutMs: number): string {
-  if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) {
-    return `no answer within ${Math.round(timeoutMs / 1000)} s`
+  const name = field(error, 'name')
+  if (name === 'TimeoutError' || name === 'AbortError') {
+    return `no answer within ${timeoutMs < 1000 ? `${timeoutMs} ms` : `${Math.round(timeoutMs / 1000)} s`}`
   }
-  const cause = error instanceof Error && error.cause instanceof Error ? error.cause : undefined
-  const code = cause && 'code' in cause && typeof cause.code === 'string' ? cause.code : undefined
   // Only the error code: messages from the HTTP stack may quote URLs or headers.
-  return code ? `connection failed (${code})` : 'connection failed'
+  const cause = field(error, 'cause')
+  const code = field(cause, 'code') ?? field(error, 'code')
+  return typeof code === 'string' && /^[A-Z0-9_]+$/.test(code) ? `connection failed (${code})` : 'connection failed'
 }
 
 async function attempt(request: HttpRequest, policy: RetryPolicy, deps: HttpDeps): Promise<HttpResponse> {
