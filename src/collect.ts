@@ -2,6 +2,7 @@
 import type { Account, Network } from './accounts.js'
 import type { Config } from './config.js'
 import { createDatadogClient, createDryRunClient, loadDatadogClient, type DeliveryReport, type MetricsClient } from './datadog.js'
+import { selfMonitoringSeries } from './self-monitoring.js'
 import type { HttpDeps } from './http.js'
 import type { Logger } from './log.js'
 import { toRecords, toSeries, type MetricRecord, type Sample, type Series } from './metrics.js'
@@ -82,6 +83,7 @@ export async function runCollection(config: Config, deps: RunDeps): Promise<RunR
   const sources = deps.sources ?? createSources(config, deps.http)
 
   const collection: Collection = { samples: [], failures: [], warnings: [] }
+  const rateLimits: Partial<Record<Network, number>> = {}
   await logger.group(`Collecting ${config.accounts.length} account(s)`, async () => {
     // The Datadog client loads while the sources wait on the network.
     const preload = config.dryRun || deps.client ? undefined : loadDatadogClient().catch(() => undefined)
@@ -89,6 +91,9 @@ export async function runCollection(config: Config, deps: RunDeps): Promise<RunR
       sources.map((source) => source.collect(config.accounts.filter((a) => a.network === source.network)))
     )
     results.forEach((result) => merge(collection, result))
+    results.forEach((result, i) => {
+      if (result.rateLimitRemaining !== undefined) rateLimits[sources[i]!.network] = result.rateLimitRemaining
+    })
     await preload
     for (const warning of collection.warnings) logger.warning(warning)
     for (const failure of collection.failures) {
@@ -101,6 +106,11 @@ export async function runCollection(config: Config, deps: RunDeps): Promise<RunR
 
   const fatal = collection.failures.some((f) => f.fatal)
   const series = toSeries(collection.samples, config.metricPrefix, config.tags)
+  if (!config.dryRun) {
+    const now = deps.http.now()
+    const outcome = { ...collection, accounts: config.accounts, timestamp: Math.floor(now / 1000), durationSeconds: (now - started) / 1000, rateLimitRemaining: rateLimits }
+    series.push(...selfMonitoringSeries(outcome, config.metricPrefix, config.tags))
+  }
   let delivery: DeliveryReport | undefined
   if (fatal) {
     logger.error('Nothing was sent to Datadog because the run cannot be trusted to be complete; fix the problem above and run again.')
