@@ -2,6 +2,8 @@
 import type { Account, Network } from './accounts.js'
 import type { Config } from './config.js'
 import { createDatadogClient, createDryRunClient, loadDatadogClient, type DeliveryReport, type MetricsClient } from './datadog.js'
+import { createDatadogApi, type DatadogApi } from './datadog.js'
+import { provisionDatadog } from './dashboard.js'
 import { selfMonitoringSeries } from './self-monitoring.js'
 import type { HttpDeps } from './http.js'
 import type { Logger } from './log.js'
@@ -15,6 +17,8 @@ export interface RunDeps {
   /** Overrides for tests; by default built from the config. */
   sources?: Source[]
   client?: MetricsClient
+  /** Datadog's v1 API (metadata, dashboard); by default built from the config. */
+  api?: DatadogApi
 }
 
 export interface RunReport {
@@ -125,6 +129,14 @@ export async function runCollection(config: Config, deps: RunDeps): Promise<RunR
   }
 
   const problems = judge(collection, delivery, config.dryRun)
+  const appKey = config.datadogApp.appKey
+  if (appKey && !config.dryRun && delivery && !delivery.error) {
+    const { apiKey, baseUrl, site } = config.datadog
+    const api = deps.api ?? createDatadogApi({ apiKey: apiKey!, appKey, baseUrl, site, policy: config.policy, deps: deps.http })
+    const metrics = [...new Set(series.map((s) => s.metric))]
+    const options = { prefix: config.metricPrefix, metrics, dashboard: config.datadogApp.dashboard, concurrency: config.concurrency }
+    problems.push(...(await logger.group('Datadog metric metadata and dashboard', () => provisionDatadog(api, options, logger))))
+  }
   const failedAccounts = collection.failures.reduce((n, f) => n + f.accounts.length, 0)
   return {
     accounts: config.accounts,

@@ -2,7 +2,8 @@
 import { describe, expect, test } from '@jest/globals'
 import type { Account } from '../src/accounts.js'
 import { runCollection } from '../src/collect.js'
-import { parseConfig } from '../src/config.js'
+import { parseConfig, secretValues } from '../src/config.js'
+import type { DatadogApi } from '../src/datadog.js'
 import { realHttpDeps } from '../src/http.js'
 import type { Sample, Series } from '../src/metrics.js'
 import { selfMonitoringSeries, type RunOutcome } from '../src/self-monitoring.js'
@@ -105,5 +106,27 @@ describe('self-monitoring in the pipeline', () => {
     await runCollection(config({ dryRun: 'true' }), { http: realHttpDeps, logger: quiet, client, sources: [source({ samples: [sample('jack')] })] })
     expect(client.sent.length).toBeGreaterThan(0)
     expect(client.sent.some((s) => s.metric.includes('.collector.'))).toBe(false)
+  })
+
+  test('metadata and the dashboard are not attempted when the series were not delivered', async () => {
+    const calls: string[] = []
+    const api = new Proxy({}, { get: (_t, name) => async () => { calls.push(String(name)); return [] } }) as DatadogApi
+    const report = await runCollection(config({ datadogAppKey: 'a', datadogDashboard: 'true' }), { http: realHttpDeps, logger: quiet, client: recording('Datadog refused the API key (403)'), api, sources: [source({ samples: [sample('jack')] })] })
+    expect(report.ok).toBe(false)
+    expect(calls).toEqual([])
+    const delivered = await runCollection(config({ datadogAppKey: 'a', datadogDashboard: 'true' }), { http: realHttpDeps, logger: quiet, client: recording(), api, sources: [source({ samples: [sample('jack')] })] })
+    expect(calls).toContain('listDashboards')
+    expect(delivered.ok).toBe(true)
+  })
+})
+
+describe('the settings', () => {
+  test('datadog-dashboard needs datadog-app-key, except in a dry run; the app key is a secret', () => {
+    const base = { accounts: 'jack', xBearerToken: 't', datadogApiKey: 'k' }
+    expect(() => parseConfig({ ...base, datadogDashboard: 'true' })).toThrow(/datadog-dashboard is true but datadog-app-key \(DATADOG_APP_KEY\) is missing/)
+    expect(parseConfig({ ...base, datadogDashboard: 'true', dryRun: 'true' }).datadogApp).toEqual({ appKey: undefined, dashboard: true })
+    expect(parseConfig({ ...base, datadogAppKey: 'app' }).datadogApp).toEqual({ appKey: 'app', dashboard: false })
+    expect(() => parseConfig({ ...base, datadogDashboard: 'sometimes' })).toThrow(/`datadog-dashboard` is "sometimes"; use true or false/)
+    expect(secretValues({ ...base, datadogAppKey: 'app-secret' })).toContain('app-secret')
   })
 })
