@@ -134,7 +134,7 @@ export async function runCollection(config: Config, deps: RunDeps): Promise<RunR
     const { apiKey, baseUrl, site } = config.datadog
     const api = deps.api ?? createDatadogApi({ apiKey: apiKey!, appKey, baseUrl, site, policy: config.policy, deps: deps.http })
     const metrics = [...new Set(series.map((s) => s.metric))]
-    const options = { prefix: config.metricPrefix, metrics, dashboard: config.datadogApp.dashboard, concurrency: config.concurrency }
+    const options = { prefix: config.metricPrefix, site, metrics, dashboard: config.datadogApp.dashboard, concurrency: config.concurrency }
     problems.push(...(await logger.group('Datadog metric metadata and dashboard', () => provisionDatadog(api, options, logger))))
   }
   const failedAccounts = collection.failures.reduce((n, f) => n + f.accounts.length, 0)

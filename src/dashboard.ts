@@ -95,8 +95,8 @@ export function dashboardDefinition(prefix: string): DashboardBody {
     layout_type: 'ordered',
     reflow_type: 'auto',
     template_variables: [
-      { name: 'account', prefix: 'account', available_values: [], defaults: ['*'] },
-      { name: 'network', prefix: 'network', available_values: [], defaults: ['*'] }
+      { name: 'account', prefix: 'account', defaults: ['*'] },
+      { name: 'network', prefix: 'network', defaults: ['*'] }
     ],
     widgets: [
       group('Followers', [
@@ -241,8 +241,17 @@ export async function syncDashboard(api: DatadogApi, prefix: string): Promise<Da
   return { id: String(created.id), url: created.url as string | undefined, action: 'created', duplicates: [] }
 }
 
+/** The web address of a dashboard path Datadog returned, for the log: app.<site> or <region>.<site>. */
+export function dashboardLink(site: string, path: string): string {
+  if (/^[a-z]+:\/\//i.test(site) || !path.startsWith('/')) return path
+  const host = site.toLowerCase().replace(/^(?:app|api)\./, '')
+  return `https://${host.split('.').length > 2 ? host : `app.${host}`}${path}`
+}
+
 export interface ProvisionOptions {
   prefix: string
+  /** The datadog-site setting, for links. */
+  site: string
   /** Metric names delivered in this run. */
   metrics: string[]
   dashboard: boolean
@@ -274,7 +283,8 @@ export async function provisionDatadog(api: DatadogApi, options: ProvisionOption
   if (options.dashboard) {
     await attempt(async () => {
       const outcome = await syncDashboard(api, options.prefix)
-      logger.info(`Dashboard ${outcome.id} ${outcome.action}${outcome.url ? ` (${outcome.url})` : ''}.`, { dashboard: outcome.id, action: outcome.action })
+      const link = outcome.url ? `: ${dashboardLink(options.site, outcome.url)}` : ''
+      logger.info(`Dashboard ${outcome.id} ${outcome.action}${link}`, { dashboard: outcome.id, action: outcome.action })
       if (outcome.duplicates.length > 0) {
         logger.warning(`Other dashboards also carry ${dashboardMarker(options.prefix)} or the title ${JSON.stringify(dashboardTitle(options.prefix))}: ${outcome.duplicates.join(', ')}. Only ${outcome.id} is kept up to date; delete the others.`)
       }

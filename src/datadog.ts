@@ -372,7 +372,7 @@ export function createDatadogApi(options: DatadogApiOptions): DatadogApi {
     async listDashboards() {
       const seen = new Map<string, DashboardSummary>()
       for (let page = 0; page < MAX_LIST_PAGES; page++) {
-        const answer = (await call('GET', `/api/v1/dashboard?filter%5Bshared%5D=false&count=${LIST_PAGE}&start=${page * LIST_PAGE}`, readDashboards)) as { dashboards?: DashboardSummary[] }
+        const answer = (await call('GET', `/api/v1/dashboard?count=${LIST_PAGE}&start=${page * LIST_PAGE}`, readDashboards)) as { dashboards?: DashboardSummary[] }
         const dashboards = Array.isArray(answer.dashboards) ? answer.dashboards : []
         const before = seen.size
         for (const dashboard of dashboards) if (typeof dashboard?.id === 'string') seen.set(dashboard.id, dashboard)

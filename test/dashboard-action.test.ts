@@ -51,7 +51,7 @@ describe('the action with datadog-app-key and datadog-dashboard', () => {
     expect(dd.metadata.get('twitter.collector.run_duration')).toMatchObject({ unit: 'second' })
     expect(dd.dashboards.size).toBe(1)
     const [id] = [...dd.dashboards.keys()]
-    expect(first.stdout).toContain(`Dashboard ${id} created`)
+    expect(first.stdout).toContain(`Dashboard ${id} created: /dashboard/${id}/`)
 
     // Someone edited the dashboard in Datadog; the next run puts it back in place, and sets no metadata again.
     dd.dashboards.get(id!)!.widgets.pop()

@@ -1,6 +1,6 @@
 /** Metric metadata and the dashboard, set through the shared transport against a local Datadog stand-in. */
 import { afterEach, beforeEach, describe, expect, test } from '@jest/globals'
-import { dashboardDefinition, dashboardMarker, provisionDatadog, syncDashboard, syncMetricMetadata } from '../src/dashboard.js'
+import { dashboardDefinition, dashboardLink, dashboardMarker, provisionDatadog, syncDashboard, syncMetricMetadata } from '../src/dashboard.js'
 import { createDatadogApi, type DatadogApi } from '../src/datadog.js'
 import { DEFAULT_POLICY, realHttpDeps } from '../src/http.js'
 import type { Logger } from '../src/log.js'
@@ -118,7 +118,7 @@ describe('refusals and faults', () => {
     await restart(['dashboards_read', 'metrics_read', 'metrics_metadata_write'])
     known('twitter.followers_count')
     const logger = recordingLogger()
-    const problems = await provisionDatadog(api(), { prefix: 'twitter', metrics: ['twitter.followers_count'], dashboard: true, concurrency: 2 }, logger)
+    const problems = await provisionDatadog(api(), { prefix: 'twitter', site: 'datadoghq.eu', metrics: ['twitter.followers_count'], dashboard: true, concurrency: 2 }, logger)
     expect(problems).toHaveLength(1)
     expect(problems[0]).toContain('Datadog refused to create the dashboard (403 Forbidden)')
     expect(problems[0]).toContain('`dashboards_write`')
@@ -131,7 +131,7 @@ describe('refusals and faults', () => {
   test('403 on metric metadata names metrics_metadata_write once, and the dashboard is still made', async () => {
     await restart(['dashboards_read', 'dashboards_write', 'metrics_read'])
     known('twitter.followers_count', 'twitter.status_count', 'twitter.friends_count')
-    const problems = await provisionDatadog(api(), { prefix: 'twitter', metrics: ['twitter.followers_count', 'twitter.status_count', 'twitter.friends_count'], dashboard: true, concurrency: 1 }, recordingLogger())
+    const problems = await provisionDatadog(api(), { prefix: 'twitter', site: 'datadoghq.eu', metrics: ['twitter.followers_count', 'twitter.status_count', 'twitter.friends_count'], dashboard: true, concurrency: 1 }, recordingLogger())
     expect(problems).toHaveLength(1)
     expect(problems[0]).toMatch(/refused to edit metric metadata \(403 Forbidden\).*`metrics_metadata_write`/)
     expect(requests().filter((r) => r.startsWith('PUT /api/v1/metrics/'))).toHaveLength(1)
@@ -139,7 +139,7 @@ describe('refusals and faults', () => {
   })
 
   test('a wrong application key is refused with what to do, and the key never appears in the message', async () => {
-    const problems = await provisionDatadog(api('wrong-app-key-9f8e'), { prefix: 'twitter', metrics: [], dashboard: true, concurrency: 1 }, recordingLogger())
+    const problems = await provisionDatadog(api('wrong-app-key-9f8e'), { prefix: 'twitter', site: 'datadoghq.eu', metrics: [], dashboard: true, concurrency: 1 }, recordingLogger())
     expect(problems[0]).toContain('(403 Forbidden)')
     expect(problems[0]).toContain('`dashboards_read`')
     expect(problems.join('\n')).not.toContain('wrong-app-key-9f8e')
@@ -156,8 +156,19 @@ describe('refusals and faults', () => {
 
   test('a 5xx that outlasts the retries is a problem naming the status, not a crash', async () => {
     dd.override = () => ({ status: 502, body: '<html>bad gateway</html>' })
-    const problems = await provisionDatadog(api(), { prefix: 'twitter', metrics: [], dashboard: true, concurrency: 1 }, recordingLogger())
+    const problems = await provisionDatadog(api(), { prefix: 'twitter', site: 'datadoghq.eu', metrics: [], dashboard: true, concurrency: 1 }, recordingLogger())
     expect(problems[0]).toContain('Datadog answered 502 when asked to list dashboards, after all retries.')
     expect(dd.requests).toHaveLength(DEFAULT_POLICY.maxRetries + 1)
+  })
+})
+
+describe('dashboardLink', () => {
+  test('points at the web app of the site: app.<site> for the main sites, <region>.<site> for regional ones', () => {
+    expect(dashboardLink('datadoghq.com', '/dashboard/abc-def-ghi/x')).toBe('https://app.datadoghq.com/dashboard/abc-def-ghi/x')
+    expect(dashboardLink('datadoghq.eu', '/dashboard/a')).toBe('https://app.datadoghq.eu/dashboard/a')
+    expect(dashboardLink('api.datadoghq.eu', '/dashboard/a')).toBe('https://app.datadoghq.eu/dashboard/a')
+    expect(dashboardLink('us5.datadoghq.com', '/dashboard/a')).toBe('https://us5.datadoghq.com/dashboard/a')
+    expect(dashboardLink('ddog-gov.com', '/dashboard/a')).toBe('https://app.ddog-gov.com/dashboard/a')
+    expect(dashboardLink('https://proxy.example.com', '/dashboard/a')).toBe('/dashboard/a')
   })
 })

@@ -102,6 +102,12 @@ describe('the committed copies under docs/', () => {
       expect(unparsed(ObjectSerializer.deserialize(monitor, 'Monitor', ''))).toEqual([])
     }
     const monitors = monitorDefinitions('twitter')
+    const known = new Set(allMetricNames('twitter'))
+    for (const monitor of Object.values(monitors)) {
+      const names = metricsIn(String(monitor.query))
+      expect(names.length).toBe(1)
+      expect(known.has(names[0]!)).toBe(true)
+    }
     expect(monitors['collection-stopped'].query).toBe('max(last_30m):sum:twitter.collector.accounts_collected{*} < 1')
     expect(monitors['collection-stopped'].options).toMatchObject({ notify_no_data: true, no_data_timeframe: 30 })
     expect(monitors['account-failing'].query).toBe('max(last_30m):sum:twitter.collector.accounts_failed{*} by {reason,network} > 0')
