@@ -1,4 +1,5 @@
 /** The dashboard, metadata and monitor definitions: valid for Datadog's API, and the committed copies in sync. */
+// After changing a definition in src/dashboard.ts, rewrite docs/ with: UPDATE_DASHBOARD_DOCS=1 npm test -- test/dashboard.test.ts
 import { describe, expect, test } from '@jest/globals'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
