@@ -2,6 +2,9 @@
 import type { Account, Network } from './accounts.js'
 import type { Config } from './config.js'
 import { createDatadogClient, createDryRunClient, loadDatadogClient, type DeliveryReport, type MetricsClient } from './datadog.js'
+import { createDatadogApi, type DatadogApi } from './datadog.js'
+import { provisionDatadog } from './dashboard.js'
+import { selfMonitoringSeries } from './self-monitoring.js'
 import type { HttpDeps } from './http.js'
 import type { Logger } from './log.js'
 import { toRecords, toSeries, type MetricRecord, type Sample, type Series } from './metrics.js'
@@ -16,6 +19,8 @@ export interface RunDeps {
   /** Overrides for tests; by default built from the config. */
   sources?: Source[]
   client?: MetricsClient
+  /** Datadog's v1 API (metadata, dashboard); by default built from the config. */
+  api?: DatadogApi
 }
 
 export interface RunReport {
@@ -90,6 +95,7 @@ export async function runCollection(config: Config, deps: RunDeps): Promise<RunR
   const sources = deps.sources ?? createSources(config, deps.http)
 
   const collection: Collection = { samples: [], failures: [], warnings: [] }
+  const rateLimits: Partial<Record<Network, number>> = {}
   await logger.group(`Collecting ${config.accounts.length} account(s)`, async () => {
     // The Datadog client loads while the sources wait on the network.
     const preload = config.dryRun || deps.client ? undefined : loadDatadogClient().catch(() => undefined)
@@ -97,6 +103,9 @@ export async function runCollection(config: Config, deps: RunDeps): Promise<RunR
       sources.map((source) => source.collect(config.accounts.filter((a) => a.network === source.network)))
     )
     results.forEach((result) => merge(collection, result))
+    results.forEach((result, i) => {
+      if (result.rateLimitRemaining !== undefined) rateLimits[sources[i]!.network] = result.rateLimitRemaining
+    })
     await preload
     for (const warning of collection.warnings) logger.warning(warning)
     for (const failure of collection.failures) {
@@ -108,11 +117,16 @@ export async function runCollection(config: Config, deps: RunDeps): Promise<RunR
   })
 
   // A network whose credentials were rejected sends nothing at all, even from batches that got
-  // through; the other networks' accounts are still sent.
+  // through; the other networks' accounts, and the collector's own series, are still sent.
   const rejected = new Set(collection.failures.filter((f) => f.fatal).map((f) => f.network))
   for (const network of rejected) logger.error(`Nothing from ${network} was sent to Datadog; fix the problem above and run again.`)
   const sendable = collection.samples.filter((s) => !rejected.has(s.account.network))
   const series = toSeries(sendable, config.metricPrefix, config.tags)
+  if (!config.dryRun) {
+    const now = deps.http.now()
+    const outcome = { ...collection, accounts: config.accounts, timestamp: Math.floor(now / 1000), durationSeconds: (now - started) / 1000, rateLimitRemaining: rateLimits }
+    series.push(...selfMonitoringSeries(outcome, config.metricPrefix, config.tags))
+  }
   let delivery: DeliveryReport | undefined
   if (series.length > 0) {
     const client = deps.client ?? createClient(config, deps.http, logger)
@@ -125,6 +139,14 @@ export async function runCollection(config: Config, deps: RunDeps): Promise<RunR
   }
 
   const problems = judge(collection, delivery, config.dryRun)
+  const appKey = config.datadogApp.appKey
+  if (appKey && !config.dryRun && delivery && !delivery.error) {
+    const { apiKey, baseUrl, site } = config.datadog
+    const api = deps.api ?? createDatadogApi({ apiKey: apiKey!, appKey, baseUrl, site, policy: config.policy, deps: deps.http })
+    const metrics = [...new Set(series.map((s) => s.metric))]
+    const options = { prefix: config.metricPrefix, site, metrics, dashboard: config.datadogApp.dashboard, concurrency: config.concurrency }
+    problems.push(...(await logger.group('Datadog metric metadata and dashboard', () => provisionDatadog(api, options, logger))))
+  }
   const failedAccounts = collection.failures.reduce((n, f) => n + f.accounts.length, 0)
   return {
     accounts: config.accounts,

@@ -25,7 +25,9 @@ export const SETTINGS = [
   { key: 'rateLimitMaxWait', input: 'rate-limit-max-wait', env: 'RATE_LIMIT_MAX_WAIT', secret: false, default: '900', description: 'Longest wait, in seconds, for a rate limit to reset before that batch fails (X windows are 15 minutes).' },
   { key: 'requestTimeout', input: 'request-timeout', env: 'REQUEST_TIMEOUT', secret: false, default: '30', description: 'Timeout of each HTTP request, in seconds.' },
   { key: 'maxRetries', input: 'max-retries', env: 'MAX_RETRIES', secret: false, default: '3', description: 'Retries of a request after a 5xx answer, a timeout or a network error.' },
-  { key: 'concurrency', input: 'concurrency', env: 'CONCURRENCY', secret: false, default: '4', description: 'Requests in flight at once, per service.' }
+  { key: 'concurrency', input: 'concurrency', env: 'CONCURRENCY', secret: false, default: '4', description: 'Requests in flight at once, per service.' },
+  { key: 'datadogAppKey', input: 'datadog-app-key', env: 'DATADOG_APP_KEY', secret: true, default: '', description: 'Datadog application key. When set, each metric gets its unit, short name and description (needs metrics_read and metrics_metadata_write).' },
+  { key: 'datadogDashboard', input: 'datadog-dashboard', env: 'DATADOG_DASHBOARD', secret: false, default: 'false', description: 'Create or update the twitter-stats dashboard in Datadog on each run (needs datadog-app-key with dashboards_read and dashboards_write).' }
 ] as const satisfies readonly SettingSpec[]
 
 export interface SettingSpec {
@@ -56,6 +58,8 @@ export interface Config {
   dryRun: boolean
   policy: RetryPolicy
   concurrency: number
+  /** Opt-in extras that need a Datadog application key: metric metadata, and the dashboard. */
+  datadogApp: { appKey: string | undefined; dashboard: boolean }
 }
 
 /** Reads every setting with `read`, for example from action inputs or from environment variables. */
@@ -206,6 +210,10 @@ export function parseConfig(raw: RawSettings): Config {
   const timeout = attempt(() => parseNumber(raw.requestTimeout, 'request-timeout', defaultOf('requestTimeout'), 0.1, 600))
   const maxRetries = attempt(() => parseNumber(raw.maxRetries, 'max-retries', defaultOf('maxRetries'), 0, 10))
   const concurrency = attempt(() => parseNumber(raw.concurrency, 'concurrency', defaultOf('concurrency'), 1, 64))
+  const dashboard = attempt(() => parseBoolean(raw.datadogDashboard, 'datadog-dashboard', false)) ?? false
+  if (dashboard && !dryRun && !raw.datadogAppKey) {
+    problems.push(`datadog-dashboard is true but ${describeSetting('datadogAppKey')} is missing: the dashboards API needs an application key with the dashboards_read and dashboards_write permissions. Set it, or set datadog-dashboard to false.`)
+  }
 
   if (problems.length > 0) throw new ConfigError(problems)
   return {
@@ -223,6 +231,7 @@ export function parseConfig(raw: RawSettings): Config {
       timeoutMs: Math.round(timeout! * 1000),
       maxRateLimitWaitMs: Math.round(maxWait! * 1000)
     },
-    concurrency: Math.floor(concurrency!)
+    concurrency: Math.floor(concurrency!),
+    datadogApp: { appKey: raw.datadogAppKey, dashboard }
   }
 }

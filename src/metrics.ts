@@ -43,7 +43,7 @@ const MAX_NAME = 200
 const METRIC_NAME = /^[A-Za-z][A-Za-z0-9_.]*$/
 const TAG = /^[A-Za-z][A-Za-z0-9_\-:./]*$/
 /** Tag keys twitter-stats sets itself; a user tag with the same key would make series ambiguous. */
-export const RESERVED_TAG_KEYS = ['account', 'network', 'instance']
+export const RESERVED_TAG_KEYS = ['account', 'network', 'instance', 'reason']
 
 export function validateMetricPrefix(prefix: string): string {
   const limit = MAX_NAME - LONGEST_SUFFIX.length

@@ -98,7 +98,12 @@ describe('a mixed list through the action', () => {
       [['account:anna', 'network:mastodon', 'instance:one.social'], 300]
     ])
     // Bluesky and Mastodon have followers, following and posts only.
-    expect(dd.series.filter((s) => s.tags.includes('network:bluesky')).map((s) => s.metric).sort()).toEqual(['twitter.followers_count', 'twitter.friends_count', 'twitter.status_count'])
+    const accountSeries = dd.series.filter((s) => !s.metric.startsWith('twitter.collector.'))
+    expect(accountSeries.filter((s) => s.tags.includes('network:bluesky')).map((s) => s.metric).sort()).toEqual(['twitter.followers_count', 'twitter.friends_count', 'twitter.status_count'])
+    // The collector's own series count the failures per network and reason.
+    const failed = (network: string, reason: string): number | undefined =>
+      dd.series.find((s) => s.metric === 'twitter.collector.accounts_failed' && s.tags.includes(`network:${network}`) && s.tags.includes(`reason:${reason}`))?.points[0]!.value
+    expect([failed('x', 'not_found'), failed('bluesky', 'not_found'), failed('mastodon', 'not_found'), failed('mastodon', 'suspended'), failed('x', 'error')]).toEqual([1, 1, 1, 1, 0])
     expect(result.outputs['accounts-collected']).toBe('3')
     expect(result.outputs['accounts-failed']).toBe('4')
   })

@@ -149,11 +149,14 @@ export interface DatadogStandIn extends StandIn {
   series: { metric: string; type: number; points: { timestamp: number; value: number }[]; tags: string[] }[]
 }
 
-/** Datadog `POST /api/v2/series`: DD-API-KEY checked, gzip bodies, the documented size limits, 202 on success. */
-export async function startDatadogStandIn(apiKey = DD_KEY): Promise<DatadogStandIn> {
+/**
+ * Datadog `POST /api/v2/series`: DD-API-KEY checked, gzip bodies, the documented size limits, 202 on success.
+ * `otherRoutes` answers any other request (see datadog-api-stand-in.ts); undefined means 404.
+ */
+export async function startDatadogStandIn(apiKey = DD_KEY, otherRoutes?: (request: RecordedRequest) => Answer | undefined): Promise<DatadogStandIn> {
   const standIn = (await start((request) => {
     if (request.method !== 'POST' || request.url !== '/api/v2/series') {
-      return { status: 404, body: JSON.stringify({ errors: ['Not found'] }) }
+      return otherRoutes?.(request) ?? { status: 404, body: JSON.stringify({ errors: ['Not found'] }) }
     }
     if (request.headers['dd-api-key'] !== apiKey) return { status: 403, body: JSON.stringify({ errors: ['Forbidden'] }) }
     if (request.rawLength > 512_000 || Buffer.byteLength(request.body) > 5_242_880) {
