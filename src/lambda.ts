@@ -59,40 +59,51 @@ function logUndelivered(logger: JsonLogger, undelivered: Series[]): void {
   })
 }
 
+/** A failure already logged, its message free of secrets. */
+export class RunFailedError extends Error {
+  override name = 'RunFailedError'
+}
+
 export async function runLambda(deps: LambdaDeps): Promise<LambdaResult> {
   const logger = createJsonLogger(deps.write, deps.requestId ? { requestId: deps.requestId } : {})
   const fromEnv = readSettingsFromEnv(deps.env)
   let secrets = secretValues(fromEnv)
   logger.scrub(secrets)
-  const fail = (message: string, problems: string[]): Error => {
+  const fail = (message: string, problems: string[]): RunFailedError => {
     logger.line('error', message, { problems })
-    return new Error(scrubValue(`${message} ${problems.join(' ')}`, secrets) as string)
+    return new RunFailedError(scrubValue(`${message} ${problems.join(' ')}`, secrets) as string)
   }
 
-  let config
   try {
-    const secretId = deps.env.SECRET_ID?.trim()
-    const raw = secretId ? { ...fromEnv, ...(await secretSettings(secretId, deps.fetchSecret)) } : fromEnv
-    secrets = secretValues(raw)
-    logger.scrub(secrets)
-    config = parseConfig(raw)
+    let config
+    try {
+      const secretId = deps.env.SECRET_ID?.trim()
+      const raw = secretId ? { ...fromEnv, ...(await secretSettings(secretId, deps.fetchSecret)) } : fromEnv
+      secrets = secretValues(raw)
+      logger.scrub(secrets)
+      config = parseConfig(raw)
+    } catch (error) {
+      if (error instanceof ConfigError) throw fail('twitter-stats cannot start: the configuration is invalid.', error.problems)
+      throw error
+    }
+
+    if (deps.remainingMs) {
+      // A rate-limit wait must end before Lambda's timeout does, or the run dies without a report.
+      const budget = Math.max(0, deps.remainingMs() - DEADLINE_MARGIN_MS)
+      config.policy = { ...config.policy, maxRateLimitWaitMs: Math.min(config.policy.maxRateLimitWaitMs, budget) }
+    }
+
+    const report = await runCollection(config, { http: deps.http, logger })
+    logUndelivered(logger, report.delivery?.undelivered ?? [])
+    const result: LambdaResult = { collected: report.collected, failed: report.failed, seriesSent: config.dryRun ? 0 : (report.delivery?.sent ?? 0) }
+    logger.info(report.ok ? 'Run succeeded.' : 'Run failed.', { ...result, durationMs: report.durationMs, rateLimitRemaining: report.rateLimitRemaining })
+    if (!report.ok) throw fail('twitter-stats run failed:', report.problems)
+    return result
   } catch (error) {
-    if (error instanceof ConfigError) throw fail('twitter-stats cannot start: the configuration is invalid.', error.problems)
-    throw error
+    if (error instanceof RunFailedError) throw error
+    // A bug, not a user error: logged as JSON like the rest, and scrubbed like the rest.
+    throw fail('twitter-stats stopped unexpectedly; please report this with the log:', [error instanceof Error ? error.message : String(error)])
   }
-
-  if (deps.remainingMs) {
-    // A rate-limit wait must end before Lambda's timeout does, or the run dies without a report.
-    const budget = Math.max(0, deps.remainingMs() - DEADLINE_MARGIN_MS)
-    config.policy = { ...config.policy, maxRateLimitWaitMs: Math.min(config.policy.maxRateLimitWaitMs, budget) }
-  }
-
-  const report = await runCollection(config, { http: deps.http, logger })
-  logUndelivered(logger, report.delivery?.undelivered ?? [])
-  const result: LambdaResult = { collected: report.collected, failed: report.failed, seriesSent: config.dryRun ? 0 : (report.delivery?.sent ?? 0) }
-  logger.info(report.ok ? 'Run succeeded.' : 'Run failed.', { ...result, durationMs: report.durationMs, rateLimitRemaining: report.rateLimitRemaining })
-  if (!report.ok) throw fail('twitter-stats run failed:', report.problems)
-  return result
 }
 
 interface LambdaContext {

@@ -121,6 +121,12 @@ describe('runLambda in process', () => {
     expect(parseLines(lines)[0]).toMatchObject({ level: 'error', problems: [expect.stringContaining('not-a-user!')] })
   })
 
+  test('an unexpected error is logged as JSON and rethrown with known secrets masked', async () => {
+    const run = runLambda({ ...deps({ SECRET_ID: 'bug-test', X_BEARER_TOKEN: X_TOKEN }), fetchSecret: async () => Promise.reject(new TypeError(`bad header "Bearer ${X_TOKEN}"`)) })
+    await expect(run).rejects.toThrow('twitter-stats stopped unexpectedly; please report this with the log: bad header "Bearer ***"')
+    expect(parseLines(lines)).toEqual([expect.objectContaining({ level: 'error', problems: ['bad header "Bearer ***"'] })])
+  })
+
   test('a rate-limit wait that would outlast the function timeout fails the run at once', async () => {
     x.override = () => ({ status: 429, headers: { 'x-rate-limit-remaining': '0', 'x-rate-limit-reset': String(Math.floor(Date.now() / 1000) + 600) }, body: JSON.stringify({ title: 'Too Many Requests', status: 429 }) })
     const started = Date.now()
