@@ -46,6 +46,11 @@ export function secretSettings(secretId: string, fetchSecret: FetchSecret): Prom
   return cached.settings
 }
 
+/** After a failed run the secret is read again, so a rotated key is picked up without waiting for a cold start. */
+export function forgetSecret(): void {
+  cached = undefined
+}
+
 /** Logs series Datadog refused as POST /api/v2/series bodies, one line each, to re-send within the hour. */
 function logUndelivered(logger: JsonLogger, undelivered: Series[]): void {
   if (undelivered.length === 0) return
@@ -70,6 +75,7 @@ export async function runLambda(deps: LambdaDeps): Promise<LambdaResult> {
   let secrets = secretValues(fromEnv)
   logger.scrub(secrets)
   const fail = (message: string, problems: string[]): RunFailedError => {
+    forgetSecret()
     logger.line('error', message, { problems })
     return new RunFailedError(scrubValue(`${message} ${problems.join(' ')}`, secrets) as string)
   }

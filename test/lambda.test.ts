@@ -113,6 +113,16 @@ describe('runLambda in process', () => {
     expect(lines.join('\n')).not.toContain(X_TOKEN)
   })
 
+  test('after a failed run the secret is read again, so a rotated key works without a cold start', async () => {
+    let reads = 0
+    const rotating = { ...deps({ SECRET_ID: 'rotation-test' }), fetchSecret: async () => JSON.stringify({ X_BEARER_TOKEN: X_TOKEN, DATADOG_API_KEY: reads++ === 0 ? 'revoked-key' : DD_KEY }) }
+    await expect(runLambda(rotating)).rejects.toThrow(/Datadog refused the API key \(403\)/)
+    await expect(runLambda(rotating)).resolves.toEqual({ collected: 2, failed: 0, seriesSent: 12 })
+    await expect(runLambda(rotating)).resolves.toEqual({ collected: 2, failed: 0, seriesSent: 12 })
+    expect(reads).toBe(2)
+    expect(lines.join('\n')).not.toContain('revoked-key')
+  })
+
   test('an invalid configuration throws before any request, naming the problem and no secret', async () => {
     const run = runLambda(deps({ ACCOUNTS: 'jack, not-a-user!', X_BEARER_TOKEN: X_TOKEN, DATADOG_API_KEY: DD_KEY }))
     await expect(run).rejects.toThrow(/configuration is invalid.*"not-a-user!"/s)
