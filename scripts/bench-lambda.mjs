@@ -1,0 +1,72 @@
+#!/usr/bin/env node
+/**
+ * Measures the Lambda handler from build/lambda (npm run package:lambda first): peak RSS and time of
+ * a cold and a warm invocation, against local X and Datadog servers on 127.0.0.1, to size the
+ * function's memory. Usage: node scripts/bench-lambda.mjs [accounts...]   (default: 3 100 1000)
+ */
+import { spawn } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { createServer } from 'node:http'
+import { performance } from 'node:perf_hooks'
+import { dirname, join } from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+
+const handlerFile = join(dirname(fileURLToPath(import.meta.url)), '..', 'build', 'lambda', 'index.js')
+
+if (process.env.BENCH_CHILD) {
+  // The child: one process, like one Lambda execution environment.
+  const { handler } = await import(pathToFileURL(handlerFile).href)
+  const runs = []
+  for (const name of ['cold', 'warm']) {
+    const started = performance.now()
+    const result = await handler({}, { awsRequestId: name, getRemainingTimeInMillis: () => 120_000 })
+    runs.push({ name, ms: Math.round(performance.now() - started), result })
+  }
+  process.send({ runs, maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024) })
+  process.exit(0)
+}
+
+if (!existsSync(handlerFile)) {
+  console.error('bench-lambda: build/lambda/index.js is missing; run npm run package:lambda first.')
+  process.exit(1)
+}
+
+async function listen(handle) {
+  const server = createServer((req, res) => {
+    const chunks = []
+    req.on('data', (c) => chunks.push(c))
+    req.on('end', () => handle(req, res))
+  })
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
+  return { server, url: `http://127.0.0.1:${server.address().port}` }
+}
+
+// X API v2 GET /2/users/by and Datadog POST /api/v2/series, answering as their docs describe.
+const x = await listen((req, res) => {
+  const names = (new URL(req.url, 'http://x').searchParams.get('usernames') ?? '').split(',')
+  const data = names.map((username, i) => ({ id: String(i), name: username, username, public_metrics: { followers_count: i, following_count: i, tweet_count: i, listed_count: i, like_count: i, media_count: i } }))
+  res.writeHead(200, { 'content-type': 'application/json', 'x-rate-limit-remaining': '899', 'x-rate-limit-reset': String(Math.floor(Date.now() / 1000) + 900) })
+  res.end(JSON.stringify({ data }))
+})
+const dd = await listen((req, res) => {
+  res.writeHead(202, { 'content-type': 'application/json' })
+  res.end('{"errors":[]}')
+})
+
+const sizes = process.argv.slice(2).map(Number)
+console.log('accounts | cold ms | warm ms | series sent | peak RSS MB')
+for (const size of sizes.length > 0 ? sizes : [3, 100, 1000]) {
+  const accounts = Array.from({ length: size }, (_, i) => `user_${i}`).join(',')
+  const child = spawn(process.execPath, [fileURLToPath(import.meta.url)], {
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    env: { PATH: process.env.PATH, BENCH_CHILD: '1', ACCOUNTS: accounts, X_API_URL: x.url, DATADOG_SITE: dd.url, X_BEARER_TOKEN: 'bench-token', DATADOG_API_KEY: 'bench-key' }
+  })
+  const report = await new Promise((resolve, reject) => {
+    child.on('message', resolve)
+    child.on('exit', (code) => code !== 0 && reject(new Error(`bench child exited ${code}`)))
+  })
+  const [cold, warm] = report.runs
+  console.log(`${size} | ${cold.ms} | ${warm.ms} | ${cold.result.seriesSent} | ${report.maxRssMb}`)
+}
+x.server.close()
+dd.server.close()

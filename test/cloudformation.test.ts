@@ -1,0 +1,153 @@
+/** cloudformation/twitter-stats.yaml: its interface, cfn-lint, and a deployment to moto. */
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals'
+import { execFile } from 'node:child_process'
+import { createHash } from 'node:crypto'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
+import { parseDocument } from 'yaml'
+import { boto, ensureLambdaZip, startMoto, toolsAvailable, type Moto } from './support/moto.js'
+import { ROOT } from './support/run-action.js'
+
+const TEMPLATE = join(ROOT, 'cloudformation', 'twitter-stats.yaml')
+const CREDENTIALS = ['DatadogApiKey', 'XBearerToken', 'XConsumerKey', 'XConsumerSecret', 'XAccessToken', 'XAccessTokenSecret']
+
+interface Template {
+  Parameters: Record<string, { Type: string; Default?: string | number; MinValue?: number; NoEcho?: boolean }>
+  Resources: Record<string, { Type: string; Condition?: string; Properties: Record<string, unknown> }>
+  Outputs: Record<string, unknown>
+}
+
+/** The template with CloudFormation's short tags (!Ref, !Sub…) read as plain { tag: value } objects. */
+function loadTemplate(): Template {
+  const tags = ['Ref', 'Sub', 'GetAtt', 'Not', 'Equals', 'If', 'And', 'Or'].map((name) => ({
+    tag: `!${name}`,
+    resolve: (value: unknown) => ({ [name === 'Ref' ? 'Ref' : `Fn::${name}`]: value }),
+    collection: undefined
+  }))
+  const scalar = tags.map((t) => ({ ...t, collection: undefined }))
+  const sequence = tags.map((t) => ({ ...t, collection: 'seq' as const, resolve: (value: { toJSON(): unknown }) => t.resolve(value.toJSON()) }))
+  return parseDocument(readFileSync(TEMPLATE, 'utf8'), { customTags: [...scalar, ...sequence] }).toJS() as Template
+}
+
+describe('the template', () => {
+  const template = loadTemplate()
+
+  test('declares exactly the parameters stacks depend on, with every credential NoEcho', () => {
+    expect(Object.keys(template.Parameters).sort()).toEqual(
+      ['Accounts', 'Frequency', 'MetricPrefix', 'Tags', 'DatadogSite', ...CREDENTIALS, 'CodeBucket', 'CodeKey', 'MemorySize', 'Timeout', 'LogRetentionDays', 'AlarmEmail'].sort()
+    )
+    for (const name of CREDENTIALS) expect(template.Parameters[name]!.NoEcho).toBe(true)
+    expect(template.Parameters.Frequency).toMatchObject({ Default: 5, MinValue: 5 })
+    expect(template.Parameters.MetricPrefix!.Default).toBe('twitter')
+    expect(template.Parameters.DatadogSite!.Default).toBe('datadoghq.com')
+  })
+
+  test('puts every credential in the secret and none in the function environment', () => {
+    const secret = JSON.stringify(template.Resources.Credentials!.Properties.SecretString)
+    for (const name of CREDENTIALS) expect(secret).toContain(`\${${name}}`)
+    const environment = JSON.stringify(template.Resources.Function!.Properties.Environment)
+    for (const name of CREDENTIALS) expect(environment).not.toContain(name)
+    expect(environment).toContain('"SECRET_ID":{"Ref":"Credentials"}')
+  })
+
+  test('grants the role nothing on "*": its own log group and its own secret only', () => {
+    const role = template.Resources.Role!.Properties as { Policies: { PolicyDocument: { Statement: { Action: string | string[]; Resource: unknown }[] } }[] }
+    const statements = role.Policies.flatMap((p) => p.PolicyDocument.Statement)
+    expect(statements.map((s) => s.Resource)).toEqual([{ 'Fn::GetAtt': 'LogGroup.Arn' }, { Ref: 'Credentials' }])
+    expect(statements.flatMap((s) => s.Action)).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents', 'secretsmanager:GetSecretValue'])
+  })
+
+  test('alarms only when an e-mail is given', () => {
+    expect(template.Resources.ErrorsAlarm!.Condition).toBe('HasAlarmEmail')
+    expect(template.Resources.AlarmTopic!.Condition).toBe('HasAlarmEmail')
+  })
+})
+
+const lint = toolsAvailable(['cfn-lint'], 'cfn-lint of cloudformation/twitter-stats.yaml')
+// Started at once: cfn-lint takes seconds to load its schemas, and the deployment runs meanwhile.
+const linted = lint
+  ? promisify(execFile)('cfn-lint', [TEMPLATE]).then(
+      () => ({ code: 0, out: '' }),
+      (error: { code?: number; stdout?: string; message: string }) => ({ code: error.code, out: error.stdout || error.message })
+    )
+  : undefined
+;(lint ? test : test.skip)('cfn-lint passes', async () => {
+  expect(await linted).toEqual({ code: 0, out: '' })
+})
+
+/** Uploads the zip, creates the stack, waits, and reads back what was created: one boto3 process. */
+const DEPLOY = `
+s3 = boto3.client('s3')
+s3.create_bucket(Bucket=input['bucket'])
+s3.upload_file(input['zip'], input['bucket'], input['key'])
+cfn = boto3.client('cloudformation')
+cfn.create_stack(StackName='twitter-stats', TemplateBody=open(input['template']).read(), Capabilities=['CAPABILITY_IAM'],
+                 Parameters=[{'ParameterKey': k, 'ParameterValue': v} for k, v in input['parameters'].items()])
+cfn.get_waiter('stack_create_complete').wait(StackName='twitter-stats', WaiterConfig={'Delay': 1, 'MaxAttempts': 60})
+stack = cfn.describe_stacks(StackName='twitter-stats')['Stacks'][0]
+resources = {r.get('LogicalResourceId'): r.get('PhysicalResourceId') for r in cfn.describe_stack_resources(StackName='twitter-stats')['StackResources']}
+outputs = {o['OutputKey']: o['OutputValue'] for o in stack['Outputs']}
+lam = boto3.client('lambda')
+events = boto3.client('events')
+print(json.dumps({
+  'status': stack['StackStatus'],
+  'outputs': outputs,
+  'function': lam.get_function_configuration(FunctionName=outputs['FunctionName']),
+  'policy': json.loads(lam.get_policy(FunctionName=outputs['FunctionName'])['Policy']),
+  'rule': events.describe_rule(Name=resources['Schedule']),
+  'targets': events.list_targets_by_rule(Rule=resources['Schedule'])['Targets'],
+  'logGroups': boto3.client('logs').describe_log_groups(logGroupNamePrefix=outputs['LogGroupName'])['logGroups'],
+}, default=str))
+`
+
+interface Deployed {
+  status: string
+  outputs: Record<string, string>
+  function: { Runtime: string; Handler: string; CodeSha256: string; Environment: { Variables: Record<string, string> } }
+  policy: unknown
+  rule: { ScheduleExpression: string; Arn: string }
+  targets: { Arn: string }[]
+  logGroups: { retentionInDays: number }[]
+}
+
+const deploy = toolsAvailable(['moto_server', 'python3'], 'the CloudFormation deployment to moto (test/cloudformation.test.ts)')
+;(deploy ? describe : describe.skip)('deployed to moto', () => {
+  const secrets = { DatadogApiKey: 'dd-secret-9c1f', XBearerToken: 'x-secret-b77e' }
+  let moto: Moto
+  let deployed: Deployed
+  let zip: string
+
+  beforeAll(async () => {
+    zip = ensureLambdaZip()
+    moto = await startMoto()
+    const parameters = { Accounts: 'jack, nasa;github', Frequency: '7', CodeBucket: 'releases', CodeKey: 'twitter-stats/v1.0.0.zip', AlarmEmail: 'ops@example.com', ...secrets }
+    deployed = (await boto(moto, DEPLOY, { bucket: 'releases', key: 'twitter-stats/v1.0.0.zip', zip, template: TEMPLATE, parameters })) as Deployed
+  }, 120_000)
+  afterAll(async () => {
+    await moto?.stop()
+  })
+
+  test('reaches CREATE_COMPLETE with the function name and log group as outputs', () => {
+    expect(deployed.status).toBe('CREATE_COMPLETE')
+    expect(deployed.outputs.FunctionName).toMatch(/^twitter-stats-Function-/)
+    expect(deployed.outputs.LogGroupName).toBe('/twitter-stats/twitter-stats')
+  })
+
+  test('creates the function from the uploaded zip with the runtime, handler and no secret in its environment', () => {
+    const fn = deployed.function
+    expect(fn.Runtime).toBe('nodejs22.x')
+    expect(fn.Handler).toBe('index.handler')
+    expect(fn.CodeSha256).toBe(createHash('sha256').update(readFileSync(zip)).digest('base64'))
+    expect(fn.Environment.Variables).toMatchObject({ ACCOUNTS: 'jack, nasa;github', DATADOG_SITE: 'datadoghq.com', METRIC_PREFIX: 'twitter' })
+    const environment = JSON.stringify(fn.Environment)
+    for (const value of Object.values(secrets)) expect(environment).not.toContain(value)
+  })
+
+  test('runs on the schedule, which may invoke the function, and keeps logs for the retention', () => {
+    expect(deployed.rule.ScheduleExpression).toBe('rate(7 minutes)')
+    expect(deployed.targets.map((t) => t.Arn)).toEqual([expect.stringMatching(new RegExp(`:function:${deployed.outputs.FunctionName}$`))])
+    expect(deployed.policy).toMatchObject({ Statement: [{ Principal: { Service: 'events.amazonaws.com' }, Condition: { ArnLike: { 'AWS:SourceArn': deployed.rule.Arn } } }] })
+    expect(deployed.logGroups).toEqual([expect.objectContaining({ retentionInDays: 30 })])
+  })
+})
