@@ -105,10 +105,10 @@ describe('runLambda in process', () => {
 
   test('the secret is merged over the environment, and the result counts what was done', async () => {
     const result = await runLambda(deps({ SECRET_ID: 'merge-test', DATADOG_API_KEY: 'stale-env-key' }, { X_BEARER_TOKEN: X_TOKEN, DATADOG_API_KEY: DD_KEY }))
-    expect(result satisfies LambdaResult).toEqual({ collected: 2, failed: 0, seriesSent: 12 })
+    expect(result satisfies LambdaResult).toEqual({ collected: 2, failed: 0, seriesSent: 19 })
     expect(dd.requests[0]!.headers['dd-api-key']).toBe(DD_KEY)
     const records = parseLines(lines)
-    expect(records.at(-1)).toMatchObject({ level: 'info', message: 'Run succeeded.', collected: 2, failed: 0, seriesSent: 12 })
+    expect(records.at(-1)).toMatchObject({ level: 'info', message: 'Run succeeded.', collected: 2, failed: 0, seriesSent: 19 })
     expect(lines.join('\n')).not.toContain(DD_KEY)
     expect(lines.join('\n')).not.toContain(X_TOKEN)
   })
@@ -117,8 +117,8 @@ describe('runLambda in process', () => {
     let reads = 0
     const rotating = { ...deps({ SECRET_ID: 'rotation-test' }), fetchSecret: async () => JSON.stringify({ X_BEARER_TOKEN: X_TOKEN, DATADOG_API_KEY: reads++ === 0 ? 'revoked-key' : DD_KEY }) }
     await expect(runLambda(rotating)).rejects.toThrow(/Datadog refused the API key \(403\)/)
-    await expect(runLambda(rotating)).resolves.toEqual({ collected: 2, failed: 0, seriesSent: 12 })
-    await expect(runLambda(rotating)).resolves.toEqual({ collected: 2, failed: 0, seriesSent: 12 })
+    await expect(runLambda(rotating)).resolves.toEqual({ collected: 2, failed: 0, seriesSent: 19 })
+    await expect(runLambda(rotating)).resolves.toEqual({ collected: 2, failed: 0, seriesSent: 19 })
     expect(reads).toBe(2)
     expect(lines.join('\n')).not.toContain('revoked-key')
   })
@@ -143,7 +143,9 @@ describe('runLambda in process', () => {
     const run = runLambda({ ...deps({ X_BEARER_TOKEN: X_TOKEN, DATADOG_API_KEY: DD_KEY }), http: realHttpWithoutWaits(), remainingMs: () => 25_000 })
     await expect(run).rejects.toThrow(/rate limit/)
     expect(Date.now() - started).toBeLessThan(5_000)
-    expect(dd.requests).toHaveLength(0)
+    // No account was collected: only the collector's own series, counting both accounts as rate limited.
+    expect(dd.series.every((s) => s.metric.startsWith('twitter.collector.'))).toBe(true)
+    expect(dd.series.find((s) => s.metric === 'twitter.collector.accounts_failed' && s.tags.includes('reason:rate_limited'))!.points[0]!.value).toBe(2)
   })
 })
 
@@ -246,18 +248,19 @@ const e2e = toolsAvailable(['moto_server', 'python3'], 'the Lambda zip against m
 
   test('reads its secret from Secrets Manager, collects from X and sends to Datadog, warm invocations included', async () => {
     const { results, stdout, stderr } = await invoke({}, 2)
+    // 18 account gauges and the collector's own 7 per invocation.
     expect(results).toEqual([
-      { ok: true, value: { collected: 3, failed: 0, seriesSent: 18 } },
-      { ok: true, value: { collected: 3, failed: 0, seriesSent: 18 } }
+      { ok: true, value: { collected: 3, failed: 0, seriesSent: 25 } },
+      { ok: true, value: { collected: 3, failed: 0, seriesSent: 25 } }
     ])
     expect(x.requests).toHaveLength(2)
     expect(x.requests[0]!.headers.authorization).toBe(`Bearer ${X_TOKEN}`)
-    expect(dd.series).toHaveLength(36)
+    expect(dd.series.filter((s) => !s.metric.startsWith('twitter.collector.'))).toHaveLength(36)
     expect(dd.series.find((s) => s.metric === 'twitter.followers_count' && s.tags.includes('account:github'))!.points[0]!.value).toBe(1003)
     const lines = stdout.trim().split('\n')
     const records = parseLines(lines)
     expect(records.every((r) => typeof r.level === 'string' && typeof r.message === 'string')).toBe(true)
-    expect(records).toContainEqual(expect.objectContaining({ level: 'info', message: 'Run succeeded.', requestId: 'req-2', collected: 3, seriesSent: 18 }))
+    expect(records).toContainEqual(expect.objectContaining({ level: 'info', message: 'Run succeeded.', requestId: 'req-2', collected: 3, seriesSent: 25 }))
     expect(stdout + stderr).not.toContain(X_TOKEN)
     expect(stdout + stderr).not.toContain(DD_KEY)
   })
@@ -272,7 +275,8 @@ const e2e = toolsAvailable(['moto_server', 'python3'], 'the Lambda zip against m
     const undelivered = parseLines(stdout.trim().split('\n')).filter((r) => r.body !== undefined)
     expect(undelivered).toHaveLength(1)
     const body = undelivered[0]!.body as { series: { metric: string }[] }
-    expect(body.series).toHaveLength(18)
+    expect(body.series.filter((s) => !s.metric.startsWith('twitter.collector.'))).toHaveLength(18)
+    expect(body.series).toHaveLength(25)
     expect(JSON.parse(dd.requests[0]!.body)).toEqual(body)
     expect(stdout + stderr + results[0]!.message).not.toContain(DD_KEY)
   })

@@ -4,7 +4,7 @@
  * under CI=true, where a missing tool must fail the run instead of hiding it.
  */
 import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process'
-import { existsSync, mkdtempSync, readdirSync, statSync } from 'node:fs'
+import { mkdtempSync } from 'node:fs'
 import { createServer, type AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -93,21 +93,14 @@ export async function boto(moto: Moto, script: string, input: unknown): Promise<
   return JSON.parse(stdout)
 }
 
-/** The newest modification time of the files the zip is built from. */
-function newestSource(): number {
-  const sources = readdirSync(join(ROOT, 'src'), { recursive: true, encoding: 'utf8' }).map((name) => join(ROOT, 'src', name))
-  return Math.max(...[...sources, join(ROOT, 'package-lock.json'), join(ROOT, 'scripts', 'package-lambda.mjs')].map((file) => statSync(file).mtimeMs))
-}
-
 /**
- * The release zip, as `npm run package:lambda` builds it (`.ci/run` builds it before the tests).
- * Built here when missing or older than the source, so a local run never tests a stale zip.
+ * The release zip, as `npm run package:lambda` builds it. Rebuilt when missing or older than the
+ * source (the script decides), so a local run never tests a stale zip; jest's global setup calls
+ * this once before the test files run.
  */
 export function ensureLambdaZip(): string {
-  if (!existsSync(LAMBDA_ZIP) || statSync(LAMBDA_ZIP).mtimeMs < newestSource()) {
-    const built = spawnSync('npm', ['run', 'package:lambda'], { cwd: ROOT, stdio: 'inherit' })
-    if (built.status !== 0) throw new Error('npm run package:lambda failed; run it by hand to see why.')
-  }
+  const built = spawnSync(process.execPath, [join(ROOT, 'scripts', 'package-lambda.mjs'), '--if-stale'], { cwd: ROOT, stdio: 'inherit' })
+  if (built.status !== 0) throw new Error('npm run package:lambda failed; run it by hand to see why.')
   return LAMBDA_ZIP
 }
 
