@@ -11,6 +11,7 @@ import { runLambda, secretSettings, type LambdaResult } from '../src/lambda.js'
 import { createJsonLogger } from '../src/lambda-log.js'
 import { describeSecretError, parseSecretSettings } from '../src/lambda-secrets.js'
 import { ensureLambdaZip, startMoto, toolsAvailable, unpackZip, type Moto } from './support/moto.js'
+import { startBlueskyStandIn, startMastodonStandIn } from './support/network-stand-ins.js'
 import { DD_KEY, X_TOKEN, metricsFor, startDatadogStandIn, startXStandIn, type DatadogStandIn, type XStandIn } from './support/stand-ins.js'
 
 const fastHttp: HttpDeps = { fetch: (input, init) => globalThis.fetch(input, init), sleep: async () => {}, random: () => 0.5, now: Date.now }
@@ -135,6 +136,25 @@ describe('runLambda in process', () => {
     const run = runLambda({ ...deps({ SECRET_ID: 'bug-test', X_BEARER_TOKEN: X_TOKEN }), fetchSecret: async () => Promise.reject(new TypeError(`bad header "Bearer ${X_TOKEN}"`)) })
     await expect(run).rejects.toThrow('twitter-stats stopped unexpectedly; please report this with the log: bad header "Bearer ***"')
     expect(parseLines(lines)).toEqual([expect.objectContaining({ level: 'error', problems: ['bad header "Bearer ***"'] })])
+  })
+
+  test('a mixed list (X, Bluesky, Mastodon) runs through the same core, with no credentials for the other networks', async () => {
+    const bsky = await startBlueskyStandIn([{ did: 'did:plc:aaaaaaaaaaaaaaaaaaaaaaaa', handle: 'alice.bsky.social', followersCount: 700, followsCount: 70, postsCount: 7000 }])
+    const masto = await startMastodonStandIn([{ username: 'anna', followers_count: 300, following_count: 30, statuses_count: 3000 }])
+    try {
+      const env = { ACCOUNTS: 'jack; alice.bsky.social; anna@one.social; ghost@one.social', BLUESKY_API_URL: bsky.url, MASTODON_API_URL: masto.url, X_BEARER_TOKEN: X_TOKEN, DATADOG_API_KEY: DD_KEY }
+      await expect(runLambda(deps(env))).resolves.toMatchObject({ collected: 3, failed: 1 })
+      const followers = dd.series.filter((s) => s.metric === 'twitter.followers_count').map((s) => [s.tags, s.points[0]!.value])
+      expect(followers).toEqual([
+        [['account:jack', 'network:x'], 1001],
+        [['account:alice.bsky.social', 'network:bluesky'], 700],
+        [['account:anna', 'network:mastodon', 'instance:one.social'], 300]
+      ])
+      expect(parseLines(lines)).toContainEqual(expect.objectContaining({ level: 'warning', message: 'Mastodon account ghost@one.social was not found (deleted, moved, or mistyped).' }))
+    } finally {
+      await bsky.close()
+      await masto.close()
+    }
   })
 
   test('a rate-limit wait that would outlast the function timeout fails the run at once', async () => {
