@@ -68,7 +68,7 @@ describe('Datadog answers that are retried until they succeed', () => {
   })
 
   test.concurrent('a request that hangs past the timeout is sent again', async () => {
-    const s = await scenario(fault({ ...ACCEPTED, delayMs: 2500 }, { times: 1 }))
+    const s = await scenario(fault({ ...ACCEPTED, delayMs: 3000 }, { times: 1 }))
     expectDelivered(s)
     expect(s.dd.requests).toHaveLength(2)
   })
@@ -91,7 +91,7 @@ describe('Datadog answers that are retried until they succeed', () => {
   })
 
   test.concurrent('a 202 that arrives after the client gave up: the retry sends the same points again, which overwrite themselves', async () => {
-    const s = await scenario(fault((normal) => ({ ...normal(), delayMs: 2500 }), { times: 1 }))
+    const s = await scenario(fault((normal) => ({ ...normal(), delayMs: 3000 }), { times: 1 }))
     expect(s.result.code).toBe(0)
     // Datadog stored both deliveries; every point of the second is identical to one of the first.
     expect(s.dd.series).toHaveLength(36)
@@ -122,8 +122,8 @@ describe('Datadog finally refuses: the run fails and the series are saved for re
   })
 
   test.concurrent('a request that always hangs', async () => {
-    const s = await scenario(fault({ ...ACCEPTED, delayMs: 4000 }))
-    await expectSavedForResend(s, /Datadog request to 127\.0\.0\.1:\d+ failed after 3 attempts: no answer within 1 s\./)
+    const s = await scenario(fault({ ...ACCEPTED, delayMs: 5000 }))
+    await expectSavedForResend(s, /Datadog request to 127\.0\.0\.1:\d+ failed after 3 attempts: no answer within 2 s\./)
   })
 
   test.concurrent('connections that always reset', async () => {

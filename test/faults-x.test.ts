@@ -27,11 +27,15 @@ const onB = { when: isBatchB }
 const TOO_MANY = JSON.stringify({ title: 'Too Many Requests', detail: 'Too Many Requests', type: 'about:blank', status: 429 })
 const epochIn = (seconds: number): string => String(Math.floor(Date.now() / 1000) + seconds)
 
-/** These accounts, and only these, were collected and sent: 6 gauges each, each point once. */
+/**
+ * These accounts, and only these, were collected and sent: 6 gauges each. (A Datadog request slower than the
+ * timeout on a busy machine is sent again; the copy is the same point, which Datadog overwrites.)
+ */
 function expectSentOnce({ result, dd }: Scenario, accounts: string[]): void {
   expect(accountsSent(dd)).toEqual(new Set(accounts))
-  expect(dd.series).toHaveLength(accounts.length * 6)
-  expect(new Set(dd.series.map(pointKey)).size).toBe(dd.series.length)
+  const points = new Map(dd.series.map((s) => [pointKey(s), s.points[0]!.value]))
+  expect(points.size).toBe(accounts.length * 6)
+  for (const s of dd.series) expect(s.points[0]!.value).toBe(points.get(pointKey(s)))
   expect(result.outputs['accounts-collected']).toBe(String(accounts.length))
   expect(new Set(metricsOutput(result).map((r) => r.account))).toEqual(new Set(accounts))
 }
@@ -103,16 +107,16 @@ describe('X server errors and broken answers', () => {
   })
 
   test.concurrent('a request that hangs past the timeout once is retried, then everything is collected', async () => {
-    const s = await runScenario({ x: fault((normal) => ({ ...normal(), delayMs: 2500 }), { ...onB, times: 1 }) })
+    const s = await runScenario({ x: fault((normal) => ({ ...normal(), delayMs: 3000 }), { ...onB, times: 1 }) })
     expectEverythingSent(s)
     expect(requestsFor(s.x, 'B')).toHaveLength(2)
   })
 
   test.concurrent('a request that always hangs fails its batch after the retries with the timeout in the message', async () => {
-    const s = await runScenario({ x: fault((normal) => ({ ...normal(), delayMs: 4000 }), onB) })
+    const s = await runScenario({ x: fault((normal) => ({ ...normal(), delayMs: 5000 }), onB) })
     expectBatchAKept(s)
     expect(requestsFor(s.x, 'B')).toHaveLength(3)
-    expect(s.log).toMatch(/X request to 127\.0\.0\.1:\d+ failed after 3 attempts: no answer within 1 s\./)
+    expect(s.log).toMatch(/X request to 127\.0\.0\.1:\d+ failed after 3 attempts: no answer within 2 s\./)
   })
 
   test.concurrent('a connection reset mid-body once is retried, then everything is collected', async () => {

@@ -6,8 +6,8 @@
 import { DD_KEY, X_TOKEN, metricsFor, startDatadogStandIn, startXStandIn, type Answer, type DatadogStandIn, type Override, type RecordedRequest, type XStandIn, type XUser } from './stand-ins.js'
 import { runAction, type ActionResult } from './run-action.js'
 
-/** Short limits, so that a case that waits out every retry still takes about a second or two. */
-export const FAST_INPUTS = { 'request-timeout': '1', 'max-retries': '2', 'rate-limit-max-wait': '5' }
+/** Short limits, so that a case that waits out every retry takes seconds (2 s timeouts: 1 s flaked on a busy machine). */
+export const FAST_INPUTS = { 'request-timeout': '2', 'max-retries': '2', 'rate-limit-max-wait': '5' }
 
 /** 120 accounts: batch A (u0..u99) and batch B (u100..u119), two X requests. */
 export const MANY = Array.from({ length: 120 }, (_, i) => `u${i}`)
