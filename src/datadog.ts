@@ -229,7 +229,7 @@ export function createDatadogClient(options: DatadogClientOptions): MetricsClien
           if (error instanceof NetworkError || error instanceof RateLimitError) {
             report.error = error.message
           } else if (refusal) {
-            report.error = describeRefusal(refusal.status, refusal.body, site)
+            report.error = describeRefusal(refusal.status, redact(refusal.body, [apiKey]), site)
           } else {
             report.error = `Datadog delivery failed: ${error instanceof Error ? error.message : String(error)}`
           }

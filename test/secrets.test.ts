@@ -195,11 +195,17 @@ describe('no credential in thrown or returned messages', () => {
         expect(said).toContain('***')
         expectNoSecretIn(said)
       }
+      // Messages are cut short: the cut must not leave a piece of a credential behind.
+      x.override = () => ({ status: 503, body: JSON.stringify({ title: 'Error', detail: `${'x'.repeat(270)} Bearer ${BEARER}` }) })
+      const cut = await messagesOf(() => createXSource({ auth: { kind: 'bearer', token: BEARER }, apiUrl: x.url, policy, concurrency: 1, deps }).collect(accounts))
+      expect(cut).toContain('Bearer *')
+      expect(cut).not.toContain(BEARER.slice(0, 8))
       for (const status of [400, 403, 413, 429, 500]) {
         dd.override = echo(status, 'datadog')
         const client = createDatadogClient({ apiKey: DD, baseUrl: dd.url, site: 'datadoghq.com', policy: { ...policy, maxRateLimitWaitMs: 0 }, deps })
         const said = await messagesOf(() => client.submit([{ metric: 'twitter.followers_count', type: 3, points: [{ timestamp: 1, value: 1 }], tags: [] }]))
         expectNoSecretIn(said)
+        expect(said).not.toContain(DD.slice(0, 8))
       }
     } finally {
       await x.close()

@@ -169,14 +169,8 @@ export function readLookup(body: unknown, batch: Account[], timestamp: number): 
   return { samples, failures, warnings }
 }
 
-/** Messages quote X's answers, which could echo the request's credentials back: blank them out. */
-function scrubbed(collection: Collection, auth: XAuth): Collection {
-  const secrets = auth.kind === 'bearer' ? [auth.token] : [auth.consumerKey, auth.consumerSecret, auth.accessToken, auth.accessTokenSecret]
-  return {
-    ...collection,
-    failures: collection.failures.map((failure) => ({ ...failure, message: redact(failure.message, secrets) })),
-    warnings: collection.warnings.map((warning) => redact(warning, secrets))
-  }
+function secretsOf(auth: XAuth): string[] {
+  return auth.kind === 'bearer' ? [auth.token] : [auth.consumerKey, auth.consumerSecret, auth.accessToken, auth.accessTokenSecret]
 }
 
 export function createXSource(options: XSourceOptions): Source {
@@ -213,6 +207,9 @@ export function createXSource(options: XSourceOptions): Source {
       if (error instanceof NetworkError) return fail('error', error.message)
       throw error
     }
+    // Messages quote X's answer, which could echo the request's credentials (a proxy's error page): blank them
+    // out before anything reads it, so no message, however cut short, carries a piece of one.
+    response = { ...response, body: redact(response.body, secretsOf(auth)) }
     const timestamp = Math.floor(deps.now() / 1000)
     if (response.status === 401 || response.status === 403) throw authError(response)
     if (response.status !== 200) {
@@ -257,7 +254,7 @@ export function createXSource(options: XSourceOptions): Source {
         collection.failures.push({ network: 'x', accounts: rest, reason: 'error', message: authFailure.message, fatal: true })
       }
       if (rateLimitRemaining !== undefined) collection.rateLimitRemaining = rateLimitRemaining
-      return scrubbed(collection, auth)
+      return collection
     }
   }
 }
