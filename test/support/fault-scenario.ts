@@ -91,6 +91,11 @@ export function faultSequence(answers: Answer[], options: { when?: (request: Rec
   return (request) => (next < answers.length && (!options.when || options.when(request)) ? answers[next++] : undefined)
 }
 
+/** The first of several overrides that has an answer. */
+export function firstOf(...overrides: Override[]): Override {
+  return (request, index, normal) => overrides.reduce<Answer | undefined>((answer, override) => answer ?? override(request, index, normal), undefined)
+}
+
 /** Rewrites the JSON body of the normal answer. */
 export function editBody(normal: () => Answer, edit: (body: Record<string, unknown>) => unknown): Answer {
   const answer = normal()

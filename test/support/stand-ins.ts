@@ -57,7 +57,8 @@ function reply(res: ServerResponse, answer: Answer): void {
     }
     res.end(body)
   }
-  if (answer.delayMs) setTimeout(write, answer.delayMs)
+  // unref: a delayed answer still pending when a test ends must not keep the test process alive.
+  if (answer.delayMs) setTimeout(write, answer.delayMs).unref()
   else write()
 }
 
