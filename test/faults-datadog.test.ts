@@ -3,9 +3,12 @@
  * collected (18 gauges), then Datadog misbehaves. Either everything arrives, or the run fails and
  * every series is in the undelivered file, re-sendable as it is.
  */
-import { describe, expect, test } from '@jest/globals'
+import { describe, expect, jest, test } from '@jest/globals'
 import { HTML_PAGE, accountsSent, fault, faultSequence, metricsOutput, pointKey, runScenario, type Scenario } from './support/fault-scenario.js'
 import { DD_KEY, startDatadogStandIn, type Answer } from './support/stand-ins.js'
+
+// Each case spawns the bundle; on a loaded 2-core machine a case has taken 25 s of the default 30.
+jest.setTimeout(90_000)
 
 const THREE = ['jack', 'nasa', 'github']
 const ACCEPTED: Answer = { status: 202, body: JSON.stringify({ errors: [] }) }

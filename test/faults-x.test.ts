@@ -3,7 +3,7 @@
  * accounts in two X requests and fault only the second (batch B), so each shows both how the fault
  * is handled and that what batch A collected still reaches Datadog.
  */
-import { describe, expect, test } from '@jest/globals'
+import { describe, expect, jest, test } from '@jest/globals'
 import {
   BATCH_A,
   BATCH_B,
@@ -23,6 +23,9 @@ import {
   type Scenario
 } from './support/fault-scenario.js'
 import { metricsFor, type RecordedRequest } from './support/stand-ins.js'
+
+// Each case spawns the bundle; on a loaded 2-core machine a case has taken 25 s of the default 30.
+jest.setTimeout(90_000)
 
 const onA = { when: (request: RecordedRequest) => !isBatchB(request) }
 const onB = { when: isBatchB }

@@ -5,7 +5,7 @@
  * a later step can read: stdout (outside ::add-mask:: lines), stderr, the job summary, the outputs,
  * the undelivered file, or a thrown message.
  */
-import { describe, expect, test } from '@jest/globals'
+import { describe, expect, jest, test } from '@jest/globals'
 import { parseConfig, readSettingsFromEnv } from '../src/config.js'
 import { ConfigError } from '../src/errors.js'
 import { DEFAULT_POLICY, realHttpDeps, send } from '../src/http.js'
@@ -13,6 +13,9 @@ import { createDatadogClient } from '../src/datadog.js'
 import { createXSource } from '../src/sources/x.js'
 import { BATCH_A, isBatchB, runScenario, type Scenario, type ScenarioOptions } from './support/fault-scenario.js'
 import { startDatadogStandIn, startXStandIn, type Answer, type Override, type RecordedRequest } from './support/stand-ins.js'
+
+// Each case spawns the bundle; on a loaded 2-core machine a case has taken 25 s of the default 30.
+jest.setTimeout(90_000)
 
 const BEARER = 'XB-bearer-4f1d9c7a2e-SECRET'
 const OAUTH = { 'x-consumer-key': 'XC-consumer-8b3e51-SECRET', 'x-consumer-secret': 'XS-consumer-secret-d07a92-SECRET', 'x-access-token': '12345-XA-access-5c6f0e-SECRET', 'x-access-token-secret': 'XT-token-secret-93ab4d-SECRET' }
