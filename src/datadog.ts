@@ -6,7 +6,7 @@
  * is the size we send.
  */
 import { gzipSync } from 'node:zlib'
-import { NetworkError, RateLimitError, parseJson, send, type HttpDeps, type HttpResponse, type RetryPolicy } from './http.js'
+import { NetworkError, RateLimitError, parseJson, redact, send, type HttpDeps, type HttpResponse, type RetryPolicy } from './http.js'
 import type { Series } from './metrics.js'
 
 /** Datadog's documented limits for POST /api/v2/series. */
@@ -82,14 +82,14 @@ function datadogResetAt(response: HttpResponse, now: number): number | undefined
   return Number.isFinite(seconds) && seconds >= 0 && response.headers.has('x-ratelimit-reset') ? now + seconds * 1000 : undefined
 }
 
-/** The errors array of a Datadog error body, as text. */
+/** The errors array of a Datadog error body, as text; nothing for a body that is not Datadog's JSON (an HTML page). */
 function datadogErrors(body: unknown): string {
   let parsed = body
   if (typeof body === 'string') {
     try {
       parsed = JSON.parse(body)
     } catch {
-      return body.slice(0, 200)
+      return ''
     }
   }
   if (parsed && typeof parsed === 'object' && Array.isArray((parsed as { errors?: unknown }).errors)) {
@@ -165,6 +165,8 @@ class PayloadTooLarge extends Error {}
 export function createDatadogClient(options: DatadogClientOptions): MetricsClient {
   const { apiKey, baseUrl, site, policy, deps } = options
   let bytesSent = 0
+  // The last answer, for messages: the vendor wraps bodies it cannot parse in its own text, or fails on an HTML content type.
+  let lastAnswer: HttpResponse | undefined
 
   return {
     async submit(series) {
@@ -182,6 +184,7 @@ export function createDatadogClient(options: DatadogClientOptions): MetricsClien
               const body = typeof raw === 'string' && headers['Content-Encoding'] === 'gzip' ? gzipSync(raw) : (raw as string)
               report.requests++
               const response = await send({ method: 'POST', url: request.getUrl(), headers, body }, { policy, deps, service: 'Datadog', rateLimitResetAt: datadogResetAt })
+              lastAnswer = response
               if (response.status === 202) bytesSent = Buffer.byteLength(body)
               return new v.ResponseContext(response.status, Object.fromEntries(response.headers.entries()), {
                 text: async () => response.body,
@@ -195,17 +198,26 @@ export function createDatadogClient(options: DatadogClientOptions): MetricsClien
       const submitBatch = async (batch: Series[]): Promise<void> => {
         try {
           bytesSent = 0
+          lastAnswer = undefined
           await api.submitMetrics({ body: { series: batch }, contentEncoding: 'gzip' })
           report.sent += batch.length
           report.bytesSent += bytesSent
           options.onAccepted?.(batch.length, bytesSent)
         } catch (error) {
-          if (error instanceof v.ApiException && error.code === 413 && batch.length > 1) throw new PayloadTooLarge()
+          if (lastAnswer?.status === 413 && batch.length > 1) throw new PayloadTooLarge()
           throw error
         }
       }
 
-      const queue = splitSeries(series, options.limits)
+      let queue: Series[][]
+      try {
+        queue = splitSeries(series, options.limits)
+      } catch (error) {
+        // A series too big to ever be accepted: report it with the rest kept for the caller, not a crash.
+        report.undelivered = series
+        report.error = `Datadog delivery failed: ${error instanceof Error ? error.message : String(error)}`
+        return report
+      }
       while (queue.length > 0) {
         const batch = queue.shift()!
         try {
@@ -218,13 +230,16 @@ export function createDatadogClient(options: DatadogClientOptions): MetricsClien
             continue
           }
           report.undelivered = [batch, ...queue].flat()
-          if (error instanceof v.ApiException) {
-            report.error = describeRefusal(error.code, error.body, site)
-          } else if (error instanceof NetworkError || error instanceof RateLimitError) {
+          const refusal = lastAnswer && (lastAnswer.status < 200 || lastAnswer.status > 299) ? lastAnswer : undefined
+          if (error instanceof NetworkError || error instanceof RateLimitError) {
             report.error = error.message
+          } else if (refusal) {
+            report.error = describeRefusal(refusal.status, redact(refusal.body, [apiKey]), site)
           } else {
             report.error = `Datadog delivery failed: ${error instanceof Error ? error.message : String(error)}`
           }
+          // Datadog's answer (or a proxy's) could echo the request's headers back.
+          report.error = redact(report.error, [apiKey])
           return report
         }
       }

@@ -105,20 +105,45 @@ export function hostOf(url: string): string {
   }
 }
 
-/** Duck-typed: errors from fetch may come from another realm (undici, a test VM), so instanceof is unreliable. */
-function field(value: unknown, name: string): unknown {
-  return value && typeof value === 'object' ? (value as Record<string, unknown>)[name] : undefined
+/**
+ * The first error code on the cause chain: undici puts it on `cause` (UND_ERR_SOCKET), Node's
+ * connect errors carry it themselves or on an AggregateError's `errors`. Duck-typed, because
+ * errors made in another realm (a test VM, a bundler's copy) fail `instanceof Error`.
+ */
+export function errorCode(error: unknown, depth = 0): string | undefined {
+  if (!error || typeof error !== 'object' || depth > 5) return undefined
+  const { code, cause, errors } = error as { code?: unknown; cause?: unknown; errors?: unknown }
+  // Only code-shaped strings: anything else could be text quoting a URL or header.
+  if (typeof code === 'string' && /^[A-Z][A-Z0-9_]{1,40}$/.test(code)) return code
+  const nested = [cause, ...(Array.isArray(errors) ? errors : [])]
+  for (const inner of nested) {
+    const found = errorCode(inner, depth + 1)
+    if (found) return found
+  }
+  return undefined
 }
 
-function describeFailure(error: unknown, timeoutMs: number): string {
-  const name = field(error, 'name')
+export function describeFailure(error: unknown, timeoutMs: number): string {
+  const name = error && typeof error === 'object' ? (error as { name?: unknown }).name : undefined
   if (name === 'TimeoutError' || name === 'AbortError') {
-    return `no answer within ${timeoutMs < 1000 ? `${timeoutMs} ms` : `${Math.round(timeoutMs / 1000)} s`}`
+    return `no answer within ${Math.round(timeoutMs / 100) / 10} s`
   }
+  const code = errorCode(error)
   // Only the error code: messages from the HTTP stack may quote URLs or headers.
-  const cause = field(error, 'cause')
-  const code = field(cause, 'code') ?? field(error, 'code')
-  return typeof code === 'string' && /^[A-Z0-9_]+$/.test(code) ? `connection failed (${code})` : 'connection failed'
+  return code ? `connection failed (${code})` : 'connection failed'
+}
+
+/**
+ * Replaces credential values in a message built from a server's answer: a proxy or a misbehaving
+ * server may echo the request's headers back in its error body.
+ */
+export function redact(message: string, secrets: (string | undefined)[]): string {
+  let text = message
+  for (const secret of secrets) {
+    if (!secret || secret.length < 4) continue
+    for (const form of new Set([secret, encodeURIComponent(secret)])) text = text.split(form).join('***')
+  }
+  return text
 }
 
 async function attempt(request: HttpRequest, policy: RetryPolicy, deps: HttpDeps): Promise<HttpResponse> {
@@ -170,11 +195,14 @@ export async function send(request: HttpRequest, options: SendOptions): Promise<
         continue
       }
       const wait = Math.max(0, resetAt - now)
-      if (wait > policy.maxRateLimitWaitMs || waits >= policy.maxRateLimitWaits) {
+      if (wait > policy.maxRateLimitWaitMs) {
         throw new RateLimitError(
           `${service} rate limit is exhausted and resets at ${new Date(resetAt).toISOString()} (in ${Math.ceil(wait / 1000)} s), later than the allowed wait of ${Math.round(policy.maxRateLimitWaitMs / 1000)} s.`,
           resetAt
         )
+      }
+      if (waits >= policy.maxRateLimitWaits) {
+        throw new RateLimitError(`${service} still answered 429 Too Many Requests after waiting for the rate limit to reset ${waits} times.`, resetAt)
       }
       // A little past the reset, spread out so concurrent waiters do not all return at once.
       await deps.sleep(wait + Math.round(deps.random() * 1000))

@@ -42,6 +42,8 @@ const LONGEST_SUFFIX = '.collector.rate_limit_remaining'
 const MAX_NAME = 200
 const METRIC_NAME = /^[A-Za-z][A-Za-z0-9_.]*$/
 const TAG = /^[A-Za-z][A-Za-z0-9_\-:./]*$/
+/** Extra tags a user may add: every one goes on every series, so a long list multiplies the payload. */
+export const MAX_TAGS = 50
 /** Tag keys twitter-stats sets itself; a user tag with the same key would make series ambiguous. */
 export const RESERVED_TAG_KEYS = ['account', 'network', 'instance', 'reason']
 
@@ -60,11 +62,18 @@ export function validateMetricPrefix(prefix: string): string {
 
 /** Parses extra tags (comma or newline separated) and checks each against Datadog's tag rules. */
 export function parseTags(text: string): string[] {
-  const tags = text
-    .split(/[,\n]/)
-    .map((tag) => tag.trim())
-    .filter((tag) => tag.length > 0)
+  const tags = [
+    ...new Set(
+      text
+        .split(/[,\n]/)
+        .map((tag) => tag.trim())
+        .filter((tag) => tag.length > 0)
+    )
+  ]
   const problems: string[] = []
+  if (tags.length > MAX_TAGS) {
+    throw new ConfigError([`\`tags\` lists ${tags.length} tags; at most ${MAX_TAGS} go on every series. Keep the few you filter or group by.`])
+  }
   for (const tag of tags) {
     if (tag.length > MAX_NAME) {
       problems.push(`tag ${quote(tag)} is longer than ${MAX_NAME} characters.`)
@@ -77,7 +86,7 @@ export function parseTags(text: string): string[] {
     }
   }
   if (problems.length > 0) throw new ConfigError(problems)
-  return [...new Set(tags)]
+  return tags
 }
 
 /**

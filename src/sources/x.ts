@@ -6,7 +6,7 @@
 import { OAuth1Helper } from 'twitter-api-v2/dist/cjs/client-mixins/oauth1.helper.js'
 import type { Account } from '../accounts.js'
 import type { XAuth } from '../config.js'
-import { NetworkError, RateLimitError, hostOf, mapWithConcurrency, parseJson, send, type HttpDeps, type HttpResponse, type RetryPolicy } from '../http.js'
+import { NetworkError, RateLimitError, hostOf, mapWithConcurrency, parseJson, redact, send, type HttpDeps, type HttpResponse, type RetryPolicy } from '../http.js'
 import type { MetricName, Sample } from '../metrics.js'
 import type { Collection, Failure, Source } from './types.js'
 
@@ -78,7 +78,7 @@ function text(value: unknown): string {
 function describeXError(body: unknown): { message: string; code453: boolean } {
   if (!body || typeof body !== 'object') return { message: '', code453: false }
   const problem = body as Record<string, unknown>
-  const errors = Array.isArray(problem.errors) ? (problem.errors as Record<string, unknown>[]) : []
+  const errors = (Array.isArray(problem.errors) ? (problem.errors as unknown[]) : []).filter((e): e is Record<string, unknown> => !!e && typeof e === 'object')
   const code453 = errors.some((e) => e.code === 453) || problem.reason === 'client-not-enrolled'
   const parts = [text(problem.title), text(problem.detail), ...errors.map((e) => text(e.message))].filter(Boolean)
   return { message: parts.join(': ').slice(0, 300), code453 }
@@ -103,7 +103,8 @@ function authError(response: HttpResponse): XAuthError {
 /** Reads the metrics of one user, dropping values that are not counts. */
 function readMetrics(user: XUser, handle: string, warnings: string[]): Sample['metrics'] {
   const metrics: Sample['metrics'] = {}
-  const fields = user.public_metrics ?? {}
+  // Not an object (a string, a number, null): no field can be read, and `in` would throw.
+  const fields = user.public_metrics && typeof user.public_metrics === 'object' ? user.public_metrics : {}
   for (const [name, sourceFields] of X_FIELDS) {
     const field = sourceFields.find((f) => f in fields)
     if (field === undefined) continue
@@ -148,7 +149,7 @@ export function readLookup(body: unknown, batch: Account[], timestamp: number): 
     }
   }
   for (const problem of problems) {
-    const key = text(problem.value || problem.resource_id).toLowerCase()
+    const key = text(problem?.value || problem?.resource_id).toLowerCase()
     const account = byKey.get(key)
     if (!account || done.has(key)) continue
     done.add(key)
@@ -166,6 +167,10 @@ export function readLookup(body: unknown, batch: Account[], timestamp: number): 
     })
   }
   return { samples, failures, warnings }
+}
+
+function secretsOf(auth: XAuth): string[] {
+  return auth.kind === 'bearer' ? [auth.token] : [auth.consumerKey, auth.consumerSecret, auth.accessToken, auth.accessTokenSecret]
 }
 
 export function createXSource(options: XSourceOptions): Source {
@@ -202,6 +207,9 @@ export function createXSource(options: XSourceOptions): Source {
       if (error instanceof NetworkError) return fail('error', error.message)
       throw error
     }
+    // Messages quote X's answer, which could echo the request's credentials (a proxy's error page): blank them
+    // out before anything reads it, so no message, however cut short, carries a piece of one.
+    response = { ...response, body: redact(response.body, secretsOf(auth)) }
     const timestamp = Math.floor(deps.now() / 1000)
     if (response.status === 401 || response.status === 403) throw authError(response)
     if (response.status !== 200) {

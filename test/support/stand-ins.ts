@@ -26,8 +26,12 @@ export interface Answer {
   resetMidBody?: boolean
 }
 
-/** Returns an answer to override the stand-in's normal behaviour, or undefined to answer normally. */
-export type Override = (request: RecordedRequest, index: number) => Answer | undefined
+/**
+ * Returns an answer to override the stand-in's normal behaviour, or undefined to answer normally.
+ * `normal()` computes the normal answer (with its effects, such as recording accepted series), so an
+ * override can alter it: delay it, cut it off, or edit its body.
+ */
+export type Override = (request: RecordedRequest, index: number, normal: () => Answer) => Answer | undefined
 
 export interface StandIn {
   url: string
@@ -53,7 +57,8 @@ function reply(res: ServerResponse, answer: Answer): void {
     }
     res.end(body)
   }
-  if (answer.delayMs) setTimeout(write, answer.delayMs)
+  // unref: a delayed answer still pending when a test ends must not keep the test process alive.
+  if (answer.delayMs) setTimeout(write, answer.delayMs).unref()
   else write()
 }
 
@@ -75,7 +80,9 @@ export async function start(handle: (request: RecordedRequest) => Answer): Promi
       const body = req.headers['content-encoding'] === 'gzip' ? gunzipSync(raw).toString() : raw.toString()
       const request: RecordedRequest = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body, rawLength: raw.length }
       const index = standIn.requests.push(request) - 1
-      reply(res, standIn.override?.(request, index) ?? handle(request))
+      let normal: Answer | undefined
+      const computeNormal = (): Answer => (normal ??= handle(request))
+      reply(res, standIn.override?.(request, index, computeNormal) ?? computeNormal())
     })()
   })
   server.on('connection', (socket) => {
