@@ -3,10 +3,12 @@
 // ncc's --minify only minifies the entry file; the chunks it splits off for dynamic imports (the Datadog
 // client, the Actions toolkit) stay unminified, which more than doubles dist/. Terser fixes that here.
 import { execFileSync } from 'node:child_process'
-import { chmodSync, copyFileSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
+import { chmodSync, copyFileSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { minify } from 'terser'
 
 const dist = new URL('../dist/', import.meta.url)
+// ncc leaves chunks of earlier builds in place; dist/ is generated, so start empty.
+rmSync(dist, { recursive: true, force: true })
 execFileSync(process.execPath, [new URL('../node_modules/@vercel/ncc/dist/ncc/cli.js', import.meta.url).pathname, 'build', 'src/index.ts', '-o', 'dist', '--minify', '--license', 'licenses.txt'], {
   cwd: new URL('..', import.meta.url),
   stdio: 'inherit'

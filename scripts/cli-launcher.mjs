@@ -4,10 +4,16 @@
 import { readFileSync } from 'node:fs'
 import { runCli } from './index.js'
 
-const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'))
+function packageVersion() {
+  try {
+    return JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version
+  } catch {
+    return undefined // a copy of dist/ without package.json still runs
+  }
+}
 
 try {
-  process.exitCode = await runCli({ argv: process.argv.slice(2), env: process.env, stdout: process.stdout, stderr: process.stderr, version })
+  process.exitCode = await runCli({ argv: process.argv.slice(2), env: process.env, stdout: process.stdout, stderr: process.stderr, version: packageVersion() })
 } catch (error) {
   process.stderr.write(`twitter-stats stopped unexpectedly: ${error instanceof Error ? error.message : String(error)}. Please report this with the command you ran.\n`)
   process.exitCode = 1
