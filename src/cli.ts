@@ -19,9 +19,13 @@ export interface CliIO {
   version?: string
 }
 
-/** Replaces every secret value in a line, in case one is ever echoed back by a service. */
-function masker(secrets: string[]): (text: string) => string {
-  const sorted = [...secrets].sort((a, b) => b.length - a.length)
+/**
+ * Replaces every secret value in a line, in case one is ever echoed back by a service. Values under
+ * 6 characters are not real credentials (X and Datadog keys are 32+), and masking them would mangle
+ * ordinary words, as a token "x" would in "x.com".
+ */
+export function masker(secrets: string[]): (text: string) => string {
+  const sorted = secrets.filter((s) => s.length >= 6).sort((a, b) => b.length - a.length)
   return (text) => sorted.reduce((out, secret) => out.split(secret).join('***'), text)
 }
 
