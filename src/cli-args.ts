@@ -63,10 +63,13 @@ function refuseSecretFlags(argv: string[]): void {
   }
 }
 
-/** The words of a parseArgs error, without Node's error code. */
+/** A parseArgs error in our words: which flag, and where the list of flags is. */
 function usageMessage(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error)
-  return `${message.split('\n')[0]} Run twitter-stats --help for the list of flags.`
+  const code = (error as { code?: unknown }).code
+  const flag = /'(-[^' ]*)/.exec(message)?.[1]
+  const what = code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && flag ? `unknown flag ${flag}.` : `${message.split(/\.\s|\n/)[0]!.replace(/\.$/, '')}.`
+  return `${what} Run twitter-stats --help for the list of flags.`
 }
 
 /**
@@ -121,7 +124,7 @@ export function helpText(): string {
     'Settings:'
   ]
   for (const spec of SETTINGS) {
-    const flag = spec.secret ? '(environment only)' : isSwitch(spec) ? `${flagOf(spec)} / --no-${spec.input}` : `${flagOf(spec)} <value>`
+    const flag = spec.secret ? `${spec.env} (environment only)` : isSwitch(spec) ? `${flagOf(spec)} / --no-${spec.input}` : `${flagOf(spec)} <value>`
     const fallback = spec.default ? `default: ${spec.default}` : 'no default'
     lines.push(`  ${flag}`, `      variable ${spec.env}; ${fallback}${spec.secret ? '; secret' : ''}`, `      ${spec.description.replace(/`/g, '')}`)
   }

@@ -53,7 +53,8 @@ describe('parseCliArgs', () => {
   })
 
   test('an unknown flag is a usage error that points to --help', () => {
-    expect(() => parseCliArgs(['--acounts', 'jack'], {})).toThrow(/Unknown option '--acounts'.*--help/)
+    expect(() => parseCliArgs(['--acounts', 'jack'], {})).toThrow('unknown flag --acounts. Run twitter-stats --help for the list of flags.')
+    expect(() => parseCliArgs(['--concurrency'], {})).toThrow("Option '--concurrency <value>' argument missing. Run twitter-stats --help")
   })
 
   test('--help and --version win over everything else', () => {
@@ -71,6 +72,7 @@ describe('helpText', () => {
     expect(help).toContain('--rate-limit-max-wait <value>')
     expect(help).toContain('--dry-run / --no-dry-run')
     expect(help).not.toContain('--datadog-api-key')
+    expect(help).toContain('DATADOG_API_KEY (environment only)')
   })
 })
 
