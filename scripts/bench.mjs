@@ -103,7 +103,8 @@ function datadogHandler(stats) {
     if (Buffer.byteLength(text) > 5_242_880) return { status: 413, body: JSON.stringify({ errors: ['Payload too large'] }) }
     const series = JSON.parse(text).series
     if (!Array.isArray(series)) return { status: 400, body: JSON.stringify({ errors: ['series is required'] }) }
-    stats.series += series.length
+    // The accounts' own series; the collector's self-monitoring series, where the build sends them, are not counted.
+    stats.series += series.filter((s) => s.tags?.some((tag) => tag.startsWith('account:'))).length
     return { status: 202, body: JSON.stringify({ errors: [] }) }
   }
 }
