@@ -1,9 +1,32 @@
-import * as core from '@actions/core'
-import { run } from './action.js'
+/**
+ * The one bundle entry. Run as `node dist/index.js` (action.yml) it runs the action; imported by the
+ * command-line launcher (dist/cli.js) it only exports runCli, so both share one bundle and one
+ * copy of the Datadog client in dist/.
+ */
+import { realpathSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
 
-try {
-  await run()
-} catch (error) {
-  // A bug, not a user error: say so plainly rather than dying with a stack trace only.
-  core.setFailed(`twitter-stats stopped unexpectedly: ${error instanceof Error ? error.message : String(error)}. Please report this with the log.`)
+export { runCli } from './cli.js'
+
+/** True when Node was started on this very file, not when another module imports it. */
+function startedDirectly(): boolean {
+  const entry = process.argv[1]
+  if (!entry) return false
+  try {
+    return realpathSync(entry) === realpathSync(fileURLToPath(import.meta.url))
+  } catch {
+    return false
+  }
+}
+
+if (startedDirectly()) {
+  // Loaded only for the action, so the command line does not pay for the Actions toolkit.
+  const core = await import('@actions/core')
+  try {
+    const { run } = await import('./action.js')
+    await run()
+  } catch (error) {
+    // A bug, not a user error: say so plainly rather than dying with a stack trace only.
+    core.setFailed(`twitter-stats stopped unexpectedly: ${error instanceof Error ? error.message : String(error)}. Please report this with the log.`)
+  }
 }

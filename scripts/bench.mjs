@@ -1,0 +1,229 @@
+#!/usr/bin/env node
+/**
+ * npm run bench: runs the BUILT command line (dist/cli.js, spawned as a user would) against local
+ * stand-ins for X and Datadog on 127.0.0.1 that answer like the real APIs after a set latency, and
+ * prints requests, bytes, wall time, peak RSS and start-up time per account count.
+ *
+ *   npm run bench -- [--latency 50] [--sizes 100,1000,10000] [--concurrency N] [--runs 1] [--cli dist/cli.js]
+ *
+ * --cli runs another build (for example a copy of dist/ from another branch) to compare two designs.
+ *
+ * Plain Node, no TypeScript runtime: build first with npm run bundle.
+ */
+import { spawn } from 'node:child_process'
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, readdirSync } from 'node:fs'
+import { createServer } from 'node:http'
+import { cpus, loadavg, tmpdir } from 'node:os'
+import { dirname, join, resolve } from 'node:path'
+import { performance } from 'node:perf_hooks'
+import { fileURLToPath } from 'node:url'
+import { setInterval, clearInterval } from 'node:timers'
+import { parseArgs } from 'node:util'
+import { gunzipSync } from 'node:zlib'
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url))
+const X_TOKEN = 'bench-x-token'
+const DD_KEY = 'bench-dd-key'
+/** Metrics the X stand-in returns per account (all six public_metrics we map). */
+const METRICS_PER_ACCOUNT = 6
+
+const { values } = parseArgs({
+  options: {
+    latency: { type: 'string', default: '50' },
+    sizes: { type: 'string', default: '100,1000,10000' },
+    concurrency: { type: 'string' },
+    runs: { type: 'string', default: '1' },
+    cli: { type: 'string' }
+  }
+})
+const latency = Number(values.latency)
+const sizes = values.sizes.split(',').map(Number)
+const runs = Number(values.runs)
+const CLI = values.cli ? resolve(values.cli) : join(ROOT, 'dist', 'cli.js')
+
+if (!existsSync(CLI)) {
+  console.error(`${CLI} is missing: run npm run bundle first.`)
+  process.exit(2)
+}
+
+function listen(handler) {
+  const server = createServer((req, res) => {
+    const chunks = []
+    req.on('data', (chunk) => chunks.push(chunk))
+    req.on('end', () => {
+      const answer = handler(req, Buffer.concat(chunks))
+      setTimeout(() => {
+        res.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers })
+        res.end(answer.body)
+      }, latency)
+    })
+  })
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, url: `http://127.0.0.1:${server.address().port}` })))
+}
+
+/** X API v2 GET /2/users/by: at most 100 usernames, data with public_metrics, rate-limit headers. */
+function xHandler(stats) {
+  return (req) => {
+    stats.firstRequestAt ??= performance.now()
+    stats.requests++
+    const url = new URL(req.url, 'http://127.0.0.1')
+    if (req.headers.authorization !== `Bearer ${X_TOKEN}`) return { status: 401, body: JSON.stringify({ title: 'Unauthorized', type: 'about:blank', status: 401, detail: 'Unauthorized' }) }
+    if (url.pathname !== '/2/users/by') return { status: 404, body: JSON.stringify({ title: 'Not Found', type: 'about:blank', status: 404, detail: 'Not Found' }) }
+    const names = (url.searchParams.get('usernames') ?? '').split(',').filter(Boolean)
+    if (names.length < 1 || names.length > 100) {
+      return { status: 400, body: JSON.stringify({ title: 'Invalid Request', detail: 'One or more parameters to your request was invalid.', type: 'https://api.twitter.com/2/problems/invalid-request', errors: [{ message: `The number of values in the \`usernames\` query parameter list [${names.length}] is not between 1 and 100` }] }) }
+    }
+    stats.accountsAsked += names.length
+    const data = names.map((username, i) => ({
+      id: String(10_000_000 + stats.accountsAsked + i),
+      name: username.toUpperCase(),
+      username,
+      public_metrics: { followers_count: 1000 + i, following_count: 100 + i, tweet_count: 5000 + i, listed_count: 10 + i, like_count: 200 + i, media_count: 30 + i }
+    }))
+    const reset = Math.floor(Date.now() / 1000) + 900
+    return { status: 200, headers: { 'x-rate-limit-limit': '900', 'x-rate-limit-remaining': String(Math.max(0, 900 - stats.requests)), 'x-rate-limit-reset': String(reset) }, body: JSON.stringify({ data }) }
+  }
+}
+
+/** Datadog POST /api/v2/series: DD-API-KEY, gzip body within 512,000 bytes compressed and 5 MiB raw, 202. */
+function datadogHandler(stats) {
+  return (req, raw) => {
+    stats.requests++
+    stats.bytes += raw.length
+    if (req.method !== 'POST' || req.url !== '/api/v2/series') return { status: 404, body: JSON.stringify({ errors: ['Not found'] }) }
+    if (req.headers['dd-api-key'] !== DD_KEY) return { status: 403, body: JSON.stringify({ errors: ['Forbidden'] }) }
+    if (raw.length > 512_000) return { status: 413, body: JSON.stringify({ errors: ['Payload too large'] }) }
+    let text
+    try {
+      text = req.headers['content-encoding'] === 'gzip' ? gunzipSync(raw).toString() : raw.toString()
+    } catch {
+      return { status: 400, body: JSON.stringify({ errors: ['Unable to decompress payload'] }) }
+    }
+    stats.rawBytes += Buffer.byteLength(text)
+    if (Buffer.byteLength(text) > 5_242_880) return { status: 413, body: JSON.stringify({ errors: ['Payload too large'] }) }
+    const series = JSON.parse(text).series
+    if (!Array.isArray(series)) return { status: 400, body: JSON.stringify({ errors: ['series is required'] }) }
+    // The accounts' own series; the collector's self-monitoring series, where the build sends them, are not counted.
+    stats.series += series.filter((s) => s.tags?.some((tag) => tag.startsWith('account:'))).length
+    return { status: 202, body: JSON.stringify({ errors: [] }) }
+  }
+}
+
+/** Peak RSS from /usr/bin/time when present; otherwise the child's VmHWM polled from /proc. */
+const TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined
+
+async function runOnce(accounts, x, dd) {
+  const xStats = { requests: 0, accountsAsked: 0, firstRequestAt: undefined }
+  const ddStats = { requests: 0, bytes: 0, rawBytes: 0, series: 0 }
+  x.stats = xStats
+  dd.stats = ddStats
+  const dir = mkdtempSync(join(tmpdir(), 'twitter-stats-bench-'))
+  const rssFile = join(dir, 'rss')
+  // The default output (the table on stdout), as a user would run it; its last line says what was collected and sent.
+  const args = [CLI, '--x-api-url', x.url, '--datadog-site', dd.url]
+  if (values.concurrency) args.push('--concurrency', values.concurrency)
+  const command = TIME ? [TIME, '-f', '%M %U %S', '-o', rssFile, process.execPath, ...args] : [process.execPath, ...args]
+  const env = { PATH: process.env.PATH, X_BEARER_TOKEN: X_TOKEN, DATADOG_API_KEY: DD_KEY, ACCOUNTS: Array.from({ length: accounts }, (_, i) => `u${i}`).join(',') }
+
+  const started = performance.now()
+  const child = spawn(command[0], command.slice(1), { env, stdio: ['ignore', 'pipe', 'pipe'] })
+  let polledKb = 0
+  const poll = TIME
+    ? undefined
+    : setInterval(() => {
+        try {
+          const hwm = /VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))
+          if (hwm) polledKb = Math.max(polledKb, Number(hwm[1]))
+        } catch {
+          // the child has exited
+        }
+      }, 5)
+  let stdout = ''
+  let stderr = ''
+  child.stdout.on('data', (chunk) => (stdout += chunk))
+  child.stderr.on('data', (chunk) => (stderr += chunk))
+  const code = await new Promise((resolve) => child.on('close', resolve))
+  const wall = performance.now() - started
+  if (poll) clearInterval(poll)
+  // /usr/bin/time: peak RSS in KB, then user and system CPU seconds (CPU time holds still on a busy machine; wall time does not).
+  const [rssKb, user, system] = TIME ? readFileSync(rssFile, 'utf8').trim().split('\n').pop().split(' ').map(Number) : [polledKb, NaN, NaN]
+  rmSync(dir, { recursive: true, force: true })
+  if (code !== 0) throw new Error(`the CLI exited ${code} for ${accounts} accounts:\n${stderr.slice(-2000)}`)
+  const collected = Number(/^(\d+) collected, 0 failed/m.exec(stdout)?.[1])
+  if (collected !== accounts || ddStats.series !== accounts * METRICS_PER_ACCOUNT) {
+    throw new Error(`incomplete run for ${accounts} accounts: ${collected} collected, ${ddStats.series} series received:\n${stdout.slice(-300)}`)
+  }
+  return { accounts, xRequests: xStats.requests, ddRequests: ddStats.requests, ddMinimum: Math.max(Math.ceil(ddStats.rawBytes / 5_242_880), Math.ceil(ddStats.bytes / 512_000)), bytes: ddStats.bytes, wall, cpu: (user + system) * 1000, rssMb: rssKb / 1024, startup: xStats.firstRequestAt - started }
+}
+
+function median(numbers) {
+  const sorted = [...numbers].sort((a, b) => a - b)
+  return sorted[Math.floor(sorted.length / 2)]
+}
+
+function table(header, rows) {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)))
+  const line = (row) => `| ${row.map((cell, i) => String(cell).padStart(widths[i])).join(' | ')} |`
+  return [line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)].join('\n')
+}
+
+function distSize() {
+  const dir = dirname(CLI)
+  return readdirSync(dir).reduce((total, name) => total + statSync(join(dir, name)).size, 0)
+}
+
+const x = await listen((req, raw) => xHandler(x.stats)(req, raw))
+const dd = await listen((req, raw) => datadogHandler(dd.stats)(req, raw))
+/** How long Node itself takes to start and exit right now: the floor under every start-up figure. */
+async function bareNodeStart() {
+  const started = performance.now()
+  await new Promise((resolve) => spawn(process.execPath, ['-e', '0'], { stdio: 'ignore' }).on('close', resolve))
+  return performance.now() - started
+}
+
+const loadBefore = loadavg()
+const bare = []
+for (let i = 0; i < 5; i++) bare.push(await bareNodeStart())
+const results = []
+for (const accounts of sizes) {
+  const samples = []
+  for (let i = 0; i < runs; i++) samples.push(await runOnce(accounts, x, dd))
+  const last = samples.at(-1)
+  results.push({ ...last, wall: median(samples.map((s) => s.wall)), rssMb: median(samples.map((s) => s.rssMb)), cpu: median(samples.map((s) => s.cpu)), startup: median(samples.map((s) => s.startup)) })
+}
+x.server.close()
+dd.server.close()
+
+const concurrency = values.concurrency ?? 'default'
+console.log(`load average before: ${loadBefore.map((l) => l.toFixed(2)).join(' ')}, after: ${loadavg().map((l) => l.toFixed(2)).join(' ')} on ${cpus().length} CPUs`)
+console.log(`twitter-stats bench: ${latency} ms per request, concurrency ${concurrency}, ${runs} run(s) per size (median), node ${process.version}, peak RSS from ${TIME ? '/usr/bin/time' : '/proc VmHWM polling'}`)
+console.log(`${CLI}; node alone starts and exits in ${Math.round(median(bare))} ms (median of 5) on this machine now`)
+console.log('')
+console.log(
+  table(
+    ['accounts', 'X requests', 'Datadog requests (minimum)', 'bytes to Datadog', 'wall ms', 'CPU ms', 'peak RSS MB', 'start-up ms', 'start-up beyond bare node ms'],
+    results.map((r) => [r.accounts, r.xRequests, `${r.ddRequests} (${r.ddMinimum})`, r.bytes, Math.round(r.wall), Number.isNaN(r.cpu) ? 'n/a' : Math.round(r.cpu), r.rssMb.toFixed(1), Math.round(r.startup), Math.round(r.startup - median(bare))])
+  )
+)
+console.log('')
+console.log('The original design (one X request per account, one Datadog request per metric per account), same work:')
+console.log('')
+console.log(
+  table(
+    ['accounts', 'X requests', 'Datadog requests', 'total requests', 'latency alone if sequential'],
+    results.map((r) => {
+      const total = r.accounts + r.accounts * METRICS_PER_ACCOUNT
+      return [r.accounts, r.accounts, r.accounts * METRICS_PER_ACCOUNT, total, `${((total * latency) / 1000).toFixed(0)} s`]
+    })
+  )
+)
+console.log('')
+const mb = distSize() / 1_000_000
+console.log(`${dirname(CLI)}: ${mb.toFixed(2)} MB (target under 10 MB)`)
+for (const r of results) {
+  const checks = [
+    `X requests ${r.xRequests === Math.ceil(r.accounts / 100) ? 'ok' : `MISSED (expected ${Math.ceil(r.accounts / 100)})`}`,
+    `Datadog requests ${r.ddRequests === r.ddMinimum ? 'ok' : `MISSED (minimum ${r.ddMinimum})`}`, `start-up ${r.startup < 300 ? 'ok' : 'MISSED'}`]
+  if (r.accounts === 10_000 && latency === 50) checks.push(`wall < 2 s ${r.wall < 2000 ? 'ok' : 'MISSED'}`, `RSS < 256 MB ${r.rssMb < 256 ? 'ok' : 'MISSED'}`)
+  console.log(`${r.accounts} accounts: ${checks.join(', ')}`)
+}

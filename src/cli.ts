@@ -1,0 +1,124 @@
+/** The command-line adapter: flags and environment in, a table or a JSON report out, an exit code. Nothing else. */
+import { UsageError, helpText, parseCliArgs } from './cli-args.js'
+import { runCollection, type RunReport } from './collect.js'
+import { parseConfig, secretValues } from './config.js'
+import { ConfigError } from './errors.js'
+import { realHttpDeps, type HttpDeps } from './http.js'
+import type { Logger } from './log.js'
+import { summaryRows } from './summary.js'
+
+export const EXIT = { ok: 0, failed: 1, usage: 2 } as const
+
+export interface CliIO {
+  argv: string[]
+  env: NodeJS.ProcessEnv
+  stdout: { write(text: string): unknown }
+  stderr: { write(text: string): unknown }
+  http?: HttpDeps
+  /** The package version, read by the launcher from package.json next to dist/. */
+  version?: string
+}
+
+/**
+ * Replaces every secret value in a line, in case one is ever echoed back by a service. Values under
+ * 6 characters are not real credentials (X and Datadog keys are 32+), and masking them would mangle
+ * ordinary words, as a token "x" would in "x.com".
+ */
+export function masker(secrets: string[]): (text: string) => string {
+  const sorted = secrets.filter((s) => s.length >= 6).sort((a, b) => b.length - a.length)
+  return (text) => sorted.reduce((out, secret) => out.split(secret).join('***'), text)
+}
+
+function stderrLogger(write: (line: string) => void, quiet: boolean): Logger {
+  return {
+    info: (message) => (quiet ? undefined : write(message)),
+    warning: (message) => write(`warning: ${message}`),
+    error: (message) => write(`error: ${message}`),
+    group: async (name, task) => {
+      if (!quiet) write(`${name}…`)
+      return task()
+    }
+  }
+}
+
+const HEADER = ['account', 'network', 'followers', 'following', 'posts', 'listed', 'status']
+const NUMERIC = new Set([2, 3, 4, 5])
+
+/** A plain-text table: numbers right-aligned, everything else left-aligned. */
+export function formatTable(rows: string[][]): string {
+  const all = [HEADER, ...rows]
+  const widths = HEADER.map((_, column) => Math.max(...all.map((row) => (row[column] ?? '').length)))
+  const line = (row: string[]): string =>
+    row
+      .map((cell, column) => (NUMERIC.has(column) ? cell.padStart(widths[column]!) : cell.padEnd(widths[column]!)))
+      .join('  ')
+      .trimEnd()
+  return `${all.map(line).join('\n')}\n`
+}
+
+function outcome(report: RunReport): string {
+  const delivery = report.delivery
+  const sent = !delivery ? 'nothing sent' : delivery.requests === 0 ? `${delivery.sent} series printed (dry run)` : `${delivery.sent} series sent in ${delivery.requests} request(s)`
+  return `${report.collected} collected, ${report.failed} failed, ${sent}.`
+}
+
+/** The --json report: what a script needs to decide and to alert, without the raw series. */
+export function jsonReport(report: RunReport): object {
+  return {
+    ok: report.ok,
+    collected: report.collected,
+    failed: report.failed,
+    records: report.records,
+    failures: report.failures.map((f) => ({ network: f.network, reason: f.reason, fatal: f.fatal === true, message: f.message, accounts: f.accounts.map((a) => a.handle) })),
+    warnings: report.warnings,
+    problems: report.problems,
+    delivery: report.delivery && { sent: report.delivery.sent, requests: report.delivery.requests, bytesSent: report.delivery.bytesSent, undelivered: report.delivery.undelivered.length, error: report.delivery.error },
+    rateLimitRemaining: report.rateLimitRemaining,
+    durationMs: report.durationMs
+  }
+}
+
+/** Runs the command line; returns the exit code instead of exiting, so output is flushed by the caller. */
+export async function runCli(io: CliIO): Promise<number> {
+  let command
+  try {
+    command = parseCliArgs(io.argv, io.env)
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error
+    io.stderr.write(`twitter-stats: ${error.message}\n`)
+    return EXIT.usage
+  }
+  if (command.kind === 'help') {
+    io.stdout.write(helpText())
+    return EXIT.ok
+  }
+  if (command.kind === 'version') {
+    io.stdout.write(`${io.version ?? 'unknown'}\n`)
+    return EXIT.ok
+  }
+
+  const mask = masker(secretValues(command.raw))
+  const err = (line: string): unknown => io.stderr.write(`${mask(line)}\n`)
+  let config
+  try {
+    config = parseConfig(command.raw)
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error
+    err(`twitter-stats: ${error.message}`)
+    err('Flags and variables are listed by twitter-stats --help.')
+    return EXIT.usage
+  }
+
+  const report = await runCollection(config, { http: io.http ?? realHttpDeps, logger: stderrLogger(err, command.quiet) })
+  if (command.json) {
+    io.stdout.write(`${mask(JSON.stringify(jsonReport(report)))}\n`)
+  } else {
+    io.stdout.write(mask(formatTable(summaryRows(report))))
+    io.stdout.write(`${outcome(report)}\n`)
+  }
+  if (!report.ok) {
+    err(report.problems.length === 1 ? `error: the run failed: ${report.problems[0]}` : `error: the run failed:\n${report.problems.map((p) => `  - ${p}`).join('\n')}`)
+    return EXIT.failed
+  }
+  return EXIT.ok
+}

@@ -1,0 +1,111 @@
+/** The built command line, run as a user runs it, against local X and Datadog stand-ins. */
+import { afterEach, beforeEach, describe, expect, test } from '@jest/globals'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { SETTINGS } from '../src/config.js'
+import { ROOT } from './support/run-action.js'
+import { runBuiltCli } from './support/run-cli.js'
+import { DD_KEY, X_TOKEN, metricsFor, startDatadogStandIn, startXStandIn, type DatadogStandIn, type XStandIn } from './support/stand-ins.js'
+
+let x: XStandIn
+let dd: DatadogStandIn
+
+beforeEach(async () => {
+  x = await startXStandIn({ jack: metricsFor(1), nasa: metricsFor(2), github: metricsFor(3), gone: 'suspended' })
+  dd = await startDatadogStandIn()
+})
+afterEach(async () => {
+  await x.close()
+  await dd.close()
+})
+
+/** The series of the accounts themselves, without the collector's own series where the run sends them. */
+function accountSeries(): DatadogStandIn['series'] {
+  return dd.series.filter((s) => s.tags.some((tag) => tag.startsWith('account:')))
+}
+
+function env(extra: Record<string, string> = {}): Record<string, string> {
+  return { X_BEARER_TOKEN: X_TOKEN, DATADOG_API_KEY: DD_KEY, X_API_URL: x.url, DATADOG_SITE: dd.url, ...extra }
+}
+
+describe('the command line end to end', () => {
+  test('prints a table of the accounts and their metrics on stdout, progress on stderr, and sends the series', async () => {
+    const result = await runBuiltCli(['--tags', 'env:test', 'jack', 'nasa', 'github'], env())
+    expect(result.code).toBe(0)
+    const lines = result.stdout.trimEnd().split('\n')
+    expect(lines[0]).toMatch(/^account\s+network\s+followers\s+following\s+posts\s+listed\s+status$/)
+    expect(lines[2]).toMatch(/^nasa\s+x\s+1002\s+102\s+5002\s+12\s+ok$/)
+    expect(lines.at(-1)).toMatch(/^3 collected, 0 failed, \d+ series sent in 1 request\(s\)\.$/)
+    expect(result.stderr).toContain('Collecting 3 account(s)')
+    expect(x.requests).toHaveLength(1)
+    expect(accountSeries()).toHaveLength(18)
+    expect(accountSeries().every((s) => s.tags.includes('env:test'))).toBe(true)
+    expect(lines.at(-1)).toContain(`${dd.series.length} series sent`)
+  })
+
+  test('--json prints a machine-readable report with records, failures, counts and problems', async () => {
+    const result = await runBuiltCli(['--json', '--accounts', 'jack, gone'], env())
+    expect(result.code).toBe(0)
+    const report = JSON.parse(result.stdout) as Record<string, unknown>
+    expect(report).toMatchObject({ ok: true, collected: 1, failed: 1, problems: [], delivery: { sent: dd.series.length, requests: 1, undelivered: 0 } })
+    expect(accountSeries()).toHaveLength(6)
+    expect(report.records).toContainEqual({ account: 'jack', network: 'x', metric: 'twitter.followers_count', value: 1001, timestamp: expect.any(Number) })
+    expect(report.failures).toEqual([{ network: 'x', reason: 'suspended', fatal: false, message: 'X account gone is suspended.', accounts: ['gone'] }])
+    expect(result.stderr).toContain('warning: X account gone is suspended.')
+  })
+
+  test('flags win over the environment variables they mirror', async () => {
+    const result = await runBuiltCli(['--json', '--metric-prefix', 'social'], env({ ACCOUNTS: 'jack', METRIC_PREFIX: 'from_env' }))
+    expect(result.code).toBe(0)
+    expect(dd.series.map((s) => s.metric)).toContain('social.followers_count')
+    expect(dd.series.some((s) => s.metric.startsWith('from_env'))).toBe(false)
+  })
+
+  test('a dry run prints the series on stderr and the table on stdout, and needs no Datadog key', async () => {
+    const result = await runBuiltCli(['--dry-run', 'jack'], env({ DATADOG_API_KEY: '' }))
+    expect(result.code).toBe(0)
+    expect(result.stderr).toMatch(/twitter\.followers_count 1001 @\d+ \[account:jack,network:x\]/)
+    expect(result.stdout).toMatch(/^1 collected, 0 failed, \d+ series printed \(dry run\)\.$/m)
+    expect(dd.requests).toHaveLength(0)
+  })
+
+  test('a failed run exits 1 and says why, without the secret', async () => {
+    const result = await runBuiltCli(['jack'], env({ X_BEARER_TOKEN: 'wrong-token-abc' }))
+    expect(result.code).toBe(1)
+    expect(result.stderr).toContain('X rejected the credentials (401 Unauthorized)')
+    expect(result.stderr).toContain('error: the run failed')
+    expect(accountSeries()).toHaveLength(0)
+    expect(result.stdout + result.stderr).not.toContain('wrong-token-abc')
+  })
+
+  test('a secret given as a flag is refused with the variable to set instead, before any request', async () => {
+    const result = await runBuiltCli(['--x-bearer-token=typed-secret-123', 'jack'], env({ X_BEARER_TOKEN: '' }))
+    expect(result.code).toBe(2)
+    expect(result.stderr).toContain('--x-bearer-token is not accepted on the command line')
+    expect(result.stderr).toContain('Set the environment variable X_BEARER_TOKEN instead')
+    expect(result.stdout + result.stderr).not.toContain('typed-secret-123')
+    expect(x.requests).toHaveLength(0)
+  })
+
+  test('a missing variable is named, with exit code 2 and no request', async () => {
+    const result = await runBuiltCli(['jack'], env({ DATADOG_API_KEY: '' }))
+    expect(result.code).toBe(2)
+    expect(result.stderr).toContain('datadog-api-key (DATADOG_API_KEY) is required')
+    expect(x.requests).toHaveLength(0)
+  })
+
+  test('--help lists every setting with its flag, variable and default', async () => {
+    const result = await runBuiltCli(['--help'])
+    expect(result.code).toBe(0)
+    for (const spec of SETTINGS) {
+      expect(result.stdout).toContain(`variable ${spec.env}; ${spec.default ? `default: ${spec.default}` : 'no default'}`)
+      if (!spec.secret) expect(result.stdout).toContain(`--${spec.input}`)
+    }
+  })
+
+  test('--version prints the package version', async () => {
+    const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }
+    const result = await runBuiltCli(['--version'])
+    expect([result.code, result.stdout]).toEqual([0, `${version}\n`])
+  })
+})
