@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { SETTINGS } from '../src/config.js'
 import { ROOT } from './support/run-action.js'
 import { runBuiltCli } from './support/run-cli.js'
+import { startBlueskyStandIn, startMastodonStandIn } from './support/network-stand-ins.js'
 import { DD_KEY, X_TOKEN, metricsFor, startDatadogStandIn, startXStandIn, type DatadogStandIn, type XStandIn } from './support/stand-ins.js'
 
 let x: XStandIn
@@ -67,6 +68,21 @@ describe('the command line end to end', () => {
     expect(result.stderr).toMatch(/twitter\.followers_count 1001 @\d+ \[account:jack,network:x\]/)
     expect(result.stdout).toMatch(/^1 collected, 0 failed, \d+ series printed \(dry run\)\.$/m)
     expect(dd.requests).toHaveLength(0)
+  })
+
+  test('Bluesky and Mastodon accounts need no credentials at all (the README example)', async () => {
+    const bsky = await startBlueskyStandIn([{ did: 'did:plc:z72i7hdynmk6r22z27h6tvur', handle: 'bsky.app', followersCount: 3000, followsCount: 5, postsCount: 700 }])
+    const masto = await startMastodonStandIn([{ username: 'Mastodon', followers_count: 800, following_count: 1, statuses_count: 90 }])
+    try {
+      const result = await runBuiltCli(['--dry-run', 'bsky.app', 'Mastodon@mastodon.social'], { BLUESKY_API_URL: bsky.url, MASTODON_API_URL: masto.url })
+      expect(result.code).toBe(0)
+      expect(result.stdout).toMatch(/^\s*bsky\.app\s+bluesky\s+3000\s+5\s+700\b/m)
+      expect(result.stdout).toMatch(/^\s*Mastodon@mastodon\.social\s+mastodon\s+800\s+1\s+90\b/m)
+      expect(x.requests).toHaveLength(0)
+    } finally {
+      await bsky.close()
+      await masto.close()
+    }
   })
 
   test('a failed run exits 1 and says why, without the secret', async () => {
