@@ -25,7 +25,7 @@ export const SETTINGS = [
   { key: 'rateLimitMaxWait', input: 'rate-limit-max-wait', env: 'RATE_LIMIT_MAX_WAIT', secret: false, default: '900', description: 'Longest wait, in seconds, for a rate limit to reset before that batch fails (X windows are 15 minutes).' },
   { key: 'requestTimeout', input: 'request-timeout', env: 'REQUEST_TIMEOUT', secret: false, default: '30', description: 'Timeout of each HTTP request, in seconds.' },
   { key: 'maxRetries', input: 'max-retries', env: 'MAX_RETRIES', secret: false, default: '3', description: 'Retries of a request after a 5xx answer, a timeout or a network error.' },
-  { key: 'concurrency', input: 'concurrency', env: 'CONCURRENCY', secret: false, default: '4', description: 'Requests in flight at once, per service.' },
+  { key: 'concurrency', input: 'concurrency', env: 'CONCURRENCY', secret: false, default: '8', description: 'Requests in flight at once, per service (Mastodon: instances at once, two requests each).' },
   { key: 'datadogAppKey', input: 'datadog-app-key', env: 'DATADOG_APP_KEY', secret: true, default: '', description: 'Datadog application key. When set, each metric gets its unit, short name and description (needs metrics_read and metrics_metadata_write).' },
   { key: 'datadogDashboard', input: 'datadog-dashboard', env: 'DATADOG_DASHBOARD', secret: false, default: 'false', description: 'Create or update the twitter-stats dashboard in Datadog on each run (needs datadog-app-key with dashboards_read and dashboards_write).' }
 ] as const satisfies readonly SettingSpec[]

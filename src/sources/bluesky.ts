@@ -2,8 +2,7 @@
 import type { Account } from '../accounts.js'
 import { hostOf, mapWithConcurrency, parseJson, type HttpDeps, type RetryPolicy } from '../http.js'
 import type { Sample } from '../metrics.js'
-import { chunk } from './x.js'
-import { combine, epochSecondsHeader, failed, isCollection, readCounts, sendForAccounts, type FieldMap } from './shared.js'
+import { chunk, combine, epochSecondsHeader, failed, isCollection, readCounts, sendForAccounts, type FieldMap } from './shared.js'
 import type { Collection, Source } from './types.js'
 
 export const BLUESKY_BATCH_SIZE = 25
@@ -45,7 +44,7 @@ export function readProfiles(body: unknown, batch: Account[], timestamp: number)
       missing.push(account)
       continue
     }
-    const metrics: Sample['metrics'] = readCounts(profile, FIELDS, `Bluesky account ${account.handle}`, result.warnings)
+    const metrics: Sample['metrics'] = readCounts(profile, FIELDS, 'Bluesky', account.handle, result.warnings)
     if (Object.keys(metrics).length === 0) {
       result.failures.push({ network: 'bluesky', accounts: [account], reason: 'error', message: `Bluesky returned no usable counts for ${account.handle}.` })
     } else {

@@ -73,7 +73,7 @@ export function createMastodonSource(options: MastodonSourceOptions): Source {
       }
       if (body.suspended === true) return failed('mastodon', [account], 'suspended', `Mastodon account ${account.handle} is suspended.`)
       const result: Collection = { samples: [], failures: [], warnings: [] }
-      const metrics = readCounts(body, FIELDS, `Mastodon account ${account.handle}`, result.warnings)
+      const metrics = readCounts(body, FIELDS, 'Mastodon', account.handle, result.warnings)
       if (Object.keys(metrics).length === 0) return failed('mastodon', [account], 'error', `Mastodon returned no usable counts for ${account.handle}.`)
       result.samples.push({ account, timestamp: Math.floor(deps.now() / 1000), metrics })
       return result

@@ -7,10 +7,13 @@ import type { Collection, Failure } from './types.js'
 /** Our metric name → the field names a network uses for it, first match wins. */
 export type FieldMap = [MetricName, string[]][]
 
-/** Reads counts from an API object, dropping values that are not non-negative integers (with a warning). */
-export function readCounts(fields: Record<string, unknown> | undefined, map: FieldMap, label: string, warnings: string[]): Sample['metrics'] {
+/**
+ * Reads counts from an API object, dropping values that are not non-negative integers with a
+ * warning naming the service, the field and the account. A value that is not an object reads as empty.
+ */
+export function readCounts(fields: unknown, map: FieldMap, service: string, handle: string, warnings: string[]): Sample['metrics'] {
   const metrics: Sample['metrics'] = {}
-  const source = fields ?? {}
+  const source = fields && typeof fields === 'object' ? (fields as Record<string, unknown>) : {}
   for (const [name, names] of map) {
     const field = names.find((f) => Object.prototype.hasOwnProperty.call(source, f))
     if (field === undefined) continue
@@ -18,10 +21,17 @@ export function readCounts(fields: Record<string, unknown> | undefined, map: Fie
     if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) {
       metrics[name] = value
     } else {
-      warnings.push(`${label}: invalid ${field} (${String(JSON.stringify(value)).slice(0, 40)}); that metric was not sent.`)
+      warnings.push(`${service} returned an invalid ${field} for ${handle} (${String(JSON.stringify(value)).slice(0, 40)}); that metric was not sent.`)
     }
   }
   return metrics
+}
+
+/** Splits a list into batches of `size`. */
+export function chunk<T>(items: T[], size: number): T[][] {
+  const chunks: T[][] = []
+  for (let i = 0; i < items.length; i += size) chunks.push(items.slice(i, i + size))
+  return chunks
 }
 
 export function emptyCollection(): Collection {

@@ -6,14 +6,17 @@
 import { OAuth1Helper } from 'twitter-api-v2/dist/cjs/client-mixins/oauth1.helper.js'
 import type { Account } from '../accounts.js'
 import type { XAuth } from '../config.js'
-import { NetworkError, RateLimitError, hostOf, mapWithConcurrency, parseJson, redact, send, type HttpDeps, type HttpResponse, type RetryPolicy } from '../http.js'
-import type { MetricName, Sample } from '../metrics.js'
+import { hostOf, mapWithConcurrency, parseJson, redact, type HttpDeps, type HttpResponse, type RetryPolicy } from '../http.js'
+import type { Sample } from '../metrics.js'
+import { chunk, combine, epochSecondsHeader, isCollection, readCounts, sendForAccounts, type FieldMap } from './shared.js'
 import type { Collection, Failure, Source } from './types.js'
+
+export { chunk }
 
 export const X_BATCH_SIZE = 100
 
 /** X's `public_metrics` fields, mapped to our metric names (the original system's names). */
-const X_FIELDS: [MetricName, string[]][] = [
+const X_FIELDS: FieldMap = [
   ['followers_count', ['followers_count']],
   ['friends_count', ['following_count']],
   ['status_count', ['tweet_count', 'post_count']],
@@ -51,23 +54,11 @@ interface XProblem {
   type?: unknown
 }
 
-export function chunk<T>(items: T[], size: number): T[][] {
-  const chunks: T[][] = []
-  for (let i = 0; i < items.length; i += size) chunks.push(items.slice(i, i + size))
-  return chunks
-}
-
 function authorization(auth: XAuth, url: string): string {
   if (auth.kind === 'bearer') return `Bearer ${auth.token}`
   const helper = new OAuth1Helper({ consumerKeys: { key: auth.consumerKey, secret: auth.consumerSecret } })
   const info = helper.authorize({ url, method: 'GET' }, { key: auth.accessToken, secret: auth.accessTokenSecret })
   return helper.toHeader(info).Authorization
-}
-
-/** x-rate-limit-reset is the reset time in epoch seconds. */
-function xResetAt(response: HttpResponse): number | undefined {
-  const reset = Number(response.headers.get('x-rate-limit-reset'))
-  return Number.isFinite(reset) && reset > 0 ? reset * 1000 : undefined
 }
 
 function text(value: unknown): string {
@@ -100,24 +91,6 @@ function authError(response: HttpResponse): XAuthError {
   return new XAuthError(`X refused the request (403 Forbidden).${said} Check that the app has read access to users and that its Project allows GET /2/users/by.`)
 }
 
-/** Reads the metrics of one user, dropping values that are not counts. */
-function readMetrics(user: XUser, handle: string, warnings: string[]): Sample['metrics'] {
-  const metrics: Sample['metrics'] = {}
-  // Not an object (a string, a number, null): no field can be read, and `in` would throw.
-  const fields = user.public_metrics && typeof user.public_metrics === 'object' ? user.public_metrics : {}
-  for (const [name, sourceFields] of X_FIELDS) {
-    const field = sourceFields.find((f) => f in fields)
-    if (field === undefined) continue
-    const value = fields[field]
-    if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) {
-      metrics[name] = value
-    } else {
-      warnings.push(`X returned an invalid ${field} for ${handle} (${JSON.stringify(value)?.slice(0, 40)}); that metric was not sent.`)
-    }
-  }
-  return metrics
-}
-
 function classifyProblem(problem: XProblem): 'suspended' | 'not_found' | 'error' {
   const detail = `${text(problem.title)} ${text(problem.detail)}`
   if (/suspend/i.test(detail)) return 'suspended'
@@ -141,7 +114,7 @@ export function readLookup(body: unknown, batch: Account[], timestamp: number): 
     const account = byKey.get(key)
     if (!account || done.has(key)) continue // not asked for, or returned twice
     done.add(key)
-    const metrics = readMetrics(user, account.handle, warnings)
+    const metrics = readCounts(user.public_metrics, X_FIELDS, 'X', account.handle, warnings)
     if (Object.keys(metrics).length === 0) {
       failures.push({ network: 'x', accounts: [account], reason: 'error', message: `X returned no usable metrics for ${account.handle}.` })
     } else {
@@ -185,31 +158,20 @@ export function createXSource(options: XSourceOptions): Source {
       failures: [{ network: 'x', accounts: batch, reason, message }],
       warnings: []
     })
-    let response: HttpResponse
-    try {
-      response = await send(
-        { method: 'GET', url, headers: { authorization: authorization(auth, url), 'user-agent': 'twitter-stats' } },
-        {
-          policy,
-          deps,
-          service: 'X',
-          rateLimitResetAt: xResetAt,
-          onResponse: (r) => {
-            const remaining = Number(r.headers.get('x-rate-limit-remaining') ?? NaN)
-            if (Number.isFinite(remaining)) rateLimitRemaining = Math.min(rateLimitRemaining ?? remaining, remaining)
-          }
-        }
-      )
-    } catch (error) {
-      if (error instanceof RateLimitError) {
-        return fail('rate_limited', `${error.message} ${batch.length} account(s) were not collected; raise rate-limit-max-wait or run less often.`)
+    const answer = await sendForAccounts('x', batch, { method: 'GET', url, headers: { authorization: authorization(auth, url), 'user-agent': 'twitter-stats' } }, {
+      policy,
+      deps,
+      service: 'X',
+      rateLimitResetAt: epochSecondsHeader('x-rate-limit-reset'),
+      onResponse: (r) => {
+        const remaining = Number(r.headers.get('x-rate-limit-remaining') ?? NaN)
+        if (Number.isFinite(remaining)) rateLimitRemaining = Math.min(rateLimitRemaining ?? remaining, remaining)
       }
-      if (error instanceof NetworkError) return fail('error', error.message)
-      throw error
-    }
+    })
+    if (isCollection(answer)) return answer
     // Messages quote X's answer, which could echo the request's credentials (a proxy's error page): blank them
     // out before anything reads it, so no message, however cut short, carries a piece of one.
-    response = { ...response, body: redact(response.body, secretsOf(auth)) }
+    const response: HttpResponse = { ...answer, body: redact(answer.body, secretsOf(auth)) }
     const timestamp = Math.floor(deps.now() / 1000)
     if (response.status === 401 || response.status === 403) throw authError(response)
     if (response.status !== 200) {
@@ -240,13 +202,7 @@ export function createXSource(options: XSourceOptions): Source {
           throw error
         }
       })
-      const collection: Collection = { samples: [], failures: [], warnings: [] }
-      for (const result of results) {
-        if (!result) continue
-        collection.samples.push(...result.samples)
-        collection.failures.push(...result.failures)
-        collection.warnings.push(...result.warnings)
-      }
+      const collection = combine(results)
       if (authFailure) {
         const collected = new Set(collection.samples.map((s) => s.account.key))
         const failed = new Set(collection.failures.flatMap((f) => f.accounts.map((a) => a.key)))
