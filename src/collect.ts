@@ -1,13 +1,13 @@
 /** The pipeline: accounts → sources → samples → series → sink, and the run's exit rules. */
 import type { Account, Network } from './accounts.js'
 import type { Config } from './config.js'
-import { createDatadogClient, createDryRunClient, loadDatadogClient, type DeliveryReport, type MetricsClient } from './datadog.js'
-import { createDatadogApi, type DatadogApi } from './datadog.js'
+import { createDatadogApi, createDatadogClient, createDryRunClient, loadDatadogClient, type DatadogApi, type DeliveryReport, type MetricsClient } from './datadog.js'
 import { provisionDatadog } from './dashboard.js'
 import { selfMonitoringSeries } from './self-monitoring.js'
 import type { HttpDeps } from './http.js'
 import type { Logger } from './log.js'
 import { toRecords, toSeries, type MetricRecord, type Sample, type Series } from './metrics.js'
+import { combine, emptyCollection } from './sources/shared.js'
 import type { Collection, Failure, Source } from './sources/types.js'
 import { createBlueskySource } from './sources/bluesky.js'
 import { createMastodonSource } from './sources/mastodon.js'
@@ -78,13 +78,6 @@ export function judge(collection: Collection, delivery: DeliveryReport | undefin
   return problems
 }
 
-function merge(into: Collection, from: Collection): void {
-  into.samples.push(...from.samples)
-  into.failures.push(...from.failures)
-  into.warnings.push(...from.warnings)
-  if (from.rateLimitRemaining !== undefined) into.rateLimitRemaining = Math.min(into.rateLimitRemaining ?? Infinity, from.rateLimitRemaining)
-}
-
 /**
  * Runs one collection. Never throws for an account's or a service's sake: everything that went
  * wrong is in the report, and the report says whether the run as a whole failed.
@@ -94,7 +87,7 @@ export async function runCollection(config: Config, deps: RunDeps): Promise<RunR
   const { logger } = deps
   const sources = deps.sources ?? createSources(config, deps.http)
 
-  const collection: Collection = { samples: [], failures: [], warnings: [] }
+  let collection: Collection = emptyCollection()
   const rateLimits: Partial<Record<Network, number>> = {}
   await logger.group(`Collecting ${config.accounts.length} account(s)`, async () => {
     // The Datadog client loads while the sources wait on the network.
@@ -102,7 +95,7 @@ export async function runCollection(config: Config, deps: RunDeps): Promise<RunR
     const results = await Promise.all(
       sources.map((source) => source.collect(config.accounts.filter((a) => a.network === source.network)))
     )
-    results.forEach((result) => merge(collection, result))
+    collection = combine(results)
     results.forEach((result, i) => {
       if (result.rateLimitRemaining !== undefined) rateLimits[sources[i]!.network] = result.rateLimitRemaining
     })
