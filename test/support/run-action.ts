@@ -35,6 +35,23 @@ export function parseOutputFile(text: string): Record<string, string> {
   return outputs
 }
 
+export interface NodeResult {
+  code: number | null
+  stdout: string
+  stderr: string
+}
+
+/** Runs `node args…` with exactly `env` (no inherited variables), collecting its output. */
+export async function runNode(args: string[], env: NodeJS.ProcessEnv): Promise<NodeResult> {
+  const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] })
+  let stdout = ''
+  let stderr = ''
+  child.stdout.on('data', (chunk) => (stdout += chunk))
+  child.stderr.on('data', (chunk) => (stderr += chunk))
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve))
+  return { code, stdout, stderr }
+}
+
 export async function runAction(inputs: Record<string, string>, env: Record<string, string> = {}, entry = join(ROOT, 'dist', 'index.js')): Promise<ActionResult> {
   const dir = mkdtempSync(join(tmpdir(), 'twitter-stats-run-'))
   const outputFile = join(dir, 'output')
@@ -42,23 +59,15 @@ export async function runAction(inputs: Record<string, string>, env: Record<stri
   writeFileSync(outputFile, '')
   writeFileSync(summaryFile, '')
   const inputEnv = Object.fromEntries(Object.entries(inputs).map(([name, value]) => [`INPUT_${name.toUpperCase()}`, value]))
-  const child = spawn(process.execPath, [entry], {
-    env: {
-      PATH: process.env.PATH,
-      GITHUB_OUTPUT: outputFile,
-      GITHUB_STEP_SUMMARY: summaryFile,
-      RUNNER_TEMP: dir,
-      GITHUB_ACTIONS: 'true',
-      ...inputEnv,
-      ...env
-    },
-    stdio: ['ignore', 'pipe', 'pipe']
+  const { code, stdout, stderr } = await runNode([entry], {
+    PATH: process.env.PATH,
+    GITHUB_OUTPUT: outputFile,
+    GITHUB_STEP_SUMMARY: summaryFile,
+    RUNNER_TEMP: dir,
+    GITHUB_ACTIONS: 'true',
+    ...inputEnv,
+    ...env
   })
-  let stdout = ''
-  let stderr = ''
-  child.stdout.on('data', (chunk) => (stdout += chunk))
-  child.stderr.on('data', (chunk) => (stderr += chunk))
-  const code = await new Promise<number | null>((resolve) => child.on('close', resolve))
   const outputs = parseOutputFile(readFileSync(outputFile, 'utf8'))
   const undeliveredFile = outputs['undelivered-file']
   const result: ActionResult = { code, stdout, stderr, outputs, summary: readFileSync(summaryFile, 'utf8') }
