@@ -1,15 +1,13 @@
 /** The GitHub Action adapter: read inputs, mask secrets, run the pipeline, report. Nothing else. */
 import * as core from '@actions/core'
 import { context } from '@actions/github'
-import { writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { runCollection, type RunReport } from './collect.js'
 import { parseConfig, readSettings, secretValues } from './config.js'
 import { ConfigError } from './errors.js'
 import { realHttpDeps } from './http.js'
 import type { Logger } from './log.js'
-import { payloadOf } from './datadog.js'
+import { saveUndelivered, undeliveredMessage } from './undelivered.js'
 import { summaryRows } from './summary.js'
 
 const actionLogger: Logger = {
@@ -40,15 +38,12 @@ async function writeSummary(report: RunReport): Promise<void> {
 }
 
 /** Writes series Datadog refused to a file a later step can re-send within Datadog's one-hour window. */
-function saveUndelivered(report: RunReport): void {
+function reportUndelivered(report: RunReport): void {
   const undelivered = report.delivery?.undelivered ?? []
   if (undelivered.length === 0) return
-  const file = join(process.env.RUNNER_TEMP || tmpdir(), `twitter-stats-undelivered-${Date.now()}.json`)
-  writeFileSync(file, payloadOf(undelivered))
+  const file = saveUndelivered(undelivered, process.env.RUNNER_TEMP || tmpdir(), Date.now())
   core.setOutput('undelivered-file', file)
-  core.error(
-    `${undelivered.length} series were not delivered. They are saved in ${file} (output undelivered-file) as a POST /api/v2/series body; re-send them within an hour, for example: curl -X POST "https://api.<site>/api/v2/series" -H "Content-Type: application/json" -H "DD-API-KEY: $DATADOG_API_KEY" --data @${file}`
-  )
+  core.error(undeliveredMessage(undelivered.length, file, ' (output undelivered-file)'))
 }
 
 export async function run(): Promise<void> {
@@ -74,7 +69,7 @@ export async function run(): Promise<void> {
   core.setOutput('accounts-collected', report.collected)
   core.setOutput('accounts-failed', report.failed)
   core.setOutput('metrics', JSON.stringify(report.records))
-  saveUndelivered(report)
+  reportUndelivered(report)
   await writeSummary(report)
   if (!report.ok) core.setFailed(report.problems.join('\n'))
 }

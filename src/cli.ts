@@ -5,7 +5,9 @@ import { parseConfig, secretValues } from './config.js'
 import { ConfigError } from './errors.js'
 import { realHttpDeps, type HttpDeps } from './http.js'
 import type { Logger } from './log.js'
+import { tmpdir } from 'node:os'
 import { summaryRows } from './summary.js'
+import { saveUndelivered, undeliveredMessage } from './undelivered.js'
 
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const
 
@@ -63,7 +65,7 @@ function outcome(report: RunReport): string {
 }
 
 /** The --json report: what a script needs to decide and to alert, without the raw series. */
-export function jsonReport(report: RunReport): object {
+export function jsonReport(report: RunReport, undeliveredFile?: string): object {
   return {
     ok: report.ok,
     collected: report.collected,
@@ -73,6 +75,7 @@ export function jsonReport(report: RunReport): object {
     warnings: report.warnings,
     problems: report.problems,
     delivery: report.delivery && { sent: report.delivery.sent, requests: report.delivery.requests, bytesSent: report.delivery.bytesSent, undelivered: report.delivery.undelivered.length, error: report.delivery.error },
+    ...(undeliveredFile ? { undeliveredFile } : {}),
     rateLimitRemaining: report.rateLimitRemaining,
     durationMs: report.durationMs
   }
@@ -110,8 +113,11 @@ export async function runCli(io: CliIO): Promise<number> {
   }
 
   const report = await runCollection(config, { http: io.http ?? realHttpDeps, logger: stderrLogger(err, command.quiet) })
+  const undelivered = report.delivery?.undelivered ?? []
+  const undeliveredFile = undelivered.length > 0 ? saveUndelivered(undelivered, io.env.TMPDIR || tmpdir(), Date.now()) : undefined
+  if (undeliveredFile) err(`error: ${undeliveredMessage(undelivered.length, undeliveredFile, '')}`)
   if (command.json) {
-    io.stdout.write(`${mask(JSON.stringify(jsonReport(report)))}\n`)
+    io.stdout.write(`${mask(JSON.stringify(jsonReport(report, undeliveredFile)))}\n`)
   } else {
     io.stdout.write(mask(formatTable(summaryRows(report))))
     io.stdout.write(`${outcome(report)}\n`)

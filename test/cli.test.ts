@@ -1,6 +1,7 @@
 /** The built command line, run as a user runs it, against local X and Datadog stand-ins. */
 import { afterEach, beforeEach, describe, expect, test } from '@jest/globals'
-import { readFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { SETTINGS } from '../src/config.js'
 import { ROOT } from './support/run-action.js'
@@ -82,6 +83,23 @@ describe('the command line end to end', () => {
     } finally {
       await bsky.close()
       await masto.close()
+    }
+  })
+
+  test('series Datadog refuses are saved as a re-sendable body, named on stderr and in --json', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'twitter-stats-cli-'))
+    try {
+      const result = await runBuiltCli(['--json', 'jack', 'nasa'], env({ DATADOG_API_KEY: 'a-key-datadog-refuses', TMPDIR: dir }))
+      expect(result.code).toBe(1)
+      const report = JSON.parse(result.stdout) as { undeliveredFile: string; delivery: { undelivered: number } }
+      expect(report.undeliveredFile).toMatch(new RegExp(`^${dir}/twitter-stats-undelivered-\\d+\\.json$`))
+      expect(result.stderr).toContain(`series were not delivered. They are saved in ${report.undeliveredFile} as a POST /api/v2/series body`)
+      const body = JSON.parse(readFileSync(report.undeliveredFile, 'utf8')) as { series: { tags: string[] }[] }
+      expect(body.series).toHaveLength(report.delivery.undelivered)
+      expect(body.series.filter((s) => s.tags.includes('account:nasa'))).toHaveLength(6)
+      expect(result.stdout + result.stderr + readFileSync(report.undeliveredFile, 'utf8')).not.toContain('a-key-datadog-refuses')
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
     }
   })
 

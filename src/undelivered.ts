@@ -1,0 +1,17 @@
+/** Series Datadog finally refused are never simply dropped: they are saved as a body that can be re-sent. */
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { payloadOf } from './datadog.js'
+import type { Series } from './metrics.js'
+
+/** Writes the series as a POST /api/v2/series body in `dir`; returns the file's path. */
+export function saveUndelivered(series: Series[], dir: string, now: number): string {
+  const file = join(dir, `twitter-stats-undelivered-${now}.json`)
+  writeFileSync(file, payloadOf(series))
+  return file
+}
+
+/** What to tell a user about the saved file; `where` names how they find it again (an output, a path). */
+export function undeliveredMessage(count: number, file: string, where: string): string {
+  return `${count} series were not delivered. They are saved in ${file}${where} as a POST /api/v2/series body; re-send them within an hour, for example: curl -X POST "https://api.<site>/api/v2/series" -H "Content-Type: application/json" -H "DD-API-KEY: $DATADOG_API_KEY" --data @${file}`
+}
