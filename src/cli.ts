@@ -31,9 +31,19 @@ export function masker(secrets: string[]): (text: string) => string {
   return (text) => sorted.reduce((out, secret) => out.split(secret).join('***'), text)
 }
 
+/** Lists longer than this get progress lines on stderr, one per tenth of the list. */
+export const PROGRESS_FROM = 200
+
 function stderrLogger(write: (line: string) => void, quiet: boolean): Logger {
+  let shownTenths = 0
   return {
     info: (message) => (quiet ? undefined : write(message)),
+    progress: (settled, total) => {
+      const tenths = Math.floor((settled * 10) / total)
+      if (quiet || total <= PROGRESS_FROM || tenths <= shownTenths) return
+      shownTenths = tenths
+      write(`  ${settled} of ${total} account(s) looked up`)
+    },
     warning: (message) => write(`warning: ${message}`),
     error: (message) => write(`error: ${message}`),
     group: async (name, task) => {

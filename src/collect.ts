@@ -92,8 +92,13 @@ export async function runCollection(config: Config, deps: RunDeps): Promise<RunR
   await logger.group(`Collecting ${config.accounts.length} account(s)`, async () => {
     // The Datadog client loads while the sources wait on the network.
     const preload = config.dryRun || deps.client ? undefined : loadDatadogClient().catch(() => undefined)
+    let settled = 0
+    const onProgress = (count: number): void => {
+      settled += count
+      logger.progress?.(settled, config.accounts.length)
+    }
     const results = await Promise.all(
-      sources.map((source) => source.collect(config.accounts.filter((a) => a.network === source.network)))
+      sources.map((source) => source.collect(config.accounts.filter((a) => a.network === source.network), onProgress))
     )
     collection = combine(results)
     results.forEach((result, i) => {

@@ -103,6 +103,23 @@ describe('the command line end to end', () => {
     }
   })
 
+  test('a long list shows progress on stderr, a tenth at a time; --quiet and short lists do not', async () => {
+    const names = Array.from({ length: 1000 }, (_, i) => `user_${i}`)
+    const many = await startXStandIn(Object.fromEntries(names.map((n, i) => [n, metricsFor(i)])))
+    try {
+      const long = await runBuiltCli(['--dry-run', '--accounts', names.join(',')], env({ X_API_URL: many.url, DATADOG_API_KEY: '' }))
+      expect(long.code).toBe(0)
+      const progress = long.stderr.split('\n').filter((line) => line.includes('account(s) looked up'))
+      expect(progress.map((line) => line.trim())).toEqual(Array.from({ length: 10 }, (_, i) => `${(i + 1) * 100} of 1000 account(s) looked up`))
+      const quiet = await runBuiltCli(['--dry-run', '--quiet', '--accounts', names.join(',')], env({ X_API_URL: many.url, DATADOG_API_KEY: '' }))
+      expect(quiet.stderr).not.toContain('looked up')
+    } finally {
+      await many.close()
+    }
+    const short = await runBuiltCli(['--dry-run', 'jack', 'nasa'], env({ DATADOG_API_KEY: '' }))
+    expect(short.stderr).not.toContain('looked up')
+  })
+
   test('a failed run exits 1 and says why, without the secret', async () => {
     const result = await runBuiltCli(['jack'], env({ X_BEARER_TOKEN: 'wrong-token-abc' }))
     expect(result.code).toBe(1)

@@ -85,8 +85,13 @@ export function createBlueskySource(options: BlueskySourceOptions): Source {
 
   return {
     network: 'bluesky',
-    async collect(accounts) {
-      return combine(await mapWithConcurrency(chunk(accounts, BLUESKY_BATCH_SIZE), concurrency, lookup))
+    async collect(accounts, onProgress) {
+      const results = await mapWithConcurrency(chunk(accounts, BLUESKY_BATCH_SIZE), concurrency, async (batch) => {
+        const result = await lookup(batch)
+        onProgress?.(batch.length)
+        return result
+      })
+      return combine(results)
     }
   }
 }

@@ -86,9 +86,14 @@ export function createMastodonSource(options: MastodonSourceOptions): Source {
 
   return {
     network: 'mastodon',
-    async collect(accounts) {
+    async collect(accounts, onProgress) {
       const groups = [...byInstance(accounts)]
-      return combine(await mapWithConcurrency(groups, options.concurrency, ([instance, list]) => collectInstance(instance, list)))
+      const results = await mapWithConcurrency(groups, options.concurrency, async ([instance, list]) => {
+        const result = await collectInstance(instance, list)
+        onProgress?.(list.length)
+        return result
+      })
+      return combine(results)
     }
   }
 }

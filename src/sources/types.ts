@@ -26,7 +26,8 @@ export interface Collection {
 /** A network's collector: accounts in, samples and failures out. Never throws for an account's sake. */
 export interface Source {
   network: Network
-  collect(accounts: Account[]): Promise<Collection>
+  /** `onProgress` is told how many accounts each finished request settled, for progress on long lists. */
+  collect(accounts: Account[], onProgress?: (settled: number) => void): Promise<Collection>
 }
 
 /** Failures that concern one account alone; only these leave the run's exit status at 0. */

@@ -187,13 +187,15 @@ export function createXSource(options: XSourceOptions): Source {
 
   return {
     network: 'x',
-    async collect(accounts) {
+    async collect(accounts, onProgress) {
       const batches = chunk(accounts, X_BATCH_SIZE)
       let authFailure: XAuthError | undefined
       const results = await mapWithConcurrency(batches, concurrency, async (batch) => {
         if (authFailure) return undefined // the credentials are bad: do not keep knocking
         try {
-          return await lookup(batch)
+          const result = await lookup(batch)
+          onProgress?.(batch.length)
+          return result
         } catch (error) {
           if (error instanceof XAuthError) {
             authFailure ??= error
