@@ -3,7 +3,7 @@ import { UsageError, helpText, parseCliArgs } from './cli-args.js'
 import { runCollection, type RunReport } from './collect.js'
 import { parseConfig, secretValues } from './config.js'
 import { ConfigError } from './errors.js'
-import { realHttpDeps, type HttpDeps } from './http.js'
+import { realHttpDeps, redact, type HttpDeps } from './http.js'
 import type { Logger } from './log.js'
 import { tmpdir } from 'node:os'
 import { summaryRows } from './summary.js'
@@ -27,8 +27,7 @@ export interface CliIO {
  * ordinary words, as a token "x" would in "x.com".
  */
 export function masker(secrets: string[]): (text: string) => string {
-  const sorted = secrets.filter((s) => s.length >= 6).sort((a, b) => b.length - a.length)
-  return (text) => sorted.reduce((out, secret) => out.split(secret).join('***'), text)
+  return (text) => redact(text, secrets, 6)
 }
 
 /** Lists longer than this get progress lines on stderr, one per tenth of the list. */

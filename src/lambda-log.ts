@@ -3,6 +3,7 @@
  * Insights finds the fields. Written straight to stdout, because console.log in the Lambda runtime
  * prefixes each line with text and the line would no longer be JSON.
  */
+import { redact } from './http.js'
 import type { LogFields, Logger } from './log.js'
 
 export type Level = 'info' | 'warning' | 'error'
@@ -14,11 +15,9 @@ export interface JsonLogger extends Logger {
   scrub(values: string[]): void
 }
 
-const MASK = '***'
-
 /** Replaces every known secret value in strings, however deep, before anything is written. */
 export function scrubValue(value: unknown, secrets: readonly string[]): unknown {
-  if (typeof value === 'string') return secrets.reduce((text, secret) => text.split(secret).join(MASK), value)
+  if (typeof value === 'string') return redact(value, secrets, 1)
   if (Array.isArray(value)) return value.map((item) => scrubValue(item, secrets))
   if (value !== null && typeof value === 'object') {
     return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, scrubValue(item, secrets)]))
@@ -27,7 +26,6 @@ export function scrubValue(value: unknown, secrets: readonly string[]): unknown 
 }
 
 export function createJsonLogger(write: (line: string) => void, base: Record<string, unknown> = {}): JsonLogger {
-  // Longest first, so a secret that contains another is masked whole.
   let secrets: string[] = []
   const line = (level: Level, message: string, fields: LogFields | Record<string, unknown> = {}): void => {
     const defined = Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined))
@@ -36,7 +34,7 @@ export function createJsonLogger(write: (line: string) => void, base: Record<str
   return {
     line,
     scrub(values) {
-      secrets = [...new Set([...secrets, ...values.filter((v) => v.length > 0)])].sort((a, b) => b.length - a.length)
+      secrets = [...new Set([...secrets, ...values])]
     },
     info: (message, fields) => line('info', message, fields),
     warning: (message, fields) => line('warning', message, fields),

@@ -6,7 +6,6 @@ import { chunk, combine, epochSecondsHeader, failed, isCollection, readCounts, s
 import type { Collection, Source } from './types.js'
 
 export const BLUESKY_BATCH_SIZE = 25
-export const DEFAULT_BLUESKY_API_URL = 'https://public.api.bsky.app'
 
 const FIELDS: FieldMap = [
   ['followers_count', ['followersCount']],

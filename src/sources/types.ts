@@ -29,8 +29,3 @@ export interface Source {
   /** `onProgress` is told how many accounts each finished request settled, for progress on long lists. */
   collect(accounts: Account[], onProgress?: (settled: number) => void): Promise<Collection>
 }
-
-/** Failures that concern one account alone; only these leave the run's exit status at 0. */
-export function isAccountSpecific(failure: Failure): boolean {
-  return !failure.fatal && (failure.reason === 'not_found' || failure.reason === 'suspended')
-}
