@@ -44,7 +44,12 @@ async function listen(handle) {
 // X API v2 GET /2/users/by and Datadog POST /api/v2/series, answering as their docs describe.
 const x = await listen((req, res) => {
   const names = (new URL(req.url, 'http://x').searchParams.get('usernames') ?? '').split(',')
-  const data = names.map((username, i) => ({ id: String(i), name: username, username, public_metrics: { followers_count: i, following_count: i, tweet_count: i, listed_count: i, like_count: i, media_count: i } }))
+  const data = names.map((username, i) => ({
+    id: String(i),
+    name: username,
+    username,
+    public_metrics: { followers_count: i, following_count: i, tweet_count: i, listed_count: i, like_count: i, media_count: i }
+  }))
   res.writeHead(200, { 'content-type': 'application/json', 'x-rate-limit-remaining': '899', 'x-rate-limit-reset': String(Math.floor(Date.now() / 1000) + 900) })
   res.end(JSON.stringify({ data }))
 })
@@ -59,7 +64,15 @@ for (const size of sizes.length > 0 ? sizes : [3, 100, 1000]) {
   const accounts = Array.from({ length: size }, (_, i) => `user_${i}`).join(',')
   const child = spawn(process.execPath, [fileURLToPath(import.meta.url)], {
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-    env: { PATH: process.env.PATH, BENCH_CHILD: '1', ACCOUNTS: accounts, X_API_URL: x.url, DATADOG_SITE: dd.url, X_BEARER_TOKEN: 'bench-token', DATADOG_API_KEY: 'bench-key' }
+    env: {
+      PATH: process.env.PATH,
+      BENCH_CHILD: '1',
+      ACCOUNTS: accounts,
+      X_API_URL: x.url,
+      DATADOG_SITE: dd.url,
+      X_BEARER_TOKEN: 'bench-token',
+      DATADOG_API_KEY: 'bench-key'
+    }
   })
   const report = await new Promise((resolve, reject) => {
     child.on('message', resolve)

@@ -67,21 +67,42 @@ function xHandler(stats) {
     stats.firstRequestAt ??= performance.now()
     stats.requests++
     const url = new URL(req.url, 'http://127.0.0.1')
-    if (req.headers.authorization !== `Bearer ${X_TOKEN}`) return { status: 401, body: JSON.stringify({ title: 'Unauthorized', type: 'about:blank', status: 401, detail: 'Unauthorized' }) }
-    if (url.pathname !== '/2/users/by') return { status: 404, body: JSON.stringify({ title: 'Not Found', type: 'about:blank', status: 404, detail: 'Not Found' }) }
+    if (req.headers.authorization !== `Bearer ${X_TOKEN}`)
+      return { status: 401, body: JSON.stringify({ title: 'Unauthorized', type: 'about:blank', status: 401, detail: 'Unauthorized' }) }
+    if (url.pathname !== '/2/users/by')
+      return { status: 404, body: JSON.stringify({ title: 'Not Found', type: 'about:blank', status: 404, detail: 'Not Found' }) }
     const names = (url.searchParams.get('usernames') ?? '').split(',').filter(Boolean)
     if (names.length < 1 || names.length > 100) {
-      return { status: 400, body: JSON.stringify({ title: 'Invalid Request', detail: 'One or more parameters to your request was invalid.', type: 'https://api.twitter.com/2/problems/invalid-request', errors: [{ message: `The number of values in the \`usernames\` query parameter list [${names.length}] is not between 1 and 100` }] }) }
+      return {
+        status: 400,
+        body: JSON.stringify({
+          title: 'Invalid Request',
+          detail: 'One or more parameters to your request was invalid.',
+          type: 'https://api.twitter.com/2/problems/invalid-request',
+          errors: [{ message: `The number of values in the \`usernames\` query parameter list [${names.length}] is not between 1 and 100` }]
+        })
+      }
     }
     stats.accountsAsked += names.length
     const data = names.map((username, i) => ({
       id: String(10_000_000 + stats.accountsAsked + i),
       name: username.toUpperCase(),
       username,
-      public_metrics: { followers_count: 1000 + i, following_count: 100 + i, tweet_count: 5000 + i, listed_count: 10 + i, like_count: 200 + i, media_count: 30 + i }
+      public_metrics: {
+        followers_count: 1000 + i,
+        following_count: 100 + i,
+        tweet_count: 5000 + i,
+        listed_count: 10 + i,
+        like_count: 200 + i,
+        media_count: 30 + i
+      }
     }))
     const reset = Math.floor(Date.now() / 1000) + 900
-    return { status: 200, headers: { 'x-rate-limit-limit': '900', 'x-rate-limit-remaining': String(Math.max(0, 900 - stats.requests)), 'x-rate-limit-reset': String(reset) }, body: JSON.stringify({ data }) }
+    return {
+      status: 200,
+      headers: { 'x-rate-limit-limit': '900', 'x-rate-limit-remaining': String(Math.max(0, 900 - stats.requests)), 'x-rate-limit-reset': String(reset) },
+      body: JSON.stringify({ data })
+    }
   }
 }
 
@@ -123,7 +144,12 @@ async function runOnce(accounts, x, dd) {
   const args = [CLI, '--x-api-url', x.url, '--datadog-site', dd.url]
   if (values.concurrency) args.push('--concurrency', values.concurrency)
   const command = TIME ? [TIME, '-f', '%M %U %S', '-o', rssFile, process.execPath, ...args] : [process.execPath, ...args]
-  const env = { PATH: process.env.PATH, X_BEARER_TOKEN: X_TOKEN, DATADOG_API_KEY: DD_KEY, ACCOUNTS: Array.from({ length: accounts }, (_, i) => `u${i}`).join(',') }
+  const env = {
+    PATH: process.env.PATH,
+    X_BEARER_TOKEN: X_TOKEN,
+    DATADOG_API_KEY: DD_KEY,
+    ACCOUNTS: Array.from({ length: accounts }, (_, i) => `u${i}`).join(',')
+  }
 
   const started = performance.now()
   const child = spawn(command[0], command.slice(1), { env, stdio: ['ignore', 'pipe', 'pipe'] })
@@ -153,7 +179,17 @@ async function runOnce(accounts, x, dd) {
   if (collected !== accounts || ddStats.series !== accounts * METRICS_PER_ACCOUNT) {
     throw new Error(`incomplete run for ${accounts} accounts: ${collected} collected, ${ddStats.series} series received:\n${stdout.slice(-300)}`)
   }
-  return { accounts, xRequests: xStats.requests, ddRequests: ddStats.requests, ddMinimum: Math.max(Math.ceil(ddStats.rawBytes / 5_242_880), Math.ceil(ddStats.bytes / 512_000)), bytes: ddStats.bytes, wall, cpu: (user + system) * 1000, rssMb: rssKb / 1024, startup: xStats.firstRequestAt - started }
+  return {
+    accounts,
+    xRequests: xStats.requests,
+    ddRequests: ddStats.requests,
+    ddMinimum: Math.max(Math.ceil(ddStats.rawBytes / 5_242_880), Math.ceil(ddStats.bytes / 512_000)),
+    bytes: ddStats.bytes,
+    wall,
+    cpu: (user + system) * 1000,
+    rssMb: rssKb / 1024,
+    startup: xStats.firstRequestAt - started
+  }
 }
 
 function median(numbers) {
@@ -189,20 +225,52 @@ for (const accounts of sizes) {
   const samples = []
   for (let i = 0; i < runs; i++) samples.push(await runOnce(accounts, x, dd))
   const last = samples.at(-1)
-  results.push({ ...last, wall: median(samples.map((s) => s.wall)), rssMb: median(samples.map((s) => s.rssMb)), cpu: median(samples.map((s) => s.cpu)), startup: median(samples.map((s) => s.startup)) })
+  results.push({
+    ...last,
+    wall: median(samples.map((s) => s.wall)),
+    rssMb: median(samples.map((s) => s.rssMb)),
+    cpu: median(samples.map((s) => s.cpu)),
+    startup: median(samples.map((s) => s.startup))
+  })
 }
 x.server.close()
 dd.server.close()
 
 const concurrency = values.concurrency ?? 'default'
-console.log(`load average before: ${loadBefore.map((l) => l.toFixed(2)).join(' ')}, after: ${loadavg().map((l) => l.toFixed(2)).join(' ')} on ${cpus().length} CPUs`)
-console.log(`twitter-stats bench: ${latency} ms per request, concurrency ${concurrency}, ${runs} run(s) per size (median), node ${process.version}, peak RSS from ${TIME ? '/usr/bin/time' : '/proc VmHWM polling'}`)
+console.log(
+  `load average before: ${loadBefore.map((l) => l.toFixed(2)).join(' ')}, after: ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')} on ${cpus().length} CPUs`
+)
+console.log(
+  `twitter-stats bench: ${latency} ms per request, concurrency ${concurrency}, ${runs} run(s) per size (median), node ${process.version}, peak RSS from ${TIME ? '/usr/bin/time' : '/proc VmHWM polling'}`
+)
 console.log(`${CLI}; node alone starts and exits in ${Math.round(median(bare))} ms (median of 5) on this machine now`)
 console.log('')
 console.log(
   table(
-    ['accounts', 'X requests', 'Datadog requests (minimum)', 'bytes to Datadog', 'wall ms', 'CPU ms', 'peak RSS MB', 'start-up ms', 'start-up beyond bare node ms'],
-    results.map((r) => [r.accounts, r.xRequests, `${r.ddRequests} (${r.ddMinimum})`, r.bytes, Math.round(r.wall), Number.isNaN(r.cpu) ? 'n/a' : Math.round(r.cpu), r.rssMb.toFixed(1), Math.round(r.startup), Math.round(r.startup - median(bare))])
+    [
+      'accounts',
+      'X requests',
+      'Datadog requests (minimum)',
+      'bytes to Datadog',
+      'wall ms',
+      'CPU ms',
+      'peak RSS MB',
+      'start-up ms',
+      'start-up beyond bare node ms'
+    ],
+    results.map((r) => [
+      r.accounts,
+      r.xRequests,
+      `${r.ddRequests} (${r.ddMinimum})`,
+      r.bytes,
+      Math.round(r.wall),
+      Number.isNaN(r.cpu) ? 'n/a' : Math.round(r.cpu),
+      r.rssMb.toFixed(1),
+      Math.round(r.startup),
+      Math.round(r.startup - median(bare))
+    ])
   )
 )
 console.log('')
@@ -223,7 +291,9 @@ console.log(`${dirname(CLI)}: ${mb.toFixed(2)} MB (target under 10 MB)`)
 for (const r of results) {
   const checks = [
     `X requests ${r.xRequests === Math.ceil(r.accounts / 100) ? 'ok' : `MISSED (expected ${Math.ceil(r.accounts / 100)})`}`,
-    `Datadog requests ${r.ddRequests === r.ddMinimum ? 'ok' : `MISSED (minimum ${r.ddMinimum})`}`, `start-up ${r.startup < 300 ? 'ok' : 'MISSED'}`]
+    `Datadog requests ${r.ddRequests === r.ddMinimum ? 'ok' : `MISSED (minimum ${r.ddMinimum})`}`,
+    `start-up ${r.startup < 300 ? 'ok' : 'MISSED'}`
+  ]
   if (r.accounts === 10_000 && latency === 50) checks.push(`wall < 2 s ${r.wall < 2000 ? 'ok' : 'MISSED'}`, `RSS < 256 MB ${r.rssMb < 256 ? 'ok' : 'MISSED'}`)
   console.log(`${r.accounts} accounts: ${checks.join(', ')}`)
 }

@@ -9,10 +9,23 @@ import { minify } from 'terser'
 const dist = new URL('../dist/', import.meta.url)
 // ncc leaves chunks of earlier builds in place; dist/ is generated, so start empty.
 rmSync(dist, { recursive: true, force: true })
-execFileSync(process.execPath, [new URL('../node_modules/@vercel/ncc/dist/ncc/cli.js', import.meta.url).pathname, 'build', 'src/index.ts', '-o', 'dist', '--minify', '--license', 'licenses.txt'], {
-  cwd: new URL('..', import.meta.url),
-  stdio: 'inherit'
-})
+execFileSync(
+  process.execPath,
+  [
+    new URL('../node_modules/@vercel/ncc/dist/ncc/cli.js', import.meta.url).pathname,
+    'build',
+    'src/index.ts',
+    '-o',
+    'dist',
+    '--minify',
+    '--license',
+    'licenses.txt'
+  ],
+  {
+    cwd: new URL('..', import.meta.url),
+    stdio: 'inherit'
+  }
+)
 
 for (const name of readdirSync(dist).filter((file) => /^\d+\.index\.js$/.test(file))) {
   const file = new URL(name, dist)

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * npm run package:lambda: bundles src/lambda.ts with ncc (the action's bundler) into build/lambda/
+ * npm run package:lambda: bundles src/lambda/handler.ts with ncc (the action's bundler) into build/lambda/
  * and zips it to build/twitter-stats-lambda.zip. The zip is self-contained (the AWS SDK is inside)
  * and reproducible: sorted entries, fixed dates and modes, so the same source gives the same bytes.
  */
@@ -29,7 +29,21 @@ if (process.argv.includes('--if-stale') && existsSync(zipFile) && statSync(zipFi
 
 mkdirSync(build, { recursive: true })
 rmSync(staging, { recursive: true, force: true })
-const ncc = spawnSync(process.execPath, [join(root, 'node_modules', '@vercel', 'ncc', 'dist', 'ncc', 'cli.js'), 'build', 'src/lambda.ts', '-o', staging, '--minify', '--license', 'licenses.txt', '--quiet'], { cwd: root, stdio: 'inherit' })
+const ncc = spawnSync(
+  process.execPath,
+  [
+    join(root, 'node_modules', '@vercel', 'ncc', 'dist', 'ncc', 'cli.js'),
+    'build',
+    'src/lambda/handler.ts',
+    '-o',
+    staging,
+    '--minify',
+    '--license',
+    'licenses.txt',
+    '--quiet'
+  ],
+  { cwd: root, stdio: 'inherit' }
+)
 if (ncc.status !== 0) {
   console.error('package:lambda: ncc failed (see above).')
   process.exit(1)
@@ -43,7 +57,9 @@ function filesUnder(dir) {
 }
 
 // ncc writes package.json {"type":"module"} next to index.js, which makes the runtime load it as ESM.
-const files = filesUnder(staging).map((path) => relative(staging, path).split('\\').join('/')).sort()
+const files = filesUnder(staging)
+  .map((path) => relative(staging, path).split('\\').join('/'))
+  .sort()
 for (const required of ['index.js', 'package.json']) {
   if (!files.includes(required)) {
     console.error(`package:lambda: ncc did not write ${required}; the zip would not load.`)

@@ -67,7 +67,7 @@ export function parseAccountEntry(entry: string): Account | undefined {
     const name = network.toLowerCase()
     if (name === 'x' || name === 'twitter') return xAccount(rest)
     if (name === 'bluesky' || name === 'bsky') return blueskyAccount(rest)
-    return mastodonAccount(rest.startsWith('http') ? profileUrlAccount(rest) ?? rest : rest)
+    return mastodonAccount(rest.startsWith('http') ? (profileUrlAccount(rest) ?? rest) : rest)
   }
   const fromX = X_PROFILE_URL.exec(entry)
   if (fromX) return xAccount(fromX[1]!)
@@ -111,7 +111,10 @@ export function parseAccounts(text: string): Account[] {
     if (!seen.has(id)) seen.set(id, account)
   }
   if (bad.length > 0) {
-    const shown = bad.slice(0, 10).map((entry) => quote(entry)).join(', ')
+    const shown = bad
+      .slice(0, 10)
+      .map((entry) => quote(entry))
+      .join(', ')
     const more = bad.length > 10 ? ` and ${bad.length - 10} more` : ''
     throw new ConfigError([
       `${bad.length === 1 ? 'this entry in `accounts` is not' : 'these entries in `accounts` are not'} a valid account: ${shown}${more}. Accepted forms: ${ACCEPTED_FORMS}. An X username is 1 to 15 letters, digits or underscores.`

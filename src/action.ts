@@ -30,7 +30,10 @@ async function writeSummary(report: RunReport): Promise<void> {
   const url = runUrl()
   core.summary
     .addHeading('twitter-stats', 2)
-    .addRaw(`${report.collected} collected, ${report.failed} failed, ${report.delivery?.sent ?? 0} series ${report.delivery && report.delivery.requests === 0 ? 'printed (dry run)' : 'sent'}.`, true)
+    .addRaw(
+      `${report.collected} collected, ${report.failed} failed, ${report.delivery?.sent ?? 0} series ${report.delivery && report.delivery.requests === 0 ? 'printed (dry run)' : 'sent'}.`,
+      true
+    )
     .addTable([header, ...summaryRows(report)])
   if (report.problems.length > 0) core.summary.addList(report.problems)
   if (url) core.summary.addLink('This run', url)

@@ -1,8 +1,9 @@
 /** The pipeline: accounts → sources → samples → series → sink, and the run's exit rules. */
 import type { Account, Network } from './accounts.js'
 import type { Config } from './config.js'
-import { createDatadogApi, createDatadogClient, createDryRunClient, loadDatadogClient, type DatadogApi, type DeliveryReport, type MetricsClient } from './datadog.js'
-import { provisionDatadog } from './dashboard.js'
+import { createDatadogClient, createDryRunClient, loadDatadogClient, type DeliveryReport, type MetricsClient } from './datadog/series.js'
+import { createDatadogApi, type DatadogApi } from './datadog/v1-api.js'
+import { provisionDatadog } from './datadog/provision.js'
 import { selfMonitoringSeries } from './self-monitoring.js'
 import type { HttpDeps } from './http.js'
 import type { Logger } from './log.js'
@@ -71,7 +72,8 @@ export function judge(collection: Collection, delivery: DeliveryReport | undefin
   const rateLimited = collection.failures.filter((f) => f.reason === 'rate_limited')
   if (rateLimited.length > 0) problems.push(`a rate limit outlasted the allowed wait for ${rateLimited.reduce((n, f) => n + f.accounts.length, 0)} account(s).`)
   const errors = collection.failures.filter((f) => !f.fatal && f.reason === 'error')
-  if (errors.length > 0) problems.push(`${errors.reduce((n, f) => n + f.accounts.length, 0)} account(s) could not be collected because of errors (see the warnings above).`)
+  if (errors.length > 0)
+    problems.push(`${errors.reduce((n, f) => n + f.accounts.length, 0)} account(s) could not be collected because of errors (see the warnings above).`)
   if (!fatal && collection.samples.length === 0) problems.push('no account could be collected.')
   if (delivery?.error) problems.push(delivery.error)
   else if (!dryRun && delivery && delivery.undelivered.length > 0) problems.push(`${delivery.undelivered.length} series were not delivered.`)
@@ -98,7 +100,12 @@ export async function runCollection(config: Config, deps: RunDeps): Promise<RunR
       logger.progress?.(settled, config.accounts.length)
     }
     const results = await Promise.all(
-      sources.map((source) => source.collect(config.accounts.filter((a) => a.network === source.network), onProgress))
+      sources.map((source) =>
+        source.collect(
+          config.accounts.filter((a) => a.network === source.network),
+          onProgress
+        )
+      )
     )
     collection = combine(results)
     results.forEach((result, i) => {
@@ -111,7 +118,10 @@ export async function runCollection(config: Config, deps: RunDeps): Promise<RunR
       if (failure.fatal) logger.error(failure.message, { network: failure.network, reason: failure.reason })
       else logger.warning(failure.message, { account, network: failure.network, reason: failure.reason, count: failure.accounts.length })
     }
-    logger.info(`Collected ${collection.samples.length} of ${config.accounts.length} account(s).`, { collected: collection.samples.length, total: config.accounts.length })
+    logger.info(`Collected ${collection.samples.length} of ${config.accounts.length} account(s).`, {
+      collected: collection.samples.length,
+      total: config.accounts.length
+    })
   })
 
   // A network whose credentials were rejected sends nothing at all, even from batches that got
@@ -122,18 +132,28 @@ export async function runCollection(config: Config, deps: RunDeps): Promise<RunR
   const series = toSeries(sendable, config.metricPrefix, config.tags)
   if (!config.dryRun) {
     const now = deps.http.now()
-    const outcome = { ...collection, accounts: config.accounts, timestamp: Math.floor(now / 1000), durationSeconds: (now - started) / 1000, rateLimitRemaining: rateLimits }
+    const outcome = {
+      ...collection,
+      accounts: config.accounts,
+      timestamp: Math.floor(now / 1000),
+      durationSeconds: (now - started) / 1000,
+      rateLimitRemaining: rateLimits
+    }
     series.push(...selfMonitoringSeries(outcome, config.metricPrefix, config.tags))
   }
   let delivery: DeliveryReport | undefined
   if (series.length > 0) {
     const client = deps.client ?? createClient(config, deps.http, logger)
-    delivery = await logger.group(config.dryRun ? `Dry run: ${series.length} series that would be sent` : `Sending ${series.length} series to Datadog`, async () => {
-      const report = await client.submit(series)
-      if (report.error) logger.error(report.error)
-      else if (!config.dryRun) logger.info(`Datadog accepted ${report.sent} series in ${report.requests} request(s).`, { series: report.sent, requests: report.requests })
-      return report
-    })
+    delivery = await logger.group(
+      config.dryRun ? `Dry run: ${series.length} series that would be sent` : `Sending ${series.length} series to Datadog`,
+      async () => {
+        const report = await client.submit(series)
+        if (report.error) logger.error(report.error)
+        else if (!config.dryRun)
+          logger.info(`Datadog accepted ${report.sent} series in ${report.requests} request(s).`, { series: report.sent, requests: report.requests })
+        return report
+      }
+    )
   }
 
   const problems = judge(collection, delivery, config.dryRun)
@@ -162,4 +182,3 @@ export async function runCollection(config: Config, deps: RunDeps): Promise<RunR
     ok: problems.length === 0
   }
 }
-

@@ -8,26 +8,132 @@ import { parseTags, validateMetricPrefix } from './metrics.js'
  * read through the same parser by the action, the Lambda and the command line.
  */
 export const SETTINGS = [
-  { key: 'accounts', input: 'accounts', env: 'ACCOUNTS', secret: false, default: '', description: 'Accounts to collect, separated by commas, semicolons, whitespace or newlines: X usernames (jack), Bluesky handles (alice.bsky.social) and Mastodon accounts (user@instance.social); profile URLs accepted.' },
-  { key: 'xBearerToken', input: 'x-bearer-token', env: 'X_BEARER_TOKEN', secret: true, default: '', description: 'X API v2 app-only bearer token. Or use the four OAuth 1.0a keys below.' },
+  {
+    key: 'accounts',
+    input: 'accounts',
+    env: 'ACCOUNTS',
+    secret: false,
+    default: '',
+    description:
+      'Accounts to collect, separated by commas, semicolons, whitespace or newlines: X usernames (jack), Bluesky handles (alice.bsky.social) and Mastodon accounts (user@instance.social); profile URLs accepted.'
+  },
+  {
+    key: 'xBearerToken',
+    input: 'x-bearer-token',
+    env: 'X_BEARER_TOKEN',
+    secret: true,
+    default: '',
+    description: 'X API v2 app-only bearer token. Or use the four OAuth 1.0a keys below.'
+  },
   { key: 'xConsumerKey', input: 'x-consumer-key', env: 'X_CONSUMER_KEY', secret: true, default: '', description: 'OAuth 1.0a consumer (API) key.' },
   { key: 'xConsumerSecret', input: 'x-consumer-secret', env: 'X_CONSUMER_SECRET', secret: true, default: '', description: 'OAuth 1.0a consumer (API) secret.' },
   { key: 'xAccessToken', input: 'x-access-token', env: 'X_ACCESS_TOKEN', secret: true, default: '', description: 'OAuth 1.0a access token.' },
-  { key: 'xAccessTokenSecret', input: 'x-access-token-secret', env: 'X_ACCESS_TOKEN_SECRET', secret: true, default: '', description: 'OAuth 1.0a access token secret.' },
-  { key: 'datadogApiKey', input: 'datadog-api-key', env: 'DATADOG_API_KEY', secret: true, default: '', description: 'Datadog API key. Required unless dry-run.' },
-  { key: 'datadogSite', input: 'datadog-site', env: 'DATADOG_SITE', secret: false, default: 'datadoghq.com', description: 'Datadog site (datadoghq.eu, us3.datadoghq.com, …) or a full base URL to which /api/v2/series is appended.' },
+  {
+    key: 'xAccessTokenSecret',
+    input: 'x-access-token-secret',
+    env: 'X_ACCESS_TOKEN_SECRET',
+    secret: true,
+    default: '',
+    description: 'OAuth 1.0a access token secret.'
+  },
+  {
+    key: 'datadogApiKey',
+    input: 'datadog-api-key',
+    env: 'DATADOG_API_KEY',
+    secret: true,
+    default: '',
+    description: 'Datadog API key. Required unless dry-run.'
+  },
+  {
+    key: 'datadogSite',
+    input: 'datadog-site',
+    env: 'DATADOG_SITE',
+    secret: false,
+    default: 'datadoghq.com',
+    description: 'Datadog site (datadoghq.eu, us3.datadoghq.com, …) or a full base URL to which /api/v2/series is appended.'
+  },
   { key: 'metricPrefix', input: 'metric-prefix', env: 'METRIC_PREFIX', secret: false, default: 'twitter', description: 'Prefix of every metric name.' },
   { key: 'tags', input: 'tags', env: 'TAGS', secret: false, default: '', description: 'Extra tags for every series (key:value), comma or newline separated.' },
-  { key: 'dryRun', input: 'dry-run', env: 'DRY_RUN', secret: false, default: 'false', description: 'Collect and print the series that would be sent; send nothing.' },
-  { key: 'xApiUrl', input: 'x-api-url', env: 'X_API_URL', secret: false, default: 'https://api.x.com', description: 'Base URL of the X API (for proxies and testing).' },
-  { key: 'blueskyApiUrl', input: 'bluesky-api-url', env: 'BLUESKY_API_URL', secret: false, default: 'https://public.api.bsky.app', description: 'Base URL of the Bluesky AppView (for proxies and testing).' },
-  { key: 'mastodonApiUrl', input: 'mastodon-api-url', env: 'MASTODON_API_URL', secret: false, default: '', description: "When set, the base URL used for every Mastodon instance instead of https://<instance> (for proxies and testing)." },
-  { key: 'rateLimitMaxWait', input: 'rate-limit-max-wait', env: 'RATE_LIMIT_MAX_WAIT', secret: false, default: '900', description: 'Longest wait, in seconds, for a rate limit to reset before that batch fails (X windows are 15 minutes).' },
-  { key: 'requestTimeout', input: 'request-timeout', env: 'REQUEST_TIMEOUT', secret: false, default: '30', description: 'Timeout of each HTTP request, in seconds.' },
-  { key: 'maxRetries', input: 'max-retries', env: 'MAX_RETRIES', secret: false, default: '3', description: 'Retries of a request after a 5xx answer, a timeout or a network error.' },
-  { key: 'concurrency', input: 'concurrency', env: 'CONCURRENCY', secret: false, default: '8', description: 'Requests in flight at once, per service (Mastodon: instances at once, two requests each).' },
-  { key: 'datadogAppKey', input: 'datadog-app-key', env: 'DATADOG_APP_KEY', secret: true, default: '', description: 'Datadog application key. When set, each metric gets its unit, short name and description (needs metrics_read and metrics_metadata_write).' },
-  { key: 'datadogDashboard', input: 'datadog-dashboard', env: 'DATADOG_DASHBOARD', secret: false, default: 'false', description: 'Create or update the twitter-stats dashboard in Datadog on each run (needs datadog-app-key with dashboards_read and dashboards_write).' }
+  {
+    key: 'dryRun',
+    input: 'dry-run',
+    env: 'DRY_RUN',
+    secret: false,
+    default: 'false',
+    description: 'Collect and print the series that would be sent; send nothing.'
+  },
+  {
+    key: 'xApiUrl',
+    input: 'x-api-url',
+    env: 'X_API_URL',
+    secret: false,
+    default: 'https://api.x.com',
+    description: 'Base URL of the X API (for proxies and testing).'
+  },
+  {
+    key: 'blueskyApiUrl',
+    input: 'bluesky-api-url',
+    env: 'BLUESKY_API_URL',
+    secret: false,
+    default: 'https://public.api.bsky.app',
+    description: 'Base URL of the Bluesky AppView (for proxies and testing).'
+  },
+  {
+    key: 'mastodonApiUrl',
+    input: 'mastodon-api-url',
+    env: 'MASTODON_API_URL',
+    secret: false,
+    default: '',
+    description: 'When set, the base URL used for every Mastodon instance instead of https://<instance> (for proxies and testing).'
+  },
+  {
+    key: 'rateLimitMaxWait',
+    input: 'rate-limit-max-wait',
+    env: 'RATE_LIMIT_MAX_WAIT',
+    secret: false,
+    default: '900',
+    description: 'Longest wait, in seconds, for a rate limit to reset before that batch fails (X windows are 15 minutes).'
+  },
+  {
+    key: 'requestTimeout',
+    input: 'request-timeout',
+    env: 'REQUEST_TIMEOUT',
+    secret: false,
+    default: '30',
+    description: 'Timeout of each HTTP request, in seconds.'
+  },
+  {
+    key: 'maxRetries',
+    input: 'max-retries',
+    env: 'MAX_RETRIES',
+    secret: false,
+    default: '3',
+    description: 'Retries of a request after a 5xx answer, a timeout or a network error.'
+  },
+  {
+    key: 'concurrency',
+    input: 'concurrency',
+    env: 'CONCURRENCY',
+    secret: false,
+    default: '8',
+    description: 'Requests in flight at once, per service (Mastodon: instances at once, two requests each).'
+  },
+  {
+    key: 'datadogAppKey',
+    input: 'datadog-app-key',
+    env: 'DATADOG_APP_KEY',
+    secret: true,
+    default: '',
+    description: 'Datadog application key. When set, each metric gets its unit, short name and description (needs metrics_read and metrics_metadata_write).'
+  },
+  {
+    key: 'datadogDashboard',
+    input: 'datadog-dashboard',
+    env: 'DATADOG_DASHBOARD',
+    secret: false,
+    default: 'false',
+    description: 'Create or update the twitter-stats dashboard in Datadog on each run (needs datadog-app-key with dashboards_read and dashboards_write).'
+  }
 ] as const satisfies readonly SettingSpec[]
 
 export interface SettingSpec {
@@ -43,8 +149,7 @@ export type SettingKey = (typeof SETTINGS)[number]['key']
 export type RawSettings = Partial<Record<SettingKey, string>>
 
 export type XAuth =
-  | { kind: 'bearer'; token: string }
-  | { kind: 'oauth1'; consumerKey: string; consumerSecret: string; accessToken: string; accessTokenSecret: string }
+  { kind: 'bearer'; token: string } | { kind: 'oauth1'; consumerKey: string; consumerSecret: string; accessToken: string; accessTokenSecret: string }
 
 export interface Config {
   accounts: Account[]
@@ -97,7 +202,9 @@ export function validateBaseUrl(value: string, name: string): string {
     throw new ConfigError([`\`${name}\` must not carry a user name or password in the URL; credentials go in their own secret settings.`])
   }
   if (url.protocol === 'http:' && !LOOPBACK_HOSTS.has(url.hostname)) {
-    throw new ConfigError([`\`${name}\` uses plain http:// to ${quote(url.host)}: keys would travel unencrypted. Use https://, or http:// only for 127.0.0.1, localhost or [::1].`])
+    throw new ConfigError([
+      `\`${name}\` uses plain http:// to ${quote(url.host)}: keys would travel unencrypted. Use https://, or http:// only for 127.0.0.1, localhost or [::1].`
+    ])
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new ConfigError([`\`${name}\` must be an https:// URL, not ${quote(url.protocol)}.`])
@@ -115,7 +222,9 @@ export function datadogBaseUrl(site: string): string {
   if (/^[a-z]+:\/\//i.test(site)) return validateBaseUrl(site, 'datadog-site')
   const host = site.toLowerCase().replace(/^(?:app|api)\./, '')
   if (!SITE.test(host)) {
-    throw new ConfigError([`\`datadog-site\` ${quote(site)} is not a Datadog site: use for example "datadoghq.com", "datadoghq.eu", "us5.datadoghq.com", or a full https:// URL.`])
+    throw new ConfigError([
+      `\`datadog-site\` ${quote(site)} is not a Datadog site: use for example "datadoghq.com", "datadoghq.eu", "us5.datadoghq.com", or a full https:// URL.`
+    ])
   }
   return `https://api.${host}`
 }
@@ -148,7 +257,9 @@ function parseXAuth(raw: RawSettings): XAuth | undefined {
   if (present.length === 0) return undefined
   if (present.length < OAUTH_KEYS.length) {
     const missing = OAUTH_KEYS.filter((key) => !raw[key]).map((key) => describeSetting(key))
-    throw new ConfigError([`the OAuth 1.0a keys for X are incomplete: ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} missing. Set all four, or use x-bearer-token instead.`])
+    throw new ConfigError([
+      `the OAuth 1.0a keys for X are incomplete: ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} missing. Set all four, or use x-bearer-token instead.`
+    ])
   }
   return {
     kind: 'oauth1',
@@ -212,7 +323,9 @@ export function parseConfig(raw: RawSettings): Config {
   const concurrency = attempt(() => parseNumber(raw.concurrency, 'concurrency', defaultOf('concurrency'), 1, 64))
   const dashboard = attempt(() => parseBoolean(raw.datadogDashboard, 'datadog-dashboard', false)) ?? false
   if (dashboard && !dryRun && !raw.datadogAppKey) {
-    problems.push(`datadog-dashboard is true but ${describeSetting('datadogAppKey')} is missing: the dashboards API needs an application key with the dashboards_read and dashboards_write permissions. Set it, or set datadog-dashboard to false.`)
+    problems.push(
+      `datadog-dashboard is true but ${describeSetting('datadogAppKey')} is missing: the dashboards API needs an application key with the dashboards_read and dashboards_write permissions. Set it, or set datadog-dashboard to false.`
+    )
   }
 
   if (problems.length > 0) throw new ConfigError(problems)

@@ -189,7 +189,10 @@ export async function send(request: HttpRequest, options: SendOptions): Promise<
       if (resetAt === undefined) {
         // No reset given: treat like a transient error and back off.
         if (retries >= policy.maxRetries) {
-          throw new RateLimitError(`${service} kept answering 429 Too Many Requests after ${retries + 1} attempts and did not say when the limit resets.`, undefined)
+          throw new RateLimitError(
+            `${service} kept answering 429 Too Many Requests after ${retries + 1} attempts and did not say when the limit resets.`,
+            undefined
+          )
         }
         await deps.sleep(backoffDelay(retries, policy, deps.random))
         retries++

@@ -6,7 +6,7 @@
 import { realpathSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 
-export { runCli } from './cli.js'
+export { runCli } from './cli/main.js'
 
 /** True when Node was started on this very file, not when another module imports it. */
 function startedDirectly(): boolean {

@@ -2,14 +2,7 @@ import type { Account, Network } from './accounts.js'
 import { ConfigError, quote } from './errors.js'
 
 /** The metric names, shared by every network so one graph can show them together. */
-export const METRIC_NAMES = [
-  'followers_count',
-  'friends_count',
-  'status_count',
-  'listed_count',
-  'favourites_count',
-  'media_count'
-] as const
+export const METRIC_NAMES = ['followers_count', 'friends_count', 'status_count', 'listed_count', 'favourites_count', 'media_count'] as const
 export type MetricName = (typeof METRIC_NAMES)[number]
 
 /** What a source measured for one account at one moment. */

@@ -50,9 +50,7 @@ export function selfMonitoringSeries(outcome: RunOutcome, prefix: string, extraT
   }
   for (const network of networks) {
     for (const reason of FAILURE_REASONS) {
-      const failed = outcome.failures
-        .filter((f) => f.network === network && f.reason === reason)
-        .reduce((n, f) => n + f.accounts.length, 0)
+      const failed = outcome.failures.filter((f) => f.network === network && f.reason === reason).reduce((n, f) => n + f.accounts.length, 0)
       series.push(gauge('accounts_failed', failed, [`reason:${reason}`, `network:${network}`]))
     }
   }

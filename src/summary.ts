@@ -12,6 +12,14 @@ export function summaryRows(report: Pick<RunReport, 'accounts' | 'samples' | 'fa
     const id = `${account.network}:${account.key}`
     const sample = samples.get(id)
     const m = sample?.metrics ?? {}
-    return [account.handle, account.network, show(m.followers_count), show(m.friends_count), show(m.status_count), show(m.listed_count), sample ? 'ok' : (reasons.get(id) ?? 'not collected')]
+    return [
+      account.handle,
+      account.network,
+      show(m.followers_count),
+      show(m.friends_count),
+      show(m.status_count),
+      show(m.listed_count),
+      sample ? 'ok' : (reasons.get(id) ?? 'not collected')
+    ]
   })
 }

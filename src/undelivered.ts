@@ -1,7 +1,7 @@
 /** Series Datadog finally refused are never simply dropped: they are saved as a body that can be re-sent. */
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { payloadOf } from './datadog.js'
+import { payloadOf } from './datadog/series.js'
 import type { Series } from './metrics.js'
 
 /** Writes the series as a POST /api/v2/series body in `dir`; returns the file's path. */

@@ -80,7 +80,9 @@ describe('the action end to end', () => {
   })
 
   test('OAuth 1.0a user context signs the request instead of a bearer token', async () => {
-    const result = await runAction(inputs({ 'x-bearer-token': '', 'x-consumer-key': 'ck', 'x-consumer-secret': 'cs', 'x-access-token': 'at', 'x-access-token-secret': 'ats' }))
+    const result = await runAction(
+      inputs({ 'x-bearer-token': '', 'x-consumer-key': 'ck', 'x-consumer-secret': 'cs', 'x-access-token': 'at', 'x-access-token-secret': 'ats' })
+    )
     expect(result.code).toBe(0)
     const auth = x.requests[0]!.headers.authorization!
     expect(auth).toMatch(/^OAuth /)
@@ -104,7 +106,10 @@ describe('the action end to end', () => {
     expect(dd.series.filter((s) => !s.metric.startsWith('twitter.collector.'))).toEqual([])
     const failed = dd.series.filter((s) => s.metric === 'twitter.collector.accounts_failed' && s.tags.includes('reason:error') && s.tags.includes('network:x'))
     expect(failed.map((s) => s.points[0]!.value)).toEqual([3])
-    const logged = result.stdout.split('\n').filter((line) => !line.startsWith('::add-mask::')).join('\n')
+    const logged = result.stdout
+      .split('\n')
+      .filter((line) => !line.startsWith('::add-mask::'))
+      .join('\n')
     expect(logged).not.toContain('wrong-token-abc')
     expect(result.stderr).not.toContain('wrong-token-abc')
   })

@@ -1,7 +1,7 @@
 /** The command line's argument rules, on plain data. */
 import { describe, expect, test } from '@jest/globals'
-import { UsageError, flagOf, helpText, isSwitch, parseCliArgs } from '../src/cli-args.js'
-import { formatTable, masker } from '../src/cli.js'
+import { UsageError, flagOf, helpText, isSwitch, parseCliArgs } from '../src/cli/args.js'
+import { formatTable, masker } from '../src/cli/main.js'
 import { SETTINGS } from '../src/config.js'
 
 function run(argv: string[], env: NodeJS.ProcessEnv = {}) {

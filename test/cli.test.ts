@@ -72,7 +72,9 @@ describe('the command line end to end', () => {
   })
 
   test('Bluesky and Mastodon accounts need no credentials at all (the README example)', async () => {
-    const bsky = await startBlueskyStandIn([{ did: 'did:plc:z72i7hdynmk6r22z27h6tvur', handle: 'bsky.app', followersCount: 3000, followsCount: 5, postsCount: 700 }])
+    const bsky = await startBlueskyStandIn([
+      { did: 'did:plc:z72i7hdynmk6r22z27h6tvur', handle: 'bsky.app', followersCount: 3000, followsCount: 5, postsCount: 700 }
+    ])
     const masto = await startMastodonStandIn([{ username: 'Mastodon', followers_count: 800, following_count: 1, statuses_count: 90 }])
     try {
       const result = await runBuiltCli(['--dry-run', 'bsky.app', 'Mastodon@mastodon.social'], { BLUESKY_API_URL: bsky.url, MASTODON_API_URL: masto.url })

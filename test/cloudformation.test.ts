@@ -35,7 +35,20 @@ describe('the template', () => {
 
   test('declares exactly the parameters stacks depend on, with every credential NoEcho', () => {
     expect(Object.keys(template.Parameters).sort()).toEqual(
-      ['Accounts', 'Frequency', 'MetricPrefix', 'Tags', 'DatadogSite', ...CREDENTIALS, 'CodeBucket', 'CodeKey', 'MemorySize', 'Timeout', 'LogRetentionDays', 'AlarmEmail'].sort()
+      [
+        'Accounts',
+        'Frequency',
+        'MetricPrefix',
+        'Tags',
+        'DatadogSite',
+        ...CREDENTIALS,
+        'CodeBucket',
+        'CodeKey',
+        'MemorySize',
+        'Timeout',
+        'LogRetentionDays',
+        'AlarmEmail'
+      ].sort()
     )
     for (const name of CREDENTIALS) expect(template.Parameters[name]!.NoEcho).toBe(true)
     expect(template.Parameters.Frequency).toMatchObject({ Default: 5, MinValue: 5 })
@@ -121,7 +134,14 @@ const deploy = toolsAvailable(['moto_server', 'python3'], 'the CloudFormation de
   beforeAll(async () => {
     zip = ensureLambdaZip()
     moto = await startMoto()
-    const parameters = { Accounts: 'jack, nasa;github', Frequency: '7', CodeBucket: 'releases', CodeKey: 'twitter-stats/v1.0.0.zip', AlarmEmail: 'ops@example.com', ...secrets }
+    const parameters = {
+      Accounts: 'jack, nasa;github',
+      Frequency: '7',
+      CodeBucket: 'releases',
+      CodeKey: 'twitter-stats/v1.0.0.zip',
+      AlarmEmail: 'ops@example.com',
+      ...secrets
+    }
     deployed = (await boto(moto, DEPLOY, { bucket: 'releases', key: 'twitter-stats/v1.0.0.zip', zip, template: TEMPLATE, parameters })) as Deployed
   }, 120_000)
   afterAll(async () => {
@@ -147,7 +167,9 @@ const deploy = toolsAvailable(['moto_server', 'python3'], 'the CloudFormation de
   test('runs on the schedule, which may invoke the function, and keeps logs for the retention', () => {
     expect(deployed.rule.ScheduleExpression).toBe('rate(7 minutes)')
     expect(deployed.targets.map((t) => t.Arn)).toEqual([expect.stringMatching(new RegExp(`:function:${deployed.outputs.FunctionName}$`))])
-    expect(deployed.policy).toMatchObject({ Statement: [{ Principal: { Service: 'events.amazonaws.com' }, Condition: { ArnLike: { 'AWS:SourceArn': deployed.rule.Arn } } }] })
+    expect(deployed.policy).toMatchObject({
+      Statement: [{ Principal: { Service: 'events.amazonaws.com' }, Condition: { ArnLike: { 'AWS:SourceArn': deployed.rule.Arn } } }]
+    })
     expect(deployed.logGroups).toEqual([expect.objectContaining({ retentionInDays: 30 })])
   })
 })

@@ -27,7 +27,18 @@ describe('parseConfig from environment variables', () => {
 
   test('every setting is read from its variable', () => {
     const config = parseConfig(
-      readSettingsFromEnv({ ...base, DATADOG_SITE: 'datadoghq.eu', METRIC_PREFIX: 'social.stats', TAGS: 'team:a\nenv:prod', DRY_RUN: 'true', X_API_URL: 'http://127.0.0.1:8080/', RATE_LIMIT_MAX_WAIT: '60', REQUEST_TIMEOUT: '5', MAX_RETRIES: '1', CONCURRENCY: '8' })
+      readSettingsFromEnv({
+        ...base,
+        DATADOG_SITE: 'datadoghq.eu',
+        METRIC_PREFIX: 'social.stats',
+        TAGS: 'team:a\nenv:prod',
+        DRY_RUN: 'true',
+        X_API_URL: 'http://127.0.0.1:8080/',
+        RATE_LIMIT_MAX_WAIT: '60',
+        REQUEST_TIMEOUT: '5',
+        MAX_RETRIES: '1',
+        CONCURRENCY: '8'
+      })
     )
     expect(config).toMatchObject({ metricPrefix: 'social.stats', tags: ['team:a', 'env:prod'], dryRun: true, concurrency: 8 })
     expect(config.datadog.baseUrl).toBe('https://api.datadoghq.eu')
@@ -44,13 +55,21 @@ describe('parseConfig from environment variables', () => {
   })
 
   test('the Datadog key is required unless dry-run, and the message says both ways out', () => {
-    expect(problemsOf({ ACCOUNTS: 'jack', X_BEARER_TOKEN: 't' })).toContain('datadog-api-key (DATADOG_API_KEY) is required to send metrics; set it, or set dry-run to true')
+    expect(problemsOf({ ACCOUNTS: 'jack', X_BEARER_TOKEN: 't' })).toContain(
+      'datadog-api-key (DATADOG_API_KEY) is required to send metrics; set it, or set dry-run to true'
+    )
     expect(parseConfig(readSettingsFromEnv({ ACCOUNTS: 'jack', X_BEARER_TOKEN: 't', DRY_RUN: 'true' })).datadog.apiKey).toBeUndefined()
   })
 
   test('OAuth 1.0a: all four keys, or an error naming the missing ones', () => {
     const oauth = { ACCOUNTS: 'jack', DATADOG_API_KEY: 'k', X_CONSUMER_KEY: 'a', X_CONSUMER_SECRET: 'b', X_ACCESS_TOKEN: 'c', X_ACCESS_TOKEN_SECRET: 'd' }
-    expect(parseConfig(readSettingsFromEnv(oauth)).x.auth).toEqual({ kind: 'oauth1', consumerKey: 'a', consumerSecret: 'b', accessToken: 'c', accessTokenSecret: 'd' })
+    expect(parseConfig(readSettingsFromEnv(oauth)).x.auth).toEqual({
+      kind: 'oauth1',
+      consumerKey: 'a',
+      consumerSecret: 'b',
+      accessToken: 'c',
+      accessTokenSecret: 'd'
+    })
     expect(problemsOf({ ...oauth, X_ACCESS_TOKEN_SECRET: '' })).toContain('x-access-token-secret (X_ACCESS_TOKEN_SECRET) is missing')
   })
 
@@ -62,7 +81,16 @@ describe('parseConfig from environment variables', () => {
 })
 
 describe('URLs', () => {
-  test.each(['datadoghq.com', 'datadoghq.eu', 'us3.datadoghq.com', 'us5.datadoghq.com', 'ap1.datadoghq.com', 'ap2.datadoghq.com', 'ddog-gov.com', 'app.datadoghq.eu'])('site %s maps to its API host', (site) => {
+  test.each([
+    'datadoghq.com',
+    'datadoghq.eu',
+    'us3.datadoghq.com',
+    'us5.datadoghq.com',
+    'ap1.datadoghq.com',
+    'ap2.datadoghq.com',
+    'ddog-gov.com',
+    'app.datadoghq.eu'
+  ])('site %s maps to its API host', (site) => {
     expect(datadogBaseUrl(site)).toBe(`https://api.${site.replace(/^app\./, '')}`)
   })
 

@@ -1,6 +1,6 @@
 /** The built action with an application key: self-monitoring, metadata, the dashboard, and refusals. */
 import { afterEach, beforeEach, describe, expect, test } from '@jest/globals'
-import { dashboardDefinition } from '../src/dashboard.js'
+import { dashboardDefinition } from '../src/datadog/definitions.js'
 import { DD_APP_KEY, startDatadogApiStandIn, type DatadogApiStandIn, type Permission } from './support/datadog-api-stand-in.js'
 import { runAction } from './support/run-action.js'
 import { DD_KEY, X_TOKEN, metricsFor, startXStandIn, type XStandIn } from './support/stand-ins.js'
@@ -23,10 +23,20 @@ afterEach(async () => {
 })
 
 function inputs(extra: Record<string, string> = {}): Record<string, string> {
-  return { accounts: 'jack, nasa, gone', 'x-bearer-token': X_TOKEN, 'datadog-api-key': DD_KEY, 'datadog-site': dd.url, 'x-api-url': x.url, 'datadog-app-key': DD_APP_KEY, 'datadog-dashboard': 'true', ...extra }
+  return {
+    accounts: 'jack, nasa, gone',
+    'x-bearer-token': X_TOKEN,
+    'datadog-api-key': DD_KEY,
+    'datadog-site': dd.url,
+    'x-api-url': x.url,
+    'datadog-app-key': DD_APP_KEY,
+    'datadog-dashboard': 'true',
+    ...extra
+  }
 }
 
-const collector = () => dd.series.filter((s) => s.metric.startsWith('twitter.collector.')).map((s) => ({ metric: s.metric, tags: s.tags, value: s.points[0]!.value }))
+const collector = () =>
+  dd.series.filter((s) => s.metric.startsWith('twitter.collector.')).map((s) => ({ metric: s.metric, tags: s.tags, value: s.points[0]!.value }))
 
 describe('the action with datadog-app-key and datadog-dashboard', () => {
   test('sends self-monitoring series with the right tags, sets metadata, and a second run updates the one dashboard instead of duplicating it', async () => {
@@ -75,7 +85,10 @@ describe('the action with datadog-app-key and datadog-dashboard', () => {
     expect(result.stdout).toMatch(/::error::Datadog refused to create the dashboard \(403 Forbidden\).*`dashboards_write`/)
     expect(result.stdout).toContain('The metrics themselves were delivered.')
     expect(dd.dashboards.size).toBe(0)
-    const logged = result.stdout.split('\n').filter((line) => !line.startsWith('::add-mask::')).join('\n')
+    const logged = result.stdout
+      .split('\n')
+      .filter((line) => !line.startsWith('::add-mask::'))
+      .join('\n')
     expect(logged).not.toContain(DD_APP_KEY)
   })
 

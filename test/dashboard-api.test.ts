@@ -1,7 +1,8 @@
 /** Metric metadata and the dashboard, set through the shared transport against a local Datadog stand-in. */
 import { afterEach, beforeEach, describe, expect, test } from '@jest/globals'
-import { dashboardDefinition, dashboardLink, dashboardMarker, provisionDatadog, syncDashboard, syncMetricMetadata } from '../src/dashboard.js'
-import { createDatadogApi, type DatadogApi } from '../src/datadog.js'
+import { dashboardDefinition, dashboardMarker } from '../src/datadog/definitions.js'
+import { dashboardLink, provisionDatadog, syncDashboard, syncMetricMetadata } from '../src/datadog/provision.js'
+import { createDatadogApi, type DatadogApi } from '../src/datadog/v1-api.js'
 import { DEFAULT_POLICY, realHttpDeps } from '../src/http.js'
 import type { Logger } from '../src/log.js'
 import { DD_APP_KEY, startDatadogApiStandIn, type DatadogApiStandIn, type Permission } from './support/datadog-api-stand-in.js'
@@ -17,7 +18,13 @@ function api(appKey = DD_APP_KEY): DatadogApi {
 
 function recordingLogger(): Logger & { lines: string[] } {
   const lines: string[] = []
-  return { lines, info: (m) => void lines.push(`info ${m}`), warning: (m) => void lines.push(`warning ${m}`), error: (m) => void lines.push(`error ${m}`), group: (_n, task) => task() }
+  return {
+    lines,
+    info: (m) => void lines.push(`info ${m}`),
+    warning: (m) => void lines.push(`warning ${m}`),
+    error: (m) => void lines.push(`error ${m}`),
+    group: (_n, task) => task()
+  }
 }
 
 /** Makes Datadog know the metrics, as after a delivered run. */
@@ -44,7 +51,11 @@ describe('metric metadata', () => {
   test('is written only where it is missing or different, and left alone where it is right', async () => {
     known('twitter.followers_count', 'twitter.status_count', 'twitter.collector.run_duration')
     dd.metadata.get('twitter.status_count')!.unit = 'message'
-    Object.assign(dd.metadata.get('twitter.collector.run_duration')!, { unit: 'second', short_name: 'Run duration', description: 'Seconds a twitter-stats run took to collect its accounts.' })
+    Object.assign(dd.metadata.get('twitter.collector.run_duration')!, {
+      unit: 'second',
+      short_name: 'Run duration',
+      description: 'Seconds a twitter-stats run took to collect its accounts.'
+    })
 
     const first = await syncMetricMetadata(api(), ['twitter.followers_count', 'twitter.status_count', 'twitter.collector.run_duration'], 'twitter', 2)
     expect(first.updated.sort()).toEqual(['twitter.followers_count', 'twitter.status_count'])
@@ -118,7 +129,11 @@ describe('refusals and faults', () => {
     await restart(['dashboards_read', 'metrics_read', 'metrics_metadata_write'])
     known('twitter.followers_count')
     const logger = recordingLogger()
-    const problems = await provisionDatadog(api(), { prefix: 'twitter', site: 'datadoghq.eu', metrics: ['twitter.followers_count'], dashboard: true, concurrency: 2 }, logger)
+    const problems = await provisionDatadog(
+      api(),
+      { prefix: 'twitter', site: 'datadoghq.eu', metrics: ['twitter.followers_count'], dashboard: true, concurrency: 2 },
+      logger
+    )
     expect(problems).toHaveLength(1)
     expect(problems[0]).toContain('Datadog refused to create the dashboard (403 Forbidden)')
     expect(problems[0]).toContain('`dashboards_write`')
@@ -131,7 +146,17 @@ describe('refusals and faults', () => {
   test('403 on metric metadata names metrics_metadata_write once, and the dashboard is still made', async () => {
     await restart(['dashboards_read', 'dashboards_write', 'metrics_read'])
     known('twitter.followers_count', 'twitter.status_count', 'twitter.friends_count')
-    const problems = await provisionDatadog(api(), { prefix: 'twitter', site: 'datadoghq.eu', metrics: ['twitter.followers_count', 'twitter.status_count', 'twitter.friends_count'], dashboard: true, concurrency: 1 }, recordingLogger())
+    const problems = await provisionDatadog(
+      api(),
+      {
+        prefix: 'twitter',
+        site: 'datadoghq.eu',
+        metrics: ['twitter.followers_count', 'twitter.status_count', 'twitter.friends_count'],
+        dashboard: true,
+        concurrency: 1
+      },
+      recordingLogger()
+    )
     expect(problems).toHaveLength(1)
     expect(problems[0]).toMatch(/refused to edit metric metadata \(403 Forbidden\).*`metrics_metadata_write`/)
     expect(requests().filter((r) => r.startsWith('PUT /api/v1/metrics/'))).toHaveLength(1)
@@ -139,7 +164,11 @@ describe('refusals and faults', () => {
   })
 
   test('a wrong application key is refused with what to do, and the key never appears in the message', async () => {
-    const problems = await provisionDatadog(api('wrong-app-key-9f8e'), { prefix: 'twitter', site: 'datadoghq.eu', metrics: [], dashboard: true, concurrency: 1 }, recordingLogger())
+    const problems = await provisionDatadog(
+      api('wrong-app-key-9f8e'),
+      { prefix: 'twitter', site: 'datadoghq.eu', metrics: [], dashboard: true, concurrency: 1 },
+      recordingLogger()
+    )
     expect(problems[0]).toContain('(403 Forbidden)')
     expect(problems[0]).toContain('`dashboards_read`')
     expect(problems.join('\n')).not.toContain('wrong-app-key-9f8e')
@@ -147,7 +176,8 @@ describe('refusals and faults', () => {
   })
 
   test('a 5xx is retried under the shared policy and then succeeds', async () => {
-    dd.override = (request, index) => (index < 2 && request.url.startsWith('/api/v1/dashboard') ? { status: 503, body: '{"errors":["Service Unavailable"]}' } : undefined)
+    dd.override = (request, index) =>
+      index < 2 && request.url.startsWith('/api/v1/dashboard') ? { status: 503, body: '{"errors":["Service Unavailable"]}' } : undefined
     const created = await syncDashboard(api(), 'twitter')
     expect(created.action).toBe('created')
     expect(sleeps).toHaveLength(2)

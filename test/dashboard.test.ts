@@ -1,9 +1,11 @@
 /** The dashboard, metadata and monitor definitions: valid for Datadog's API, and the committed copies in sync. */
-// After changing a definition in src/dashboard.ts, rewrite docs/ with: UPDATE_DASHBOARD_DOCS=1 npm test -- test/dashboard.test.ts
+// After changing a definition in src/datadog/definitions.ts, rewrite docs/ with: UPDATE_DASHBOARD_DOCS=1 npm test -- test/dashboard.test.ts
 import { describe, expect, test } from '@jest/globals'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { allMetricNames, dashboardDefinition, dashboardMarker, includes, metricMetadata, monitorDefinitions, widgetRows, widgetTable } from '../src/dashboard.js'
+import { allMetricNames, dashboardDefinition, dashboardMarker, metricMetadata, monitorDefinitions } from '../src/datadog/definitions.js'
+import { includes } from '../src/datadog/provision.js'
+import { widgetRows, widgetTable } from './support/widget-table.js'
 import { validateMetricPrefix } from '../src/metrics.js'
 import { DATADOG_UNITS, WIDGET_TYPES } from './support/datadog-api-stand-in.js'
 import { ROOT } from './support/run-action.js'
@@ -19,7 +21,12 @@ function unparsed(value: unknown, path = '$'): string[] {
   const here: string[] = []
   if (record._unparsed || value.constructor?.name === 'UnparsedObject') here.push(path)
   if (record.additionalProperties !== undefined) here.push(`${path} has unknown fields ${Object.keys(record.additionalProperties as object).join(', ')}`)
-  return [...here, ...Object.entries(record).filter(([key]) => key !== 'additionalProperties').flatMap(([key, v]) => unparsed(v, `${path}.${key}`))]
+  return [
+    ...here,
+    ...Object.entries(record)
+      .filter(([key]) => key !== 'additionalProperties')
+      .flatMap(([key, v]) => unparsed(v, `${path}.${key}`))
+  ]
 }
 
 /** Metric names in a Datadog metric query such as `top(avg:a.b{$x} by {y}, 5, 'last', 'desc')`. */

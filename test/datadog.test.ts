@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, test } from '@jest/globals'
 import { gzipSync } from 'node:zlib'
-import { DATADOG_LIMITS, createDatadogClient, createDryRunClient, payloadOf, splitSeries } from '../src/datadog.js'
+import { DATADOG_LIMITS, createDatadogClient, createDryRunClient, payloadOf, splitSeries } from '../src/datadog/series.js'
 import { DEFAULT_POLICY, realHttpDeps } from '../src/http.js'
 import type { Series } from '../src/metrics.js'
 import { DD_KEY, startDatadogStandIn, type DatadogStandIn } from './support/stand-ins.js'
@@ -9,7 +9,12 @@ let dd: DatadogStandIn | undefined
 afterEach(async () => dd?.close())
 
 function manySeries(n: number): Series[] {
-  return Array.from({ length: n }, (_, i) => ({ metric: `twitter.m${i % 6}`, type: 3, points: [{ timestamp: 1700000000, value: i * 7919 }], tags: [`account:user_${i}`, 'network:x', `team:t${i % 13}`] }))
+  return Array.from({ length: n }, (_, i) => ({
+    metric: `twitter.m${i % 6}`,
+    type: 3,
+    points: [{ timestamp: 1700000000, value: i * 7919 }],
+    tags: [`account:user_${i}`, 'network:x', `team:t${i % 13}`]
+  }))
 }
 
 describe('splitSeries', () => {
@@ -44,7 +49,14 @@ describe('splitSeries', () => {
 describe('the Datadog client against a local stand-in', () => {
   test('sends gzip bodies with the API key and reports what was accepted', async () => {
     dd = await startDatadogStandIn()
-    const client = createDatadogClient({ apiKey: DD_KEY, baseUrl: dd.url, site: 'datadoghq.com', policy: DEFAULT_POLICY, deps: realHttpDeps, limits: { maxRawBytes: 20_000, maxCompressedBytes: 512_000 } })
+    const client = createDatadogClient({
+      apiKey: DD_KEY,
+      baseUrl: dd.url,
+      site: 'datadoghq.com',
+      policy: DEFAULT_POLICY,
+      deps: realHttpDeps,
+      limits: { maxRawBytes: 20_000, maxCompressedBytes: 512_000 }
+    })
     const series = manySeries(500)
     const report = await client.submit(series)
     expect(report.error).toBeUndefined()
@@ -58,7 +70,8 @@ describe('the Datadog client against a local stand-in', () => {
 
   test('a 413 splits the batch and retries the halves: nothing is dropped', async () => {
     dd = await startDatadogStandIn()
-    dd.override = (request) => (JSON.parse(request.body).series.length > 100 ? { status: 413, body: JSON.stringify({ errors: ['Payload too large'] }) } : undefined)
+    dd.override = (request) =>
+      JSON.parse(request.body).series.length > 100 ? { status: 413, body: JSON.stringify({ errors: ['Payload too large'] }) } : undefined
     const client = createDatadogClient({ apiKey: DD_KEY, baseUrl: dd.url, site: 'datadoghq.com', policy: DEFAULT_POLICY, deps: realHttpDeps })
     const series = manySeries(300)
     const report = await client.submit(series)

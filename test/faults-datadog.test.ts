@@ -4,7 +4,17 @@
  * every series is in the undelivered file, re-sendable as it is.
  */
 import { describe, expect, jest, test } from '@jest/globals'
-import { HTML_PAGE, accountsSent, isCollectorSeries, fault, faultSequence, metricsOutput, pointKey, runScenario, type Scenario } from './support/fault-scenario.js'
+import {
+  HTML_PAGE,
+  accountsSent,
+  isCollectorSeries,
+  fault,
+  faultSequence,
+  metricsOutput,
+  pointKey,
+  runScenario,
+  type Scenario
+} from './support/fault-scenario.js'
 import { DD_KEY, startDatadogStandIn, type Answer } from './support/stand-ins.js'
 
 // Each case spawns the bundle; on a loaded 2-core machine a case has taken 25 s of the default 30.
@@ -51,7 +61,11 @@ async function expectSavedForResend({ result, dd, log }: Scenario, message: stri
 
   const fresh = await startDatadogStandIn()
   try {
-    const response = await fetch(`${fresh.url}/api/v2/series`, { method: 'POST', headers: { 'content-type': 'application/json', 'dd-api-key': DD_KEY }, body: result.undelivered })
+    const response = await fetch(`${fresh.url}/api/v2/series`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'dd-api-key': DD_KEY },
+      body: result.undelivered
+    })
     expect(response.status).toBe(202)
     expect(fresh.series).toEqual(body.series)
   } finally {
@@ -61,20 +75,30 @@ async function expectSavedForResend({ result, dd, log }: Scenario, message: stri
 
 describe('Datadog answers that are retried until they succeed', () => {
   test.concurrent('500, 502 and 503 in a row, then success: every gauge arrives once', async () => {
-    const s = await scenario(faultSequence([error(500, 'Internal Server Error'), error(502, 'Bad Gateway'), error(503, 'Service Unavailable')]), { 'max-retries': '3' })
+    const s = await scenario(faultSequence([error(500, 'Internal Server Error'), error(502, 'Bad Gateway'), error(503, 'Service Unavailable')]), {
+      'max-retries': '3'
+    })
     expectDelivered(s)
     expect(s.dd.requests).toHaveLength(4)
   })
 
-  test.concurrent('a 429 with x-ratelimit-reset (seconds until reset) is waited out; a hang past the timeout and a connection reset are sent again', async () => {
-    const limited = { ...error(429, 'Too Many Requests'), headers: { 'x-ratelimit-limit': '100', 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': '1', 'x-ratelimit-period': '10' } }
-    const s = await scenario(faultSequence([limited, { ...ACCEPTED, delayMs: 3000 }, { ...ACCEPTED, resetMidBody: true }]))
-    expectDelivered(s)
-    expect(s.dd.requests).toHaveLength(4)
-  })
+  test.concurrent(
+    'a 429 with x-ratelimit-reset (seconds until reset) is waited out; a hang past the timeout and a connection reset are sent again',
+    async () => {
+      const limited = {
+        ...error(429, 'Too Many Requests'),
+        headers: { 'x-ratelimit-limit': '100', 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': '1', 'x-ratelimit-period': '10' }
+      }
+      const s = await scenario(faultSequence([limited, { ...ACCEPTED, delayMs: 3000 }, { ...ACCEPTED, resetMidBody: true }]))
+      expectDelivered(s)
+      expect(s.dd.requests).toHaveLength(4)
+    }
+  )
 
   test.concurrent('413 for a batch too large: the batch is halved until accepted, nothing dropped or doubled', async () => {
-    const s = await scenario((request, _index, normal) => ((JSON.parse(request.body) as { series: unknown[] }).series.length > 6 ? error(413, 'Payload too large') : normal()))
+    const s = await scenario((request, _index, normal) =>
+      (JSON.parse(request.body) as { series: unknown[] }).series.length > 6 ? error(413, 'Payload too large') : normal()
+    )
     expect(s.result.code).toBe(0)
     expect(s.dd.series).toHaveLength(18)
     expect(new Set(s.dd.series.map(pointKey)).size).toBe(18)
@@ -128,13 +152,19 @@ describe('Datadog finally refuses: the run fails and the series are saved for re
 
   test.concurrent('400 with an error body, not retried', async () => {
     const s = await scenario(fault(error(400, 'Invalid metric name')))
-    await expectSavedForResend(s, 'Datadog rejected the series as malformed (400 Bad Request). Datadog said: "Invalid metric name". Check metric-prefix and tags')
+    await expectSavedForResend(
+      s,
+      'Datadog rejected the series as malformed (400 Bad Request). Datadog said: "Invalid metric name". Check metric-prefix and tags'
+    )
     expect(s.dd.requests).toHaveLength(1)
   })
 
   test.concurrent('403 for the API key, not retried', async () => {
     const s = await scenario(fault(error(403, 'Forbidden')))
-    await expectSavedForResend(s, /Datadog refused the API key \(403\): it is not a valid API key for http:\/\/127\.0\.0\.1:\d+\. Datadog said: "Forbidden"\. Check datadog-api-key/)
+    await expectSavedForResend(
+      s,
+      /Datadog refused the API key \(403\): it is not a valid API key for http:\/\/127\.0\.0\.1:\d+\. Datadog said: "Forbidden"\. Check datadog-api-key/
+    )
     expect(s.dd.requests).toHaveLength(1)
   })
 })

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { gzipSync } from 'node:zlib'
-import { createDatadogClient, payloadOf } from '../src/datadog.js'
+import { createDatadogClient, payloadOf } from '../src/datadog/series.js'
 import { DEFAULT_POLICY, NetworkError, RateLimitError, errorCode, realHttpDeps, redact, send, type HttpDeps, type RetryPolicy } from '../src/http.js'
 import type { Series } from '../src/metrics.js'
 import { createXSource, readLookup } from '../src/sources/x.js'
@@ -87,7 +87,12 @@ describe('what the transport says about a failed request', () => {
 })
 
 function gauges(count: number, tag: (i: number) => string[]): Series[] {
-  return Array.from({ length: count }, (_, i) => ({ metric: 'twitter.followers_count', type: 3 as const, points: [{ timestamp: 1_700_000_000, value: i }], tags: [`account:u${i}`, 'network:x', ...tag(i)] }))
+  return Array.from({ length: count }, (_, i) => ({
+    metric: 'twitter.followers_count',
+    type: 3 as const,
+    points: [{ timestamp: 1_700_000_000, value: i }],
+    tags: [`account:u${i}`, 'network:x', ...tag(i)]
+  }))
 }
 
 function client(limits?: { maxCompressedBytes: number; maxRawBytes: number }) {
@@ -131,7 +136,9 @@ describe('Datadog batches', () => {
   test('a refusal with an HTML body is described by its status, not the page', async () => {
     dd.override = () => ({ status: 403, headers: { 'content-type': 'text/html' }, body: '<html><body>Access denied</body></html>' })
     const report = await client().submit(gauges(2, () => []))
-    expect(report.error).toBe('Datadog refused the API key (403): it is not a valid API key for datadoghq.com. Check datadog-api-key, and set datadog-site to the site your organisation uses (for example datadoghq.eu or us5.datadoghq.com).')
+    expect(report.error).toBe(
+      'Datadog refused the API key (403): it is not a valid API key for datadoghq.com. Check datadog-api-key, and set datadog-site to the site your organisation uses (for example datadoghq.eu or us5.datadoghq.com).'
+    )
     expect(report.undelivered).toHaveLength(2)
   })
 })
@@ -153,7 +160,7 @@ describe('X answers with broken shapes', () => {
       const collection = await source.collect(accounts)
       expect(collection.failures).toHaveLength(1)
       expect(collection.failures[0]).toMatchObject({ fatal: true, accounts })
-      expect(collection.failures[0]!.message).toContain("X refused the user lookup for this app's access tier (403, error 453). X said: \"Forbidden\".")
+      expect(collection.failures[0]!.message).toContain('X refused the user lookup for this app\'s access tier (403, error 453). X said: "Forbidden".')
     } finally {
       await x.close()
     }

@@ -60,7 +60,10 @@ function expectBatchAKept(s: Scenario): void {
 
 describe('X rate limits', () => {
   test.concurrent('a 429 with x-rate-limit-reset is waited out, one without is retried with backoff; everything is collected', async () => {
-    const withReset = fault(() => ({ status: 429, headers: { 'x-rate-limit-remaining': '0', 'x-rate-limit-reset': epochIn(1) }, body: TOO_MANY }), { ...onA, times: 1 })
+    const withReset = fault(() => ({ status: 429, headers: { 'x-rate-limit-remaining': '0', 'x-rate-limit-reset': epochIn(1) }, body: TOO_MANY }), {
+      ...onA,
+      times: 1
+    })
     const withoutReset = fault({ status: 429, body: TOO_MANY }, { ...onB, times: 1 })
     const s = await runScenario({ x: firstOf(withReset, withoutReset) })
     expectEverythingSent(s)
@@ -77,10 +80,14 @@ describe('X rate limits', () => {
   })
 
   test.concurrent('a reset later than rate-limit-max-wait fails the batch at once, saying when and what to change', async () => {
-    const s = await runScenario({ x: fault(() => ({ status: 429, headers: { 'x-rate-limit-remaining': '0', 'x-rate-limit-reset': epochIn(3600) }, body: TOO_MANY }), onB) })
+    const s = await runScenario({
+      x: fault(() => ({ status: 429, headers: { 'x-rate-limit-remaining': '0', 'x-rate-limit-reset': epochIn(3600) }, body: TOO_MANY }), onB)
+    })
     expectBatchAKept(s)
     expect(requestsFor(s.x, 'B')).toHaveLength(1)
-    expect(s.log).toMatch(/X rate limit is exhausted and resets at \d{4}-\d\d-\d\dT[\d:.]+Z \(in 3[56]\d\d s\), later than the allowed wait of 5 s\. 20 account\(s\) were not collected; raise rate-limit-max-wait or run less often\./)
+    expect(s.log).toMatch(
+      /X rate limit is exhausted and resets at \d{4}-\d\d-\d\dT[\d:.]+Z \(in 3[56]\d\d s\), later than the allowed wait of 5 s\. 20 account\(s\) were not collected; raise rate-limit-max-wait or run less often\./
+    )
   })
 })
 
@@ -93,7 +100,9 @@ describe('X server errors and broken answers', () => {
   })
 
   test.concurrent('a persistent 503 fails its batch after the retries and names the status and host, not the URL', async () => {
-    const s = await runScenario({ x: fault({ status: 503, body: JSON.stringify({ title: 'Service Unavailable', detail: 'Service Unavailable', status: 503 }) }, onB) })
+    const s = await runScenario({
+      x: fault({ status: 503, body: JSON.stringify({ title: 'Service Unavailable', detail: 'Service Unavailable', status: 503 }) }, onB)
+    })
     expectBatchAKept(s)
     expect(requestsFor(s.x, 'B')).toHaveLength(3)
     expect(s.log).toMatch(/X answered 503 from 127\.0\.0\.1:\d+ \("Service Unavailable: Service Unavailable"\); 20 account\(s\) were not collected\./)
@@ -171,7 +180,11 @@ describe('X answers with odd content', () => {
     expect(s.log).toContain('X returned an invalid listed_count for github (100000000000000000000); that metric was not sent.')
     expect(s.log).toContain('X returned no usable metrics for ghost.')
     expect(s.log).not.toContain('stopped unexpectedly')
-    const sent = (account: string) => s.dd.series.filter((x) => x.tags.includes(`account:${account}`)).map((x) => x.metric.replace('twitter.', '')).sort()
+    const sent = (account: string) =>
+      s.dd.series
+        .filter((x) => x.tags.includes(`account:${account}`))
+        .map((x) => x.metric.replace('twitter.', ''))
+        .sort()
     expect(sent('jack')).toEqual(['favourites_count', 'friends_count', 'listed_count', 'media_count', 'status_count'])
     expect(sent('nasa')).toEqual(['favourites_count', 'friends_count', 'listed_count', 'media_count', 'status_count'])
     expect(sent('github')).toEqual(['favourites_count', 'followers_count', 'friends_count', 'media_count'])
@@ -221,13 +234,22 @@ describe('X refuses the credentials or the access tier', () => {
   const unauthorized = { status: 401, body: JSON.stringify({ title: 'Unauthorized', type: 'about:blank', status: 401, detail: 'Unauthorized' }) }
   const code453 = {
     status: 403,
-    body: JSON.stringify({ errors: [{ message: 'You currently have access to a subset of X API V2 endpoints and limited v1.1 endpoints (e.g. media post, oauth) only. If you need access to this endpoint, you may need a different access level.', code: 453 }] })
+    body: JSON.stringify({
+      errors: [
+        {
+          message:
+            'You currently have access to a subset of X API V2 endpoints and limited v1.1 endpoints (e.g. media post, oauth) only. If you need access to this endpoint, you may need a different access level.',
+          code: 453
+        }
+      ]
+    })
   }
   const notEnrolled = {
     status: 403,
     body: JSON.stringify({
       client_id: '12345678',
-      detail: 'You currently have access to a subset of Twitter API v2 endpoints and limited v1.1 endpoints (e.g. media post, oauth) only. If you need access to this endpoint, you may need a different access level.',
+      detail:
+        'You currently have access to a subset of Twitter API v2 endpoints and limited v1.1 endpoints (e.g. media post, oauth) only. If you need access to this endpoint, you may need a different access level.',
       title: 'Client Forbidden',
       required_enrollment: 'Appropriate Level of API Access',
       reason: 'client-not-enrolled',
@@ -241,7 +263,9 @@ describe('X refuses the credentials or the access tier', () => {
     expect(s.log).toContain(message)
     expect(s.log).toContain('Nothing from x was sent to Datadog')
     expect(s.dd.series).toHaveLength(0)
-    expect(s.dd.collectorSeries.find((c) => c.metric === 'twitter.collector.accounts_failed' && c.tags.includes('reason:error'))!.points[0]!.value).toBeGreaterThan(0)
+    expect(
+      s.dd.collectorSeries.find((c) => c.metric === 'twitter.collector.accounts_failed' && c.tags.includes('reason:error'))!.points[0]!.value
+    ).toBeGreaterThan(0)
     expect(s.result.undelivered).toBeUndefined()
   }
 
@@ -253,12 +277,18 @@ describe('X refuses the credentials or the access tier', () => {
 
   test.concurrent('403 with error 453 says the access tier cannot look users up', async () => {
     const s = await runScenario({ accounts: ['jack'], x: fault(code453) })
-    expectFatal(s, "X refused the user lookup for this app's access tier (403, error 453). X said: \"You currently have access to a subset of X API V2 endpoints")
+    expectFatal(
+      s,
+      'X refused the user lookup for this app\'s access tier (403, error 453). X said: "You currently have access to a subset of X API V2 endpoints'
+    )
     expect(s.log).toContain('need a paid or pay-per-use X developer account')
   })
 
   test.concurrent('403 client-not-enrolled (the v2 problem shape) gets the same access-tier advice', async () => {
     const s = await runScenario({ accounts: ['jack'], x: fault(notEnrolled) })
-    expectFatal(s, "X refused the user lookup for this app's access tier (403, error 453). X said: \"Client Forbidden: You currently have access to a subset of Twitter API v2 endpoints")
+    expectFatal(
+      s,
+      'X refused the user lookup for this app\'s access tier (403, error 453). X said: "Client Forbidden: You currently have access to a subset of Twitter API v2 endpoints'
+    )
   })
 })

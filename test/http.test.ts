@@ -35,7 +35,10 @@ describe('send: the shared retry policy', () => {
 
   test('a hang past the timeout is retried, then fails with a message naming only the host', async () => {
     server = await start(() => ({ status: 200, body: 'late', delayMs: 2000 }))
-    const error = await send({ method: 'GET', url: `${server.url}/path?token=secret` }, { policy: { ...policy, maxRetries: 1 }, deps: deps(), service: 'T', rateLimitResetAt: resetAt }).catch((e: unknown) => e)
+    const error = await send(
+      { method: 'GET', url: `${server.url}/path?token=secret` },
+      { policy: { ...policy, maxRetries: 1 }, deps: deps(), service: 'T', rateLimitResetAt: resetAt }
+    ).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(NetworkError)
     expect((error as Error).message).toMatch(/^T request to 127\.0\.0\.1:\d+ failed after 2 attempts: no answer within 0.3 s\.$/)
     expect((error as Error).message).not.toContain('secret')

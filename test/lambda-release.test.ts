@@ -41,7 +41,13 @@ describe('the release workflow', () => {
   })
 
   test('tests, packages, checksums, attests and attaches the zip, the template and SHA256SUMS', () => {
-    for (const command of ['npm test', 'npm run package:lambda', 'cfn-lint cloudformation/twitter-stats.yaml', 'sha256sum twitter-stats-lambda.zip twitter-stats.yaml > SHA256SUMS']) expect(runs).toContain(command)
+    for (const command of [
+      'npm test',
+      'npm run package:lambda',
+      'cfn-lint cloudformation/twitter-stats.yaml',
+      'sha256sum twitter-stats-lambda.zip twitter-stats.yaml > SHA256SUMS'
+    ])
+      expect(runs).toContain(command)
     expect(runs.indexOf('npm run package:lambda')).toBeLessThan(runs.indexOf('npm test'))
     expect(steps.find((s) => s.uses?.startsWith('actions/attest-build-provenance@'))?.with?.['subject-path']).toBe('release/*')
     expect(runs).toContain('gh release upload "$TAG" release/twitter-stats-lambda.zip release/twitter-stats.yaml release/SHA256SUMS')

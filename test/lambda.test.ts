@@ -7,9 +7,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { ConfigError } from '../src/errors.js'
 import type { HttpDeps } from '../src/http.js'
-import { runLambda, secretSettings, type LambdaResult } from '../src/lambda.js'
-import { createJsonLogger } from '../src/lambda-log.js'
-import { describeSecretError, parseSecretSettings } from '../src/lambda-secrets.js'
+import { runLambda, secretSettings, type LambdaResult } from '../src/lambda/handler.js'
+import { createJsonLogger } from '../src/lambda/log.js'
+import { describeSecretError, parseSecretSettings } from '../src/lambda/secrets.js'
 import { ensureLambdaZip, startMoto, toolsAvailable, unpackZip, type Moto } from './support/moto.js'
 import { startBlueskyStandIn, startMastodonStandIn } from './support/network-stand-ins.js'
 import { DD_KEY, X_TOKEN, metricsFor, startDatadogStandIn, startXStandIn, type DatadogStandIn, type XStandIn } from './support/stand-ins.js'
@@ -22,7 +22,10 @@ function parseLines(lines: string[]): Record<string, unknown>[] {
 
 describe('the secret in Secrets Manager', () => {
   test('a JSON object of secret settings becomes settings, empty values dropped', () => {
-    expect(parseSecretSettings(JSON.stringify({ X_BEARER_TOKEN: ' tok ', DATADOG_API_KEY: 'key', X_CONSUMER_KEY: '' }), 'ts')).toEqual({ xBearerToken: 'tok', datadogApiKey: 'key' })
+    expect(parseSecretSettings(JSON.stringify({ X_BEARER_TOKEN: ' tok ', DATADOG_API_KEY: 'key', X_CONSUMER_KEY: '' }), 'ts')).toEqual({
+      xBearerToken: 'tok',
+      datadogApiKey: 'key'
+    })
   })
 
   test('unknown keys are named, and values never appear in the error', () => {
@@ -116,7 +119,10 @@ describe('runLambda in process', () => {
 
   test('after a failed run the secret is read again, so a rotated key works without a cold start', async () => {
     let reads = 0
-    const rotating = { ...deps({ SECRET_ID: 'rotation-test' }), fetchSecret: async () => JSON.stringify({ X_BEARER_TOKEN: X_TOKEN, DATADOG_API_KEY: reads++ === 0 ? 'revoked-key' : DD_KEY }) }
+    const rotating = {
+      ...deps({ SECRET_ID: 'rotation-test' }),
+      fetchSecret: async () => JSON.stringify({ X_BEARER_TOKEN: X_TOKEN, DATADOG_API_KEY: reads++ === 0 ? 'revoked-key' : DD_KEY })
+    }
     await expect(runLambda(rotating)).rejects.toThrow(/Datadog refused the API key \(403\)/)
     await expect(runLambda(rotating)).resolves.toEqual({ collected: 2, failed: 0, seriesSent: 19 })
     await expect(runLambda(rotating)).resolves.toEqual({ collected: 2, failed: 0, seriesSent: 19 })
@@ -133,16 +139,27 @@ describe('runLambda in process', () => {
   })
 
   test('an unexpected error is logged as JSON and rethrown with known secrets masked', async () => {
-    const run = runLambda({ ...deps({ SECRET_ID: 'bug-test', X_BEARER_TOKEN: X_TOKEN }), fetchSecret: async () => Promise.reject(new TypeError(`bad header "Bearer ${X_TOKEN}"`)) })
+    const run = runLambda({
+      ...deps({ SECRET_ID: 'bug-test', X_BEARER_TOKEN: X_TOKEN }),
+      fetchSecret: async () => Promise.reject(new TypeError(`bad header "Bearer ${X_TOKEN}"`))
+    })
     await expect(run).rejects.toThrow('twitter-stats stopped unexpectedly; please report this with the log: bad header "Bearer ***"')
     expect(parseLines(lines)).toEqual([expect.objectContaining({ level: 'error', problems: ['bad header "Bearer ***"'] })])
   })
 
   test('a mixed list (X, Bluesky, Mastodon) runs through the same core, with no credentials for the other networks', async () => {
-    const bsky = await startBlueskyStandIn([{ did: 'did:plc:aaaaaaaaaaaaaaaaaaaaaaaa', handle: 'alice.bsky.social', followersCount: 700, followsCount: 70, postsCount: 7000 }])
+    const bsky = await startBlueskyStandIn([
+      { did: 'did:plc:aaaaaaaaaaaaaaaaaaaaaaaa', handle: 'alice.bsky.social', followersCount: 700, followsCount: 70, postsCount: 7000 }
+    ])
     const masto = await startMastodonStandIn([{ username: 'anna', followers_count: 300, following_count: 30, statuses_count: 3000 }])
     try {
-      const env = { ACCOUNTS: 'jack; alice.bsky.social; anna@one.social; ghost@one.social', BLUESKY_API_URL: bsky.url, MASTODON_API_URL: masto.url, X_BEARER_TOKEN: X_TOKEN, DATADOG_API_KEY: DD_KEY }
+      const env = {
+        ACCOUNTS: 'jack; alice.bsky.social; anna@one.social; ghost@one.social',
+        BLUESKY_API_URL: bsky.url,
+        MASTODON_API_URL: masto.url,
+        X_BEARER_TOKEN: X_TOKEN,
+        DATADOG_API_KEY: DD_KEY
+      }
       await expect(runLambda(deps(env))).resolves.toMatchObject({ collected: 3, failed: 1 })
       const followers = dd.series.filter((s) => s.metric === 'twitter.followers_count').map((s) => [s.tags, s.points[0]!.value])
       expect(followers).toEqual([
@@ -150,7 +167,9 @@ describe('runLambda in process', () => {
         [['account:alice.bsky.social', 'network:bluesky'], 700],
         [['account:anna', 'network:mastodon', 'instance:one.social'], 300]
       ])
-      expect(parseLines(lines)).toContainEqual(expect.objectContaining({ level: 'warning', message: 'Mastodon account ghost@one.social was not found (deleted, moved, or mistyped).' }))
+      expect(parseLines(lines)).toContainEqual(
+        expect.objectContaining({ level: 'warning', message: 'Mastodon account ghost@one.social was not found (deleted, moved, or mistyped).' })
+      )
     } finally {
       await bsky.close()
       await masto.close()
@@ -158,7 +177,11 @@ describe('runLambda in process', () => {
   })
 
   test('a rate-limit wait that would outlast the function timeout fails the run at once', async () => {
-    x.override = () => ({ status: 429, headers: { 'x-rate-limit-remaining': '0', 'x-rate-limit-reset': String(Math.floor(Date.now() / 1000) + 600) }, body: JSON.stringify({ title: 'Too Many Requests', status: 429 }) })
+    x.override = () => ({
+      status: 429,
+      headers: { 'x-rate-limit-remaining': '0', 'x-rate-limit-reset': String(Math.floor(Date.now() / 1000) + 600) },
+      body: JSON.stringify({ title: 'Too Many Requests', status: 429 })
+    })
     const started = Date.now()
     const run = runLambda({ ...deps({ X_BEARER_TOKEN: X_TOKEN, DATADOG_API_KEY: DD_KEY }), http: realHttpWithoutWaits(), remainingMs: () => 25_000 })
     await expect(run).rejects.toThrow(/rate limit/)

@@ -12,9 +12,18 @@ describe('toSeries', () => {
   test('one gauge per account per metric, named with the prefix, tagged account, network and extra tags', () => {
     const series = toSeries(samples, 'twitter', ['team:social'])
     expect(series).toHaveLength(7)
-    expect(series[0]).toEqual({ metric: 'twitter.followers_count', type: 3, points: [{ timestamp: 1700000000, value: 10 }], tags: ['account:jack', 'network:x', 'team:social'] })
+    expect(series[0]).toEqual({
+      metric: 'twitter.followers_count',
+      type: 3,
+      points: [{ timestamp: 1700000000, value: 10 }],
+      tags: ['account:jack', 'network:x', 'team:social']
+    })
     expect(series.map((s) => s.metric)).toContain('twitter.media_count')
-    expect(series.filter((s) => s.tags.includes('account:nasa')).map((s) => s.metric)).toEqual(['twitter.followers_count', 'twitter.favourites_count', 'twitter.media_count'])
+    expect(series.filter((s) => s.tags.includes('account:nasa')).map((s) => s.metric)).toEqual([
+      'twitter.followers_count',
+      'twitter.favourites_count',
+      'twitter.media_count'
+    ])
   })
 
   test('the metrics output rows carry account, network, metric, value and timestamp', () => {
@@ -24,7 +33,9 @@ describe('toSeries', () => {
 
 describe('metric prefix and tags follow Datadog naming rules', () => {
   test.each(['twitter', 'social.stats', 'a_b.c9'])('prefix %s is accepted', (prefix) => expect(validateMetricPrefix(prefix)).toBe(prefix))
-  test.each(['', '9x', 'a-b', 'a..b', 'a.', 'é', 'a b'])('prefix %j is refused', (prefix) => expect(() => validateMetricPrefix(prefix)).toThrow(/metric-prefix/))
+  test.each(['', '9x', 'a-b', 'a..b', 'a.', 'é', 'a b'])('prefix %j is refused', (prefix) =>
+    expect(() => validateMetricPrefix(prefix)).toThrow(/metric-prefix/)
+  )
   test('a prefix that would push names past 200 characters is refused', () => expect(() => validateMetricPrefix('a'.repeat(190))).toThrow(/at most/))
 
   test('tags split on commas and newlines, trimmed, de-duplicated', () => {

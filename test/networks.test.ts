@@ -30,20 +30,27 @@ describe('account forms', () => {
     expect(parseAccountEntry(entry)).toMatchObject({ network, key })
   })
 
-  test.each(['not-a-user!', 'a@b@c', 'user@nodot', 'x:has.dot', 'bluesky:no_underscores_.bsky.social', 'did:plc:short', 'https://example.com/profile', 'mastodon:jack', '1.2.3.4'])(
-    '%s fits no network and is refused naming the entry and the accepted forms',
-    (entry) => {
-      let error: unknown
-      try {
-        parseAccounts(`jack, ${entry}`)
-      } catch (caught) {
-        error = caught
-      }
-      expect(error).toBeInstanceOf(ConfigError)
-      expect((error as Error).message).toContain(JSON.stringify(entry))
-      expect((error as Error).message).toContain('Accepted forms: X: jack')
+  test.each([
+    'not-a-user!',
+    'a@b@c',
+    'user@nodot',
+    'x:has.dot',
+    'bluesky:no_underscores_.bsky.social',
+    'did:plc:short',
+    'https://example.com/profile',
+    'mastodon:jack',
+    '1.2.3.4'
+  ])('%s fits no network and is refused naming the entry and the accepted forms', (entry) => {
+    let error: unknown
+    try {
+      parseAccounts(`jack, ${entry}`)
+    } catch (caught) {
+      error = caught
     }
-  )
+    expect(error).toBeInstanceOf(ConfigError)
+    expect((error as Error).message).toContain(JSON.stringify(entry))
+    expect((error as Error).message).toContain('Accepted forms: X: jack')
+  })
 
   test('the same account in different spellings counts once, per network', () => {
     const accounts = parseAccounts('jack @JACK https://x.com/jack alice.bsky.social @alice.bsky.social user@m.social @USER@m.social jack.bsky.social')
@@ -81,13 +88,25 @@ describe('a mixed list through the action', () => {
   })
 
   function inputs(extra: Record<string, string>): Record<string, string> {
-    return { 'x-bearer-token': X_TOKEN, 'datadog-api-key': DD_KEY, 'datadog-site': dd.url, 'x-api-url': x.url, 'bluesky-api-url': bsky.url, 'mastodon-api-url': masto.url, ...extra }
+    return {
+      'x-bearer-token': X_TOKEN,
+      'datadog-api-key': DD_KEY,
+      'datadog-site': dd.url,
+      'x-api-url': x.url,
+      'bluesky-api-url': bsky.url,
+      'mastodon-api-url': masto.url,
+      ...extra
+    }
   }
 
   test('X, Bluesky and Mastodon with a missing account on each: the right series, one warning each, exit 0', async () => {
     const result = await runAction(inputs({ accounts: 'jack ghost_x alice.bsky.social ghost.bsky.social anna@one.social ghost@one.social banned@two.social' }))
     expect(result.code).toBe(0)
-    for (const missing of ['X account ghost_x was not found', 'Bluesky account ghost.bsky.social was not found', 'Mastodon account ghost@one.social was not found']) {
+    for (const missing of [
+      'X account ghost_x was not found',
+      'Bluesky account ghost.bsky.social was not found',
+      'Mastodon account ghost@one.social was not found'
+    ]) {
       expect(result.stdout).toContain(missing)
     }
     expect(result.stdout).toContain('Mastodon account banned@two.social is suspended')
@@ -99,17 +118,34 @@ describe('a mixed list through the action', () => {
     ])
     // Bluesky and Mastodon have followers, following and posts only.
     const accountSeries = dd.series.filter((s) => !s.metric.startsWith('twitter.collector.'))
-    expect(accountSeries.filter((s) => s.tags.includes('network:bluesky')).map((s) => s.metric).sort()).toEqual(['twitter.followers_count', 'twitter.friends_count', 'twitter.status_count'])
+    expect(
+      accountSeries
+        .filter((s) => s.tags.includes('network:bluesky'))
+        .map((s) => s.metric)
+        .sort()
+    ).toEqual(['twitter.followers_count', 'twitter.friends_count', 'twitter.status_count'])
     // The collector's own series count the failures per network and reason.
     const failed = (network: string, reason: string): number | undefined =>
-      dd.series.find((s) => s.metric === 'twitter.collector.accounts_failed' && s.tags.includes(`network:${network}`) && s.tags.includes(`reason:${reason}`))?.points[0]!.value
-    expect([failed('x', 'not_found'), failed('bluesky', 'not_found'), failed('mastodon', 'not_found'), failed('mastodon', 'suspended'), failed('x', 'error')]).toEqual([1, 1, 1, 1, 0])
+      dd.series.find((s) => s.metric === 'twitter.collector.accounts_failed' && s.tags.includes(`network:${network}`) && s.tags.includes(`reason:${reason}`))
+        ?.points[0]!.value
+    expect([
+      failed('x', 'not_found'),
+      failed('bluesky', 'not_found'),
+      failed('mastodon', 'not_found'),
+      failed('mastodon', 'suspended'),
+      failed('x', 'error')
+    ]).toEqual([1, 1, 1, 1, 0])
     expect(result.outputs['accounts-collected']).toBe('3')
     expect(result.outputs['accounts-failed']).toBe('4')
   })
 
   test('Bluesky and Mastodon need no credentials at all in a dry run', async () => {
-    const result = await runAction({ accounts: 'alice.bsky.social anna@one.social', 'dry-run': 'true', 'bluesky-api-url': bsky.url, 'mastodon-api-url': masto.url })
+    const result = await runAction({
+      accounts: 'alice.bsky.social anna@one.social',
+      'dry-run': 'true',
+      'bluesky-api-url': bsky.url,
+      'mastodon-api-url': masto.url
+    })
     expect(result.code).toBe(0)
     expect(result.stdout).toMatch(/twitter\.followers_count 700 @\d+ \[account:alice\.bsky\.social,network:bluesky\]/)
     expect(result.stdout).toMatch(/twitter\.status_count 3000 @\d+ \[account:anna,network:mastodon,instance:one\.social\]/)
@@ -154,7 +190,11 @@ describe('a mixed list through the action', () => {
   })
 
   test('a Bluesky rate limit that resets later than the wait fails those accounts and says when it resets', async () => {
-    bsky.override = () => ({ status: 429, headers: { 'ratelimit-reset': String(Math.floor(Date.now() / 1000) + 3600) }, body: JSON.stringify({ error: 'RateLimitExceeded', message: 'Rate Limit Exceeded' }) })
+    bsky.override = () => ({
+      status: 429,
+      headers: { 'ratelimit-reset': String(Math.floor(Date.now() / 1000) + 3600) },
+      body: JSON.stringify({ error: 'RateLimitExceeded', message: 'Rate Limit Exceeded' })
+    })
     const result = await runAction(inputs({ accounts: 'jack alice.bsky.social', 'rate-limit-max-wait': '5' }))
     expect(result.code).toBe(1)
     expect(result.stdout).toMatch(/Bluesky rate limit is exhausted and resets at \d{4}-\d\d-\d\dT/)
@@ -172,7 +212,9 @@ describe('a mixed list through the action', () => {
   })
 
   test('plain http to a remote Bluesky or Mastodon URL is refused before any request', async () => {
-    const result = await runAction(inputs({ accounts: 'alice.bsky.social', 'bluesky-api-url': 'http://appview.example.net', 'mastodon-api-url': 'http://10.0.0.1:3000' }))
+    const result = await runAction(
+      inputs({ accounts: 'alice.bsky.social', 'bluesky-api-url': 'http://appview.example.net', 'mastodon-api-url': 'http://10.0.0.1:3000' })
+    )
     expect(result.code).toBe(1)
     expect(result.stdout).toContain('`bluesky-api-url` uses plain http://')
     expect(result.stdout).toContain('`mastodon-api-url` uses plain http://')

@@ -67,12 +67,17 @@ function expectNamesAnEntry(error: ConfigError, text: string): void {
 
 const separator = fc.constantFrom(',', ';', ' ', '\n', '\t', ', ', ' ;\n', '\r\n')
 const xHandle = fc.stringMatching(/^[A-Za-z0-9_]{1,15}$/)
-const xForm = xHandle.chain((handle) => fc.constantFrom(handle, `@${handle}`, `https://x.com/${handle}`, `https://twitter.com/${handle}/`, `http://mobile.twitter.com/${handle}?s=20`))
+const xForm = xHandle.chain((handle) =>
+  fc.constantFrom(handle, `@${handle}`, `https://x.com/${handle}`, `https://twitter.com/${handle}/`, `http://mobile.twitter.com/${handle}?s=20`)
+)
 /** An entry that is invalid on every network: it holds a character no handle or profile URL allows. */
 const junk = fc
   .tuple(fc.string({ maxLength: 20 }), fc.constantFrom('!', '<', '>', '"', '{', '}', '|', '^', '`', '\\', '\u0000', '\u202e'), fc.string({ maxLength: 20 }))
   .map(([a, bad, b]) => `${a}${bad}${b}`.replace(/[\s,;]/g, ''))
-const listOf = (entry: fc.Arbitrary<string>) => fc.tuple(fc.array(entry, { maxLength: 30 }), fc.array(separator, { minLength: 31, maxLength: 31 })).map(([entries, seps]) => entries.map((e, i) => e + seps[i]).join(''))
+const listOf = (entry: fc.Arbitrary<string>) =>
+  fc
+    .tuple(fc.array(entry, { maxLength: 30 }), fc.array(separator, { minLength: 31, maxLength: 31 }))
+    .map(([entries, seps]) => entries.map((e, i) => e + seps[i]).join(''))
 const validTag = fc.stringMatching(/^[a-z][a-z0-9_\-:./]{0,30}[a-z0-9]$/)
 /** Characters that try to break out of a value: separators, URL syntax, header syntax. */
 const hostile = fc.string({ unit: fc.constantFrom(...'aZ9_@:/?#&=%.,;+ \t\r\n\u0000"\'<>{}[]\\'.split('')), maxLength: 40 })
@@ -100,27 +105,38 @@ describe('parseAccounts on anything a user can type', () => {
 
   test('a list of valid X forms parses to its handles, lowercased keys, first spelling kept', () => {
     fc.assert(
-      fc.property(fc.array(xHandle, { minLength: 1, maxLength: 40 }), fc.array(fc.nat(4), { minLength: 40, maxLength: 40 }), separator, (handles, forms, sep) => {
-        const written = handles.map((h, i) => [h, `@${h}`, `https://x.com/${h}`, `https://twitter.com/${h}/`, `https://www.x.com/${h}?lang=en`][forms[i]!]!)
-        const expected: Account[] = []
-        for (const handle of handles) {
-          if (!expected.some((a) => a.key === handle.toLowerCase())) expected.push({ network: 'x', handle, key: handle.toLowerCase() })
+      fc.property(
+        fc.array(xHandle, { minLength: 1, maxLength: 40 }),
+        fc.array(fc.nat(4), { minLength: 40, maxLength: 40 }),
+        separator,
+        (handles, forms, sep) => {
+          const written = handles.map((h, i) => [h, `@${h}`, `https://x.com/${h}`, `https://twitter.com/${h}/`, `https://www.x.com/${h}?lang=en`][forms[i]!]!)
+          const expected: Account[] = []
+          for (const handle of handles) {
+            if (!expected.some((a) => a.key === handle.toLowerCase())) expected.push({ network: 'x', handle, key: handle.toLowerCase() })
+          }
+          expect(parseAccounts(written.join(sep))).toEqual(expected)
         }
-        expect(parseAccounts(written.join(sep))).toEqual(expected)
-      }),
+      ),
       { numRuns: 500 }
     )
   })
 
   test('one bad entry among valid ones fails the whole list and is named', () => {
     fc.assert(
-      fc.property(fc.array(xForm, { maxLength: 20 }), junk.filter((j) => j.length > 0), fc.nat(20), separator, (valid, bad, at, sep) => {
-        const entries = [...valid]
-        entries.splice(at % (valid.length + 1), 0, bad)
-        const result = outcome(() => parseAccounts(entries.join(sep)))
-        expect('error' in result).toBe(true)
-        if ('error' in result) expect(result.error.message).toContain(quote(bad))
-      }),
+      fc.property(
+        fc.array(xForm, { maxLength: 20 }),
+        junk.filter((j) => j.length > 0),
+        fc.nat(20),
+        separator,
+        (valid, bad, at, sep) => {
+          const entries = [...valid]
+          entries.splice(at % (valid.length + 1), 0, bad)
+          const result = outcome(() => parseAccounts(entries.join(sep)))
+          expect('error' in result).toBe(true)
+          if ('error' in result) expect(result.error.message).toContain(quote(bad))
+        }
+      ),
       { numRuns: 500 }
     )
   })
@@ -128,10 +144,15 @@ describe('parseAccounts on anything a user can type', () => {
 
 describe('parseTags on anything a user can type', () => {
   test('any string parses to valid, unreserved, unique tags or fails naming the bad tag', () => {
-    const tagList = listOf(fc.oneof(fc.stringMatching(/^[a-z][a-z0-9_\-:./]{0,30}$/), hostile, fc.constantFrom('account:evil', 'Network:x', 'instance:1', 'team:', ' env:prod ')))
+    const tagList = listOf(
+      fc.oneof(fc.stringMatching(/^[a-z][a-z0-9_\-:./]{0,30}$/), hostile, fc.constantFrom('account:evil', 'Network:x', 'instance:1', 'team:', ' env:prod '))
+    )
     fc.assert(
       fc.property(fc.oneof(fc.string({ unit: 'binary', maxLength: 300 }), hostile, tagList), (text) => {
-        const entries = text.split(/[,\n]/).map((t) => t.trim()).filter(Boolean)
+        const entries = text
+          .split(/[,\n]/)
+          .map((t) => t.trim())
+          .filter(Boolean)
         const result = outcome(() => parseTags(text))
         if ('value' in result) {
           const tags = result.value
@@ -164,21 +185,29 @@ describe('nothing typed reaches a tag, header or path it does not own', () => {
   test("every series carries exactly its account's identity tags and the parsed extra tags", () => {
     let checked = 0
     fc.assert(
-      fc.property(fc.oneof(hostile, listOf(fc.oneof(xForm, hostile)), listOf(xForm)), fc.oneof(hostile, fc.string({ maxLength: 80 }), fc.array(validTag, { maxLength: 8 }).map((tags) => tags.join(',\n'))), (accountText, tagText) => {
-        const accounts = outcome(() => parseAccounts(accountText))
-        const tags = outcome(() => parseTags(tagText))
-        if (!('value' in accounts) || !('value' in tags)) return
-        checked++
-        const samples = accounts.value.map((account, i) => ({ account, timestamp: 1_700_000_000, metrics: { followers_count: i } }))
-        const series = toSeries(samples, 'twitter', tags.value)
-        expect(series).toHaveLength(accounts.value.length)
-        series.forEach((s, i) => {
-          const account = accounts.value[i]!
-          expect(s.tags).toEqual([...accountTags(account), ...tags.value])
-          expect(s.tags.filter((t) => /^(account|network|instance):/i.test(t))).toEqual([`account:${account.key}`, `network:${account.network}`])
-          for (const tag of s.tags) expect(tag).not.toMatch(/[\s,]/)
-        })
-      }),
+      fc.property(
+        fc.oneof(hostile, listOf(fc.oneof(xForm, hostile)), listOf(xForm)),
+        fc.oneof(
+          hostile,
+          fc.string({ maxLength: 80 }),
+          fc.array(validTag, { maxLength: 8 }).map((tags) => tags.join(',\n'))
+        ),
+        (accountText, tagText) => {
+          const accounts = outcome(() => parseAccounts(accountText))
+          const tags = outcome(() => parseTags(tagText))
+          if (!('value' in accounts) || !('value' in tags)) return
+          checked++
+          const samples = accounts.value.map((account, i) => ({ account, timestamp: 1_700_000_000, metrics: { followers_count: i } }))
+          const series = toSeries(samples, 'twitter', tags.value)
+          expect(series).toHaveLength(accounts.value.length)
+          series.forEach((s, i) => {
+            const account = accounts.value[i]!
+            expect(s.tags).toEqual([...accountTags(account), ...tags.value])
+            expect(s.tags.filter((t) => /^(account|network|instance):/i.test(t))).toEqual([`account:${account.key}`, `network:${account.network}`])
+            for (const tag of s.tags) expect(tag).not.toMatch(/[\s,]/)
+          })
+        }
+      ),
       { numRuns: 1000 }
     )
     expect(checked).toBeGreaterThan(100)
@@ -188,33 +217,48 @@ describe('nothing typed reaches a tag, header or path it does not own', () => {
     const x = await startXStandIn({})
     let checked = 0
     const deps = { ...realHttpDeps, sleep: async () => {} }
-    const source = createXSource({ auth: { kind: 'bearer', token: X_TOKEN }, apiUrl: x.url, policy: { ...DEFAULT_POLICY, maxRetries: 0, timeoutMs: 2000 }, concurrency: 1, deps })
+    const source = createXSource({
+      auth: { kind: 'bearer', token: X_TOKEN },
+      apiUrl: x.url,
+      policy: { ...DEFAULT_POLICY, maxRetries: 0, timeoutMs: 2000 },
+      concurrency: 1,
+      deps
+    })
     try {
       await fc.assert(
-        fc.asyncProperty(fc.oneof(hostile, listOf(fc.oneof(xForm, hostile)), fc.array(xForm, { minLength: 1, maxLength: 250 }).map((forms) => forms.join('\n'))), async (text) => {
-          const parsed = outcome(() => parseAccounts(text))
-          if (!('value' in parsed)) return
-          checked++
-          const accounts = parsed.value.filter((a) => a.network === 'x')
-          const before = x.requests.length
-          await source.collect(accounts)
-          const requests = x.requests.slice(before)
-          expect(requests).toHaveLength(Math.ceil(accounts.length / 100))
-          const asked: string[] = []
-          for (const request of requests) {
-            const url = new URL(request.url, x.url)
-            expect(url.pathname).toBe('/2/users/by')
-            expect([...url.searchParams.keys()]).toEqual(['usernames', 'user.fields'])
-            expect(url.searchParams.get('user.fields')).toBe('public_metrics')
-            expect(url.hash).toBe('')
-            asked.push(...url.searchParams.get('usernames')!.split(','))
-            expect(request.headers.authorization).toBe(`Bearer ${X_TOKEN}`)
-            // Only the client's own headers: none named or valued by user input.
-            expect(['accept', 'accept-encoding', 'accept-language', 'authorization', 'connection', 'host', 'sec-fetch-mode', 'user-agent']).toEqual(expect.arrayContaining(Object.keys(request.headers)))
-            expect(request.headers['user-agent']).toBe('twitter-stats')
+        fc.asyncProperty(
+          fc.oneof(
+            hostile,
+            listOf(fc.oneof(xForm, hostile)),
+            fc.array(xForm, { minLength: 1, maxLength: 250 }).map((forms) => forms.join('\n'))
+          ),
+          async (text) => {
+            const parsed = outcome(() => parseAccounts(text))
+            if (!('value' in parsed)) return
+            checked++
+            const accounts = parsed.value.filter((a) => a.network === 'x')
+            const before = x.requests.length
+            await source.collect(accounts)
+            const requests = x.requests.slice(before)
+            expect(requests).toHaveLength(Math.ceil(accounts.length / 100))
+            const asked: string[] = []
+            for (const request of requests) {
+              const url = new URL(request.url, x.url)
+              expect(url.pathname).toBe('/2/users/by')
+              expect([...url.searchParams.keys()]).toEqual(['usernames', 'user.fields'])
+              expect(url.searchParams.get('user.fields')).toBe('public_metrics')
+              expect(url.hash).toBe('')
+              asked.push(...url.searchParams.get('usernames')!.split(','))
+              expect(request.headers.authorization).toBe(`Bearer ${X_TOKEN}`)
+              // Only the client's own headers: none named or valued by user input.
+              expect(['accept', 'accept-encoding', 'accept-language', 'authorization', 'connection', 'host', 'sec-fetch-mode', 'user-agent']).toEqual(
+                expect.arrayContaining(Object.keys(request.headers))
+              )
+              expect(request.headers['user-agent']).toBe('twitter-stats')
+            }
+            expect(asked).toEqual(accounts.map((a) => a.handle))
           }
-          expect(asked).toEqual(accounts.map((a) => a.handle))
-        }),
+        ),
         { numRuns: 150 }
       )
       expect(checked).toBeGreaterThan(40)

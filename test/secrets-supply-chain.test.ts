@@ -23,7 +23,15 @@ describe.each(files)('.github/workflows/%s', (name) => {
     for (const line of uses) {
       const target = /uses:\s*(\S+)/.exec(line)![1]!
       if (target.startsWith('./')) continue
-      expect({ line: line.trim(), pinned: /^[\w.-]+\/[\w./-]+@[0-9a-f]{40}\s+#\s*v\d+(\.\d+){0,2}\s*$/.test(line.trim().replace(/^-\s+/, '').replace(/^uses:\s*/, '')) }).toEqual({
+      expect({
+        line: line.trim(),
+        pinned: /^[\w.-]+\/[\w./-]+@[0-9a-f]{40}\s+#\s*v\d+(\.\d+){0,2}\s*$/.test(
+          line
+            .trim()
+            .replace(/^-\s+/, '')
+            .replace(/^uses:\s*/, '')
+        )
+      }).toEqual({
         line: line.trim(),
         pinned: true
       })
@@ -40,7 +48,10 @@ describe.each(files)('.github/workflows/%s', (name) => {
 })
 
 test('Dependabot keeps npm packages and GitHub Actions current', () => {
-  const config = parse(readFileSync(join(ROOT, '.github', 'dependabot.yml'), 'utf8')) as { version: number; updates: { 'package-ecosystem': string; directory: string }[] }
+  const config = parse(readFileSync(join(ROOT, '.github', 'dependabot.yml'), 'utf8')) as {
+    version: number
+    updates: { 'package-ecosystem': string; directory: string }[]
+  }
   expect(config.version).toBe(2)
   expect(config.updates.map((u) => u['package-ecosystem']).sort()).toEqual(['github-actions', 'npm'])
 })

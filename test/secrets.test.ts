@@ -9,7 +9,7 @@ import { describe, expect, jest, test } from '@jest/globals'
 import { parseConfig, readSettingsFromEnv } from '../src/config.js'
 import { ConfigError } from '../src/errors.js'
 import { DEFAULT_POLICY, realHttpDeps, send } from '../src/http.js'
-import { createDatadogClient } from '../src/datadog.js'
+import { createDatadogClient } from '../src/datadog/series.js'
 import { createXSource } from '../src/sources/x.js'
 import { BATCH_A, isBatchB, runScenario, type Scenario, type ScenarioOptions } from './support/fault-scenario.js'
 import { startDatadogStandIn, startXStandIn, type Answer, type Override, type RecordedRequest } from './support/stand-ins.js'
@@ -18,7 +18,12 @@ import { startDatadogStandIn, startXStandIn, type Answer, type Override, type Re
 jest.setTimeout(90_000)
 
 const BEARER = 'XB-bearer-4f1d9c7a2e-SECRET'
-const OAUTH = { 'x-consumer-key': 'XC-consumer-8b3e51-SECRET', 'x-consumer-secret': 'XS-consumer-secret-d07a92-SECRET', 'x-access-token': '12345-XA-access-5c6f0e-SECRET', 'x-access-token-secret': 'XT-token-secret-93ab4d-SECRET' }
+const OAUTH = {
+  'x-consumer-key': 'XC-consumer-8b3e51-SECRET',
+  'x-consumer-secret': 'XS-consumer-secret-d07a92-SECRET',
+  'x-access-token': '12345-XA-access-5c6f0e-SECRET',
+  'x-access-token-secret': 'XT-token-secret-93ab4d-SECRET'
+}
 const DD = 'DD-api-key-2a7c5e9f1b-SECRET'
 const SECRETS = [BEARER, ...Object.values(OAUTH), DD]
 const OAUTH_INPUTS = { 'x-bearer-token': '', ...OAUTH }
@@ -27,7 +32,10 @@ const OAUTH_INPUTS = { 'x-bearer-token': '', ...OAUTH }
 function echo(status: number, shape: 'x' | 'datadog' = 'x'): (request: RecordedRequest) => Answer {
   return (request) => {
     const said = `upstream refused request with headers ${JSON.stringify(request.headers)}`
-    return { status, body: JSON.stringify(shape === 'x' ? { title: 'Error', detail: said, errors: [{ message: said, code: status === 403 ? 453 : 0 }] } : { errors: [said] }) }
+    return {
+      status,
+      body: JSON.stringify(shape === 'x' ? { title: 'Error', detail: said, errors: [{ message: said, code: status === 403 ? 453 : 0 }] } : { errors: [said] })
+    }
   }
 }
 
@@ -61,7 +69,8 @@ function expectMasked(s: Scenario, secrets: string[]): void {
 }
 
 const bearer = (options: ScenarioOptions): Promise<Scenario> => runScenario({ xToken: BEARER, ddKey: DD, ...options })
-const oauth = (options: ScenarioOptions): Promise<Scenario> => runScenario({ xToken: BEARER, ddKey: DD, ...options, inputs: { ...OAUTH_INPUTS, ...options.inputs } })
+const oauth = (options: ScenarioOptions): Promise<Scenario> =>
+  runScenario({ xToken: BEARER, ddKey: DD, ...options, inputs: { ...OAUTH_INPUTS, ...options.inputs } })
 
 describe('no credential leaks from a failing run of the action', () => {
   test.concurrent('per-account errors and a 503 from X that echo the bearer token, then a 400 from Datadog that echoes the API key', async () => {
@@ -110,7 +119,10 @@ describe('no credential leaks from a failing run of the action', () => {
   })
 
   test.concurrent('Datadog 403 that echoes the API key, after an X connection reset on one batch', async () => {
-    const s = await bearer({ x: only(isBatchB, () => ({ status: 200, body: '{"data":[' + '{}, '.repeat(200) + '{}]}', resetMidBody: true })), dd: echo(403, 'datadog') })
+    const s = await bearer({
+      x: only(isBatchB, () => ({ status: 200, body: '{"data":[' + '{}, '.repeat(200) + '{}]}', resetMidBody: true })),
+      dd: echo(403, 'datadog')
+    })
     expect(s.result.code).toBe(1)
     expect(s.log).toContain('Datadog refused the API key (403)')
     expect(s.log).toContain('UND_ERR_SOCKET')
@@ -120,7 +132,10 @@ describe('no credential leaks from a failing run of the action', () => {
 
   test.concurrent('Datadog 503 echo and then a hang: the series are saved without the key', async () => {
     let calls = 0
-    const s = await bearer({ accounts: ['jack', 'nasa'], dd: (request) => (calls++ === 0 ? echo(503, 'datadog')(request) : { status: 202, body: '{}', delayMs: 5000 }) })
+    const s = await bearer({
+      accounts: ['jack', 'nasa'],
+      dd: (request) => (calls++ === 0 ? echo(503, 'datadog')(request) : { status: 202, body: '{}', delayMs: 5000 })
+    })
     expect(s.result.code).toBe(1)
     expect(s.result.undelivered).toBeDefined()
     expectNoSecret(s)
@@ -168,13 +183,18 @@ describe('no credential in thrown or returned messages', () => {
     try {
       const url = `${dd.url}/api/${BEARER}?api_key=${DD}`
       const headers = { authorization: `Bearer ${BEARER}`, 'dd-api-key': DD }
-      const attempts: Answer[] = [{ status: 200, body: 'x'.repeat(100), resetMidBody: true }, { status: 202, body: '{}', delayMs: 1000 }]
+      const attempts: Answer[] = [
+        { status: 200, body: 'x'.repeat(100), resetMidBody: true },
+        { status: 202, body: '{}', delayMs: 1000 }
+      ]
       for (const answer of attempts) {
         dd.override = () => answer
         expectNoSecretIn(await messagesOf(() => send({ method: 'GET', url, headers }, { policy, deps, service: 'Test', rateLimitResetAt: () => undefined })))
       }
       // fetch itself refuses a header value with a newline, quoting the value in its message.
-      const broken = await messagesOf(() => send({ method: 'GET', url, headers: { authorization: `Bearer ${BEARER}\n` } }, { policy, deps, service: 'Test', rateLimitResetAt: () => undefined }))
+      const broken = await messagesOf(() =>
+        send({ method: 'GET', url, headers: { authorization: `Bearer ${BEARER}\n` } }, { policy, deps, service: 'Test', rateLimitResetAt: () => undefined })
+      )
       expect(broken).toContain('NetworkError')
       expectNoSecretIn(broken)
     } finally {
@@ -190,7 +210,16 @@ describe('no credential in thrown or returned messages', () => {
       for (const [status, auth] of [
         [401, { kind: 'bearer', token: BEARER }],
         [503, { kind: 'bearer', token: BEARER }],
-        [403, { kind: 'oauth1', consumerKey: OAUTH['x-consumer-key'], consumerSecret: OAUTH['x-consumer-secret'], accessToken: OAUTH['x-access-token'], accessTokenSecret: OAUTH['x-access-token-secret'] }]
+        [
+          403,
+          {
+            kind: 'oauth1',
+            consumerKey: OAUTH['x-consumer-key'],
+            consumerSecret: OAUTH['x-consumer-secret'],
+            accessToken: OAUTH['x-access-token'],
+            accessTokenSecret: OAUTH['x-access-token-secret']
+          }
+        ]
       ] as const) {
         x.override = echo(status)
         const source = createXSource({ auth, apiUrl: x.url, policy, concurrency: 1, deps })
@@ -200,7 +229,9 @@ describe('no credential in thrown or returned messages', () => {
       }
       // Messages are cut short: the cut must not leave a piece of a credential behind.
       x.override = () => ({ status: 503, body: JSON.stringify({ title: 'Error', detail: `${'x'.repeat(270)} Bearer ${BEARER}` }) })
-      const cut = await messagesOf(() => createXSource({ auth: { kind: 'bearer', token: BEARER }, apiUrl: x.url, policy, concurrency: 1, deps }).collect(accounts))
+      const cut = await messagesOf(() =>
+        createXSource({ auth: { kind: 'bearer', token: BEARER }, apiUrl: x.url, policy, concurrency: 1, deps }).collect(accounts)
+      )
       expect(cut).toContain('Bearer *')
       expect(cut).not.toContain(BEARER.slice(0, 8))
       for (const status of [400, 403, 413, 429, 500]) {
@@ -217,7 +248,15 @@ describe('no credential in thrown or returned messages', () => {
   })
 
   test('configuration errors never quote a secret setting', () => {
-    const env = { ACCOUNTS: 'jack', X_BEARER_TOKEN: BEARER, DATADOG_API_KEY: DD, DATADOG_SITE: `https://user:${DD}@example.com`, X_API_URL: 'ftp://example.com', TAGS: 'account:x', MAX_RETRIES: 'many' }
+    const env = {
+      ACCOUNTS: 'jack',
+      X_BEARER_TOKEN: BEARER,
+      DATADOG_API_KEY: DD,
+      DATADOG_SITE: `https://user:${DD}@example.com`,
+      X_API_URL: 'ftp://example.com',
+      TAGS: 'account:x',
+      MAX_RETRIES: 'many'
+    }
     let error: unknown
     try {
       parseConfig(readSettingsFromEnv(env))

@@ -3,7 +3,7 @@ import { describe, expect, test } from '@jest/globals'
 import type { Account } from '../src/accounts.js'
 import { runCollection } from '../src/collect.js'
 import { parseConfig, secretValues } from '../src/config.js'
-import type { DatadogApi } from '../src/datadog.js'
+import type { DatadogApi } from '../src/datadog/v1-api.js'
 import { realHttpDeps } from '../src/http.js'
 import type { Sample, Series } from '../src/metrics.js'
 import { selfMonitoringSeries, type RunOutcome } from '../src/self-monitoring.js'
@@ -50,7 +50,11 @@ describe('self-monitoring series', () => {
   })
 
   test('failures of the same reason add up their accounts, a batch failure counting each of its accounts', () => {
-    const series = selfMonitoringSeries(outcome({ samples: [], failures: [failure('rate_limited', 'a', 'b', 'c'), failure('rate_limited', 'd'), failure('error', 'e')] }), 'p', [])
+    const series = selfMonitoringSeries(
+      outcome({ samples: [], failures: [failure('rate_limited', 'a', 'b', 'c'), failure('rate_limited', 'd'), failure('error', 'e')] }),
+      'p',
+      []
+    )
     expect(values(series).filter(([metric]) => metric === 'p.collector.accounts_failed')).toEqual([
       ['p.collector.accounts_failed', 'reason:not_found,network:x', 0],
       ['p.collector.accounts_failed', 'reason:suspended,network:x', 0],
@@ -79,14 +83,21 @@ describe('self-monitoring in the pipeline', () => {
   })
   const recording = (error?: string) => {
     const sent: Series[] = []
-    return { sent, submit: async (series: Series[]) => (sent.push(...series), { sent: series.length, requests: 1, bytesSent: 1, undelivered: error ? series : [], error }) }
+    return {
+      sent,
+      submit: async (series: Series[]) => (sent.push(...series), { sent: series.length, requests: 1, bytesSent: 1, undelivered: error ? series : [], error })
+    }
   }
-  const config = (extra: Record<string, string> = {}) =>
-    parseConfig({ accounts: 'jack, nasa, gone', xBearerToken: 't', datadogApiKey: 'k', ...extra })
+  const config = (extra: Record<string, string> = {}) => parseConfig({ accounts: 'jack, nasa, gone', xBearerToken: 't', datadogApiKey: 'k', ...extra })
 
   test('sends the collector series with the account series, the rate limit from the X source', async () => {
     const client = recording()
-    const report = await runCollection(config(), { http: realHttpDeps, logger: quiet, client, sources: [source({ samples: [sample('jack'), sample('nasa')], failures: [failure('suspended', 'gone')], rateLimitRemaining: 42 })] })
+    const report = await runCollection(config(), {
+      http: realHttpDeps,
+      logger: quiet,
+      client,
+      sources: [source({ samples: [sample('jack'), sample('nasa')], failures: [failure('suspended', 'gone')], rateLimitRemaining: 42 })]
+    })
     expect(report.ok).toBe(true)
     expect(client.sent.filter((s) => s.metric === 'twitter.followers_count')).toHaveLength(2)
     expect(client.sent.find((s) => s.metric === 'twitter.collector.rate_limit_remaining')).toMatchObject({ tags: ['network:x'], points: [{ value: 42 }] })
@@ -95,7 +106,12 @@ describe('self-monitoring in the pipeline', () => {
 
   test('when no account could be collected, the failures still reach Datadog', async () => {
     const client = recording()
-    const report = await runCollection(config({ accounts: 'gone' }), { http: realHttpDeps, logger: quiet, client, sources: [source({ failures: [failure('suspended', 'gone')] })] })
+    const report = await runCollection(config({ accounts: 'gone' }), {
+      http: realHttpDeps,
+      logger: quiet,
+      client,
+      sources: [source({ failures: [failure('suspended', 'gone')] })]
+    })
     expect(report.ok).toBe(false)
     expect(client.sent.map((s) => s.metric)).toContain('twitter.collector.accounts_failed')
     expect(client.sent.find((s) => s.metric === 'twitter.collector.accounts_collected')!.points[0]!.value).toBe(0)
@@ -110,11 +126,31 @@ describe('self-monitoring in the pipeline', () => {
 
   test('metadata and the dashboard are not attempted when the series were not delivered', async () => {
     const calls: string[] = []
-    const api = new Proxy({}, { get: (_t, name) => async () => { calls.push(String(name)); return [] } }) as DatadogApi
-    const report = await runCollection(config({ datadogAppKey: 'a', datadogDashboard: 'true' }), { http: realHttpDeps, logger: quiet, client: recording('Datadog refused the API key (403)'), api, sources: [source({ samples: [sample('jack')] })] })
+    const api = new Proxy(
+      {},
+      {
+        get: (_t, name) => async () => {
+          calls.push(String(name))
+          return []
+        }
+      }
+    ) as DatadogApi
+    const report = await runCollection(config({ datadogAppKey: 'a', datadogDashboard: 'true' }), {
+      http: realHttpDeps,
+      logger: quiet,
+      client: recording('Datadog refused the API key (403)'),
+      api,
+      sources: [source({ samples: [sample('jack')] })]
+    })
     expect(report.ok).toBe(false)
     expect(calls).toEqual([])
-    const delivered = await runCollection(config({ datadogAppKey: 'a', datadogDashboard: 'true' }), { http: realHttpDeps, logger: quiet, client: recording(), api, sources: [source({ samples: [sample('jack')] })] })
+    const delivered = await runCollection(config({ datadogAppKey: 'a', datadogDashboard: 'true' }), {
+      http: realHttpDeps,
+      logger: quiet,
+      client: recording(),
+      api,
+      sources: [source({ samples: [sample('jack')] })]
+    })
     expect(calls).toContain('listDashboards')
     expect(delivered.ok).toBe(true)
   })

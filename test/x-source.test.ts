@@ -30,8 +30,20 @@ describe('readLookup (a 200 answer)', () => {
   const batch = parseAccounts('Jack nasa gone ghost')
 
   test('maps public_metrics to our names, matching usernames case-insensitively (a renamed case)', () => {
-    const result = readLookup({ data: [{ username: 'JACK', public_metrics: { followers_count: 5, following_count: 6, post_count: 7, listed_count: 8, like_count: 9, media_count: 10 } }] }, batch.slice(0, 1), 42)
-    expect(result.samples).toEqual([{ account: batch[0], timestamp: 42, metrics: { followers_count: 5, friends_count: 6, status_count: 7, listed_count: 8, favourites_count: 9, media_count: 10 } }])
+    const result = readLookup(
+      {
+        data: [{ username: 'JACK', public_metrics: { followers_count: 5, following_count: 6, post_count: 7, listed_count: 8, like_count: 9, media_count: 10 } }]
+      },
+      batch.slice(0, 1),
+      42
+    )
+    expect(result.samples).toEqual([
+      {
+        account: batch[0],
+        timestamp: 42,
+        metrics: { followers_count: 5, friends_count: 6, status_count: 7, listed_count: 8, favourites_count: 9, media_count: 10 }
+      }
+    ])
   })
 
   test('not found and suspended become per-account failures with distinct reasons; absent accounts are reported', () => {
@@ -40,7 +52,12 @@ describe('readLookup (a 200 answer)', () => {
         data: [{ username: 'nasa', public_metrics: { followers_count: 1 } }],
         errors: [
           { value: 'gone', detail: 'User has been suspended: [gone].', title: 'Forbidden', type: 'https://api.twitter.com/2/problems/resource-not-found' },
-          { value: 'jack', detail: 'Could not find user with usernames: [jack].', title: 'Not Found Error', type: 'https://api.twitter.com/2/problems/resource-not-found' }
+          {
+            value: 'jack',
+            detail: 'Could not find user with usernames: [jack].',
+            title: 'Not Found Error',
+            type: 'https://api.twitter.com/2/problems/resource-not-found'
+          }
         ]
       },
       batch,
@@ -56,7 +73,12 @@ describe('readLookup (a 200 answer)', () => {
 
   test('a user returned twice counts once; invalid values are dropped with a warning', () => {
     const result = readLookup(
-      { data: [{ username: 'nasa', public_metrics: { followers_count: 1, following_count: -1, tweet_count: 'x', listed_count: 2 ** 60 } }, { username: 'nasa', public_metrics: { followers_count: 999 } }] },
+      {
+        data: [
+          { username: 'nasa', public_metrics: { followers_count: 1, following_count: -1, tweet_count: 'x', listed_count: 2 ** 60 } },
+          { username: 'nasa', public_metrics: { followers_count: 999 } }
+        ]
+      },
       [batch[1]!],
       1
     )

@@ -29,7 +29,8 @@ interface Profile {
 /** Pure: profiles in, samples out; a requested actor absent from the answer is missing or taken down. */
 export function readProfiles(body: unknown, batch: Account[], timestamp: number): Collection {
   const result: Collection = { samples: [], failures: [], warnings: [] }
-  const profiles = body && typeof body === 'object' && Array.isArray((body as { profiles?: unknown }).profiles) ? ((body as { profiles: Profile[] }).profiles) : []
+  const profiles =
+    body && typeof body === 'object' && Array.isArray((body as { profiles?: unknown }).profiles) ? (body as { profiles: Profile[] }).profiles : []
   const byIdentity = new Map<string, Profile>()
   for (const profile of profiles) {
     if (!profile || typeof profile !== 'object') continue
@@ -51,7 +52,12 @@ export function readProfiles(body: unknown, batch: Account[], timestamp: number)
     }
   }
   for (const account of missing) {
-    result.failures.push({ network: 'bluesky', accounts: [account], reason: 'not_found', message: `Bluesky account ${account.handle} was not found (deleted, taken down, or the handle changed).` })
+    result.failures.push({
+      network: 'bluesky',
+      accounts: [account],
+      reason: 'not_found',
+      message: `Bluesky account ${account.handle} was not found (deleted, taken down, or the handle changed).`
+    })
   }
   return result
 }
@@ -63,12 +69,17 @@ export function createBlueskySource(options: BlueskySourceOptions): Source {
   async function lookup(batch: Account[]): Promise<Collection> {
     const query = batch.map((a) => `actors=${encodeURIComponent(a.key)}`).join('&')
     const url = `${apiUrl}/xrpc/app.bsky.actor.getProfiles?${query}`
-    const answer = await sendForAccounts('bluesky', batch, { method: 'GET', url, headers: { accept: 'application/json', 'user-agent': 'twitter-stats' } }, {
-      policy,
-      deps,
-      service: 'Bluesky',
-      rateLimitResetAt: resetAt
-    })
+    const answer = await sendForAccounts(
+      'bluesky',
+      batch,
+      { method: 'GET', url, headers: { accept: 'application/json', 'user-agent': 'twitter-stats' } },
+      {
+        policy,
+        deps,
+        service: 'Bluesky',
+        rateLimitResetAt: resetAt
+      }
+    )
     if (isCollection(answer)) return answer
     if (answer.status !== 200) {
       const body = parseJson(answer.body) as { error?: unknown; message?: unknown } | undefined
@@ -77,7 +88,12 @@ export function createBlueskySource(options: BlueskySourceOptions): Source {
     }
     const body = parseJson(answer.body)
     if (!body || typeof body !== 'object' || !Array.isArray((body as { profiles?: unknown }).profiles)) {
-      return failed('bluesky', batch, 'error', `Bluesky answered 200 with a body that is not a getProfiles result; ${batch.length} account(s) were not collected.`)
+      return failed(
+        'bluesky',
+        batch,
+        'error',
+        `Bluesky answered 200 with a body that is not a getProfiles result; ${batch.length} account(s) were not collected.`
+      )
     }
     return readProfiles(body, batch, Math.floor(deps.now() / 1000))
   }

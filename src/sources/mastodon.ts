@@ -54,22 +54,33 @@ export function createMastodonSource(options: MastodonSourceOptions): Source {
       if (refusal) return account // the instance already said no: do not keep asking
       const user = account.key.split('@')[0]!
       const url = `${base}/api/v1/accounts/lookup?acct=${encodeURIComponent(user)}`
-      const answer = await sendForAccounts('mastodon', [account], { method: 'GET', url, headers: { accept: 'application/json', 'user-agent': 'twitter-stats' } }, {
-        policy,
-        deps,
-        service: `Mastodon instance ${instance}`,
-        rateLimitResetAt: mastodonResetAt
-      })
+      const answer = await sendForAccounts(
+        'mastodon',
+        [account],
+        { method: 'GET', url, headers: { accept: 'application/json', 'user-agent': 'twitter-stats' } },
+        {
+          policy,
+          deps,
+          service: `Mastodon instance ${instance}`,
+          rateLimitResetAt: mastodonResetAt
+        }
+      )
       if (isCollection(answer)) return answer
       const body = parseJson(answer.body) as Record<string, unknown> | undefined
       if (answer.status === 401 || answer.status === 403) {
         refusal ??= `Mastodon instance ${instance} refuses anonymous reads (${answer.status}${typeof body?.error === 'string' ? `: "${body.error.slice(0, 200)}"` : ''}): its administrators require sign-in for the API, so its accounts cannot be collected without credentials. Remove them from the list, or ask the instance.`
         return account
       }
-      if (answer.status === 404) return failed('mastodon', [account], 'not_found', `Mastodon account ${account.handle} was not found (deleted, moved, or mistyped).`)
+      if (answer.status === 404)
+        return failed('mastodon', [account], 'not_found', `Mastodon account ${account.handle} was not found (deleted, moved, or mistyped).`)
       if (answer.status === 410) return failed('mastodon', [account], 'suspended', `Mastodon account ${account.handle} is suspended.`)
       if (answer.status !== 200 || !body || typeof body !== 'object') {
-        return failed('mastodon', [account], 'error', `Mastodon instance ${instance} answered ${answer.status}${body === undefined ? ' with a body that is not JSON' : ''} for ${account.handle}.`)
+        return failed(
+          'mastodon',
+          [account],
+          'error',
+          `Mastodon instance ${instance} answered ${answer.status}${body === undefined ? ' with a body that is not JSON' : ''} for ${account.handle}.`
+        )
       }
       if (body.suspended === true) return failed('mastodon', [account], 'suspended', `Mastodon account ${account.handle} is suspended.`)
       const result: Collection = { samples: [], failures: [], warnings: [] }

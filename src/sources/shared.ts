@@ -59,17 +59,17 @@ export function combine(results: (Collection | undefined)[]): Collection {
  * Sends through the shared transport; a rate limit that outlasts the wait or a request that never
  * got an answer becomes a failure of these accounts instead of an exception.
  */
-export async function sendForAccounts(
-  network: Network,
-  accounts: Account[],
-  request: HttpRequest,
-  options: SendOptions
-): Promise<HttpResponse | Collection> {
+export async function sendForAccounts(network: Network, accounts: Account[], request: HttpRequest, options: SendOptions): Promise<HttpResponse | Collection> {
   try {
     return await send(request, options)
   } catch (error) {
     if (error instanceof RateLimitError) {
-      return failed(network, accounts, 'rate_limited', `${error.message} ${accounts.length} account(s) were not collected; raise rate-limit-max-wait or run less often.`)
+      return failed(
+        network,
+        accounts,
+        'rate_limited',
+        `${error.message} ${accounts.length} account(s) were not collected; raise rate-limit-max-wait or run less often.`
+      )
     }
     if (error instanceof NetworkError) return failed(network, accounts, 'error', `${error.message} ${accounts.length} account(s) were not collected.`)
     throw error

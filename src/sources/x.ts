@@ -88,7 +88,9 @@ function authError(response: HttpResponse): XAuthError {
       `X refused the user lookup for this app's access tier (403, error 453).${said} User lookups (GET /2/users/by) need a paid or pay-per-use X developer account; upgrade the app's access in the X developer portal.`
     )
   }
-  return new XAuthError(`X refused the request (403 Forbidden).${said} Check that the app has read access to users and that its Project allows GET /2/users/by.`)
+  return new XAuthError(
+    `X refused the request (403 Forbidden).${said} Check that the app has read access to users and that its Project allows GET /2/users/by.`
+  )
 }
 
 function classifyProblem(problem: XProblem): 'suspended' | 'not_found' | 'error' {
@@ -127,7 +129,12 @@ export function readLookup(body: unknown, batch: Account[], timestamp: number): 
     if (!account || done.has(key)) continue
     done.add(key)
     const reason = classifyProblem(problem)
-    const what = reason === 'suspended' ? 'is suspended' : reason === 'not_found' ? 'was not found (deleted, renamed or mistyped)' : `could not be read: ${text(problem.detail) || text(problem.title)}`
+    const what =
+      reason === 'suspended'
+        ? 'is suspended'
+        : reason === 'not_found'
+          ? 'was not found (deleted, renamed or mistyped)'
+          : `could not be read: ${text(problem.detail) || text(problem.title)}`
     failures.push({ network: 'x', accounts: [account], reason, message: `X account ${account.handle} ${what}.` })
   }
   const missing = batch.filter((account) => !done.has(account.key))
@@ -158,16 +165,21 @@ export function createXSource(options: XSourceOptions): Source {
       failures: [{ network: 'x', accounts: batch, reason, message }],
       warnings: []
     })
-    const answer = await sendForAccounts('x', batch, { method: 'GET', url, headers: { authorization: authorization(auth, url), 'user-agent': 'twitter-stats' } }, {
-      policy,
-      deps,
-      service: 'X',
-      rateLimitResetAt: epochSecondsHeader('x-rate-limit-reset'),
-      onResponse: (r) => {
-        const remaining = Number(r.headers.get('x-rate-limit-remaining') ?? NaN)
-        if (Number.isFinite(remaining)) rateLimitRemaining = Math.min(rateLimitRemaining ?? remaining, remaining)
+    const answer = await sendForAccounts(
+      'x',
+      batch,
+      { method: 'GET', url, headers: { authorization: authorization(auth, url), 'user-agent': 'twitter-stats' } },
+      {
+        policy,
+        deps,
+        service: 'X',
+        rateLimitResetAt: epochSecondsHeader('x-rate-limit-reset'),
+        onResponse: (r) => {
+          const remaining = Number(r.headers.get('x-rate-limit-remaining') ?? NaN)
+          if (Number.isFinite(remaining)) rateLimitRemaining = Math.min(rateLimitRemaining ?? remaining, remaining)
+        }
       }
-    })
+    )
     if (isCollection(answer)) return answer
     // Messages quote X's answer, which could echo the request's credentials (a proxy's error page): blank them
     // out before anything reads it, so no message, however cut short, carries a piece of one.
@@ -176,11 +188,17 @@ export function createXSource(options: XSourceOptions): Source {
     if (response.status === 401 || response.status === 403) throw authError(response)
     if (response.status !== 200) {
       const { message } = describeXError(parseJson(response.body))
-      return fail('error', `X answered ${response.status} from ${hostOf(url)}${message ? ` ("${message}")` : ''}; ${batch.length} account(s) were not collected.`)
+      return fail(
+        'error',
+        `X answered ${response.status} from ${hostOf(url)}${message ? ` ("${message}")` : ''}; ${batch.length} account(s) were not collected.`
+      )
     }
     const body = parseJson(response.body)
     if (!body || typeof body !== 'object' || (!('data' in body) && !('errors' in body))) {
-      return fail('error', `X answered 200 with a body that is not a user lookup result (${body === undefined ? 'not JSON' : 'neither data nor errors'}); ${batch.length} account(s) were not collected.`)
+      return fail(
+        'error',
+        `X answered 200 with a body that is not a user lookup result (${body === undefined ? 'not JSON' : 'neither data nor errors'}); ${batch.length} account(s) were not collected.`
+      )
     }
     return readLookup(body, batch, timestamp)
   }

@@ -12,21 +12,53 @@ export type Permission = (typeof ALL_PERMISSIONS)[number]
 
 /** Widget definition types the dashboards API accepts (v1 WidgetDefinition). */
 export const WIDGET_TYPES = new Set([
-  'alert_graph', 'alert_value', 'change', 'check_status', 'distribution', 'event_stream', 'event_timeline', 'free_text', 'funnel', 'geomap',
-  'group', 'heatmap', 'hostmap', 'iframe', 'image', 'list_stream', 'log_stream', 'manage_status', 'note', 'powerpack', 'query_table',
-  'query_value', 'run_workflow', 'scatterplot', 'servicemap', 'slo', 'slo_list', 'split_group', 'sunburst', 'timeseries', 'toplist',
-  'topology_map', 'trace_service', 'treemap'
+  'alert_graph',
+  'alert_value',
+  'change',
+  'check_status',
+  'distribution',
+  'event_stream',
+  'event_timeline',
+  'free_text',
+  'funnel',
+  'geomap',
+  'group',
+  'heatmap',
+  'hostmap',
+  'iframe',
+  'image',
+  'list_stream',
+  'log_stream',
+  'manage_status',
+  'note',
+  'powerpack',
+  'query_table',
+  'query_value',
+  'run_workflow',
+  'scatterplot',
+  'servicemap',
+  'slo',
+  'slo_list',
+  'split_group',
+  'sunburst',
+  'timeseries',
+  'toplist',
+  'topology_map',
+  'trace_service',
+  'treemap'
 ])
 
 /** Units from Datadog's documented unit list (metrics/units). */
 export const DATADOG_UNITS = new Set(
-  ('bit byte kibibyte mebibyte gibibyte tebibyte pebibyte exbibyte nanosecond microsecond millisecond second minute hour day week ' +
+  (
+    'bit byte kibibyte mebibyte gibibyte tebibyte pebibyte exbibyte nanosecond microsecond millisecond second minute hour day week ' +
     'percent_nano percent apdex fraction connection request packet segment response message payload timeout datagram route session hop ' +
     'process thread host node fault service instance cpu file inode sector block buffer error read write occurrence event time unit ' +
     'operation item task worker resource garbage_collection email sample stage monitor location check attempt device update method job ' +
     'container execution throttle invocation user success build prediction exception table index lock transaction query row key command ' +
     'offset record object cursor assertion scan document shard flush merge refresh fetch column commit wait ticket question hit miss ' +
-    'eviction get set dollar cent microdollar euro pound pence yen page split hertz kilohertz megahertz gigahertz entry span run step').split(' ')
+    'eviction get set dollar cent microdollar euro pound pence yen page split hertz kilohertz megahertz gigahertz entry span run step'
+  ).split(' ')
 )
 
 export interface StoredDashboard {
@@ -83,7 +115,10 @@ function store(id: string, body: Record<string, unknown>, createdAt: string): St
       if (Array.isArray(definition.widgets)) definition.widgets = withIds(definition.widgets as Record<string, unknown>[])
       return { ...w, id: widgetId++, definition }
     })
-  const slug = String(body.title).toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '')
+  const slug = String(body.title)
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '')
   return {
     ...(body as Omit<StoredDashboard, 'id' | 'widgets'>),
     title: String(body.title),
@@ -131,7 +166,8 @@ export async function startDatadogApiStandIn(options: { apiKey?: string; appKey?
         const found = metadata.get(name)
         if (!found) return json(404, { errors: ['Not Found'] })
         if (body.unit !== undefined && !DATADOG_UNITS.has(String(body.unit))) return json(400, { errors: [`Invalid unit: ${String(body.unit)}`] })
-        if (body.type !== undefined && !['gauge', 'rate', 'count', 'distribution'].includes(String(body.type))) return json(400, { errors: ['Invalid metric type'] })
+        if (body.type !== undefined && !['gauge', 'rate', 'count', 'distribution'].includes(String(body.type)))
+          return json(400, { errors: ['Invalid metric type'] })
         Object.assign(found, body)
         return json(200, found)
       }
@@ -145,7 +181,17 @@ export async function startDatadogApiStandIn(options: { apiKey?: string; appKey?
         const start = Number(url.searchParams.get('start') ?? 0)
         const page = [...dashboards.values()].slice(start, start + count)
         return json(200, {
-          dashboards: page.map((d) => ({ id: d.id, title: d.title, description: d.description ?? null, layout_type: d.layout_type, url: d.url, author_handle: d.author_handle, created_at: d.created_at, modified_at: d.modified_at, is_read_only: false }))
+          dashboards: page.map((d) => ({
+            id: d.id,
+            title: d.title,
+            description: d.description ?? null,
+            layout_type: d.layout_type,
+            url: d.url,
+            author_handle: d.author_handle,
+            created_at: d.created_at,
+            modified_at: d.modified_at,
+            is_read_only: false
+          }))
         })
       }
       if (request.method === 'POST') {
@@ -185,7 +231,8 @@ export async function startDatadogApiStandIn(options: { apiKey?: string; appKey?
   const accepted = standIn.series.push.bind(standIn.series)
   standIn.series.push = (...items) => {
     for (const item of items) {
-      if (!metadata.has(item.metric)) metadata.set(item.metric, { description: null, short_name: null, integration: null, statsd_interval: null, per_unit: null, type: 'gauge', unit: null })
+      if (!metadata.has(item.metric))
+        metadata.set(item.metric, { description: null, short_name: null, integration: null, statsd_interval: null, per_unit: null, type: 'gauge', unit: null })
     }
     return accepted(...items)
   }

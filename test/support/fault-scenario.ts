@@ -3,7 +3,19 @@
  * with short timeouts, and what each side saw. Each scenario has its own servers, so scenarios
  * can run concurrently.
  */
-import { DD_KEY, X_TOKEN, metricsFor, startDatadogStandIn, startXStandIn, type Answer, type DatadogStandIn, type Override, type RecordedRequest, type XStandIn, type XUser } from './stand-ins.js'
+import {
+  DD_KEY,
+  X_TOKEN,
+  metricsFor,
+  startDatadogStandIn,
+  startXStandIn,
+  type Answer,
+  type DatadogStandIn,
+  type Override,
+  type RecordedRequest,
+  type XStandIn,
+  type XUser
+} from './stand-ins.js'
 import { runAction, type ActionResult } from './run-action.js'
 
 /** Short limits, so that a case that waits out every retry takes seconds (2 s timeouts: 1 s flaked on a busy machine). */
@@ -84,7 +96,10 @@ export function isBatchB(request: RecordedRequest): boolean {
  * An override that answers `answer` to the requests `when` selects, the first `times` of them
  * (all of them by default), and normally to everything else.
  */
-export function fault(answer: Answer | ((normal: () => Answer) => Answer), options: { times?: number; when?: (request: RecordedRequest) => boolean } = {}): Override {
+export function fault(
+  answer: Answer | ((normal: () => Answer) => Answer),
+  options: { times?: number; when?: (request: RecordedRequest) => boolean } = {}
+): Override {
   let left = options.times ?? Infinity
   return (request, _index, normal) => {
     if (left <= 0 || (options.when && !options.when(request))) return undefined

@@ -13,7 +13,13 @@ import { ROOT } from './run-action.js'
 export const LAMBDA_ZIP = join(ROOT, 'build', 'twitter-stats-lambda.zip')
 
 /** Dummy credentials and region: moto accepts any; nothing here can reach real AWS. */
-export const AWS_TEST_ENV = { AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing', AWS_SESSION_TOKEN: 'testing', AWS_REGION: 'us-east-1', AWS_DEFAULT_REGION: 'us-east-1' }
+export const AWS_TEST_ENV = {
+  AWS_ACCESS_KEY_ID: 'testing',
+  AWS_SECRET_ACCESS_KEY: 'testing',
+  AWS_SESSION_TOKEN: 'testing',
+  AWS_REGION: 'us-east-1',
+  AWS_DEFAULT_REGION: 'us-east-1'
+}
 
 function onPath(command: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0
@@ -27,7 +33,9 @@ export function toolsAvailable(tools: string[], what: string): boolean {
   const missing = tools.filter((tool) => !onPath(tool))
   if (missing.length === 0) return true
   if (process.env.CI === 'true') return true
-  console.warn(`SKIPPED ${what}: ${missing.join(', ')} not found on PATH. Install with: pip install "moto[server]" cfn-lint. (Under CI=true these tests run and fail instead.)`)
+  console.warn(
+    `SKIPPED ${what}: ${missing.join(', ')} not found on PATH. Install with: pip install "moto[server]" cfn-lint. (Under CI=true these tests run and fail instead.)`
+  )
   return false
 }
 
@@ -82,7 +90,10 @@ export async function startMoto(): Promise<Moto> {
  * stdin, and the script prints its answer as JSON. One process for many calls keeps tests fast.
  */
 export async function boto(moto: Moto, script: string, input: unknown): Promise<unknown> {
-  const child = execFile('python3', ['-c', `import json, sys, boto3\ninput = json.load(sys.stdin)\n${script}`], { env: { ...process.env, ...moto.env }, maxBuffer: 10_000_000 })
+  const child = execFile('python3', ['-c', `import json, sys, boto3\ninput = json.load(sys.stdin)\n${script}`], {
+    env: { ...process.env, ...moto.env },
+    maxBuffer: 10_000_000
+  })
   child.stdin?.end(JSON.stringify(input))
   let stdout = ''
   let stderr = ''

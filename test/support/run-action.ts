@@ -52,7 +52,11 @@ export async function runNode(args: string[], env: NodeJS.ProcessEnv): Promise<N
   return { code, stdout, stderr }
 }
 
-export async function runAction(inputs: Record<string, string>, env: Record<string, string> = {}, entry = join(ROOT, 'dist', 'index.js')): Promise<ActionResult> {
+export async function runAction(
+  inputs: Record<string, string>,
+  env: Record<string, string> = {},
+  entry = join(ROOT, 'dist', 'index.js')
+): Promise<ActionResult> {
   const dir = mkdtempSync(join(tmpdir(), 'twitter-stats-run-'))
   const outputFile = join(dir, 'output')
   const summaryFile = join(dir, 'summary')

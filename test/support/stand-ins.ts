@@ -94,7 +94,8 @@ export async function start(handle: (request: RecordedRequest) => Answer): Promi
   return standIn
 }
 
-export type XUser = { followers_count: number; following_count: number; tweet_count: number; listed_count: number; like_count?: number; media_count?: number } | 'suspended'
+export type XUser =
+  { followers_count: number; following_count: number; tweet_count: number; listed_count: number; like_count?: number; media_count?: number } | 'suspended'
 
 export interface XStandIn extends StandIn {
   users: Map<string, XUser>
@@ -119,16 +120,45 @@ export async function startXStandIn(users: Record<string, XUser> = {}, token = X
     }
     const names = (url.searchParams.get('usernames') ?? '').split(',').filter(Boolean)
     if (names.length > 100) {
-      return { status: 400, body: JSON.stringify({ errors: [{ parameters: { usernames: [] }, message: 'The number of values in the `usernames` query parameter list [' + names.length + '] is not between 1 and 100' }], title: 'Invalid Request', detail: 'One or more parameters to your request was invalid.', type: 'https://api.twitter.com/2/problems/invalid-request' }) }
+      return {
+        status: 400,
+        body: JSON.stringify({
+          errors: [
+            {
+              parameters: { usernames: [] },
+              message: 'The number of values in the `usernames` query parameter list [' + names.length + '] is not between 1 and 100'
+            }
+          ],
+          title: 'Invalid Request',
+          detail: 'One or more parameters to your request was invalid.',
+          type: 'https://api.twitter.com/2/problems/invalid-request'
+        })
+      }
     }
     const data: unknown[] = []
     const errors: unknown[] = []
     for (const name of names) {
       const user = table.get(name.toLowerCase())
       if (user === undefined) {
-        errors.push({ value: name, detail: `Could not find user with usernames: [${name}].`, title: 'Not Found Error', resource_type: 'user', parameter: 'usernames', resource_id: name, type: 'https://api.twitter.com/2/problems/resource-not-found' })
+        errors.push({
+          value: name,
+          detail: `Could not find user with usernames: [${name}].`,
+          title: 'Not Found Error',
+          resource_type: 'user',
+          parameter: 'usernames',
+          resource_id: name,
+          type: 'https://api.twitter.com/2/problems/resource-not-found'
+        })
       } else if (user === 'suspended') {
-        errors.push({ value: name, detail: `User has been suspended: [${name}].`, title: 'Forbidden', resource_type: 'user', parameter: 'usernames', resource_id: name, type: 'https://api.twitter.com/2/problems/resource-not-found' })
+        errors.push({
+          value: name,
+          detail: `User has been suspended: [${name}].`,
+          title: 'Forbidden',
+          resource_type: 'user',
+          parameter: 'usernames',
+          resource_id: name,
+          type: 'https://api.twitter.com/2/problems/resource-not-found'
+        })
       } else {
         data.push({ id: String(1000 + data.length), name: name.toUpperCase(), username: name, public_metrics: user })
       }
@@ -185,5 +215,12 @@ export async function startDatadogStandIn(apiKey = DD_KEY, otherRoutes?: (reques
 
 /** Public metrics for a test user, distinct per name so mix-ups show. */
 export function metricsFor(seed: number): Exclude<XUser, 'suspended'> {
-  return { followers_count: 1000 + seed, following_count: 100 + seed, tweet_count: 5000 + seed, listed_count: 10 + seed, like_count: 200 + seed, media_count: 30 + seed }
+  return {
+    followers_count: 1000 + seed,
+    following_count: 100 + seed,
+    tweet_count: 5000 + seed,
+    listed_count: 10 + seed,
+    like_count: 200 + seed,
+    media_count: 30 + seed
+  }
 }

@@ -3,7 +3,7 @@
  * falling back to the same environment variables. Pure, so every rule is unit-tested.
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util'
-import { SETTINGS, readSettingsFromEnv, type RawSettings, type SettingSpec } from './config.js'
+import { SETTINGS, readSettingsFromEnv, type RawSettings, type SettingSpec } from '../config.js'
 
 /** A mistake in the command line itself (unknown flag, secret as a flag): exit code 2, nothing requested. */
 export class UsageError extends Error {
@@ -92,7 +92,8 @@ export function parseCliArgs(argv: string[], env: NodeJS.ProcessEnv): CliCommand
   for (const spec of SETTINGS) {
     if (spec.secret) continue
     if (isSwitch(spec)) {
-      if (values[spec.input] && values[`no-${spec.input}`]) throw new UsageError(`${flagOf(spec)} and --no-${spec.input} contradict each other; give one of them.`)
+      if (values[spec.input] && values[`no-${spec.input}`])
+        throw new UsageError(`${flagOf(spec)} and --no-${spec.input} contradict each other; give one of them.`)
       if (values[spec.input]) raw[spec.key] = 'true'
       if (values[`no-${spec.input}`]) raw[spec.key] = 'false'
       continue

@@ -4,8 +4,8 @@
  * AWS_ENDPOINT_URL_SECRETS_MANAGER, so tests point it at a local emulator.
  */
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager'
-import { readSettings, SETTINGS, type RawSettings } from './config.js'
-import { ConfigError, quote } from './errors.js'
+import { readSettings, SETTINGS, type RawSettings } from '../config.js'
+import { ConfigError, quote } from '../errors.js'
 
 /** The names a secret may hold: the secret settings' environment variable names. */
 export const SECRET_NAMES: readonly string[] = SETTINGS.filter((spec) => spec.secret).map((spec) => spec.env)
@@ -32,7 +32,9 @@ export function parseSecretSettings(text: string, secretId: string): RawSettings
   const problems: string[] = []
   const unknown = entries.map(([key]) => key).filter((key) => !SECRET_NAMES.includes(key))
   if (unknown.length > 0) {
-    problems.push(`the secret ${quote(secretId)} has keys that are not secret settings: ${unknown.map((k) => quote(k, 40)).join(', ')}. Use only ${SECRET_NAMES.join(', ')}; other settings are environment variables.`)
+    problems.push(
+      `the secret ${quote(secretId)} has keys that are not secret settings: ${unknown.map((k) => quote(k, 40)).join(', ')}. Use only ${SECRET_NAMES.join(', ')}; other settings are environment variables.`
+    )
   }
   const notText = entries.filter(([key, value]) => SECRET_NAMES.includes(key) && typeof value !== 'string').map(([key]) => key)
   if (notText.length > 0) problems.push(`in the secret ${quote(secretId)}, ${notText.join(', ')} must be text (a JSON string).`)

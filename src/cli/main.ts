@@ -1,13 +1,13 @@
 /** The command-line adapter: flags and environment in, a table or a JSON report out, an exit code. Nothing else. */
-import { UsageError, helpText, parseCliArgs } from './cli-args.js'
-import { runCollection, type RunReport } from './collect.js'
-import { parseConfig, secretValues } from './config.js'
-import { ConfigError } from './errors.js'
-import { realHttpDeps, redact, type HttpDeps } from './http.js'
-import type { Logger } from './log.js'
+import { UsageError, helpText, parseCliArgs } from './args.js'
+import { runCollection, type RunReport } from '../collect.js'
+import { parseConfig, secretValues } from '../config.js'
+import { ConfigError } from '../errors.js'
+import { realHttpDeps, redact, type HttpDeps } from '../http.js'
+import type { Logger } from '../log.js'
 import { tmpdir } from 'node:os'
-import { summaryRows } from './summary.js'
-import { saveUndelivered, undeliveredMessage } from './undelivered.js'
+import { summaryRows } from '../summary.js'
+import { saveUndelivered, undeliveredMessage } from '../undelivered.js'
 
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const
 
@@ -69,7 +69,11 @@ export function formatTable(rows: string[][]): string {
 
 function outcome(report: RunReport): string {
   const delivery = report.delivery
-  const sent = !delivery ? 'nothing sent' : delivery.requests === 0 ? `${delivery.sent} series printed (dry run)` : `${delivery.sent} series sent in ${delivery.requests} request(s)`
+  const sent = !delivery
+    ? 'nothing sent'
+    : delivery.requests === 0
+      ? `${delivery.sent} series printed (dry run)`
+      : `${delivery.sent} series sent in ${delivery.requests} request(s)`
   return `${report.collected} collected, ${report.failed} failed, ${sent}.`
 }
 
@@ -80,10 +84,22 @@ export function jsonReport(report: RunReport, undeliveredFile?: string): object 
     collected: report.collected,
     failed: report.failed,
     records: report.records,
-    failures: report.failures.map((f) => ({ network: f.network, reason: f.reason, fatal: f.fatal === true, message: f.message, accounts: f.accounts.map((a) => a.handle) })),
+    failures: report.failures.map((f) => ({
+      network: f.network,
+      reason: f.reason,
+      fatal: f.fatal === true,
+      message: f.message,
+      accounts: f.accounts.map((a) => a.handle)
+    })),
     warnings: report.warnings,
     problems: report.problems,
-    delivery: report.delivery && { sent: report.delivery.sent, requests: report.delivery.requests, bytesSent: report.delivery.bytesSent, undelivered: report.delivery.undelivered.length, error: report.delivery.error },
+    delivery: report.delivery && {
+      sent: report.delivery.sent,
+      requests: report.delivery.requests,
+      bytesSent: report.delivery.bytesSent,
+      undelivered: report.delivery.undelivered.length,
+      error: report.delivery.error
+    },
     ...(undeliveredFile ? { undeliveredFile } : {}),
     rateLimitRemaining: report.rateLimitRemaining,
     durationMs: report.durationMs
@@ -132,7 +148,11 @@ export async function runCli(io: CliIO): Promise<number> {
     io.stdout.write(`${outcome(report)}\n`)
   }
   if (!report.ok) {
-    err(report.problems.length === 1 ? `error: the run failed: ${report.problems[0]}` : `error: the run failed:\n${report.problems.map((p) => `  - ${p}`).join('\n')}`)
+    err(
+      report.problems.length === 1
+        ? `error: the run failed: ${report.problems[0]}`
+        : `error: the run failed:\n${report.problems.map((p) => `  - ${p}`).join('\n')}`
+    )
     return EXIT.failed
   }
   return EXIT.ok

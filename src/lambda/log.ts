@@ -3,8 +3,8 @@
  * Insights finds the fields. Written straight to stdout, because console.log in the Lambda runtime
  * prefixes each line with text and the line would no longer be JSON.
  */
-import { redact } from './http.js'
-import type { LogFields, Logger } from './log.js'
+import { redact } from '../http.js'
+import type { LogFields, Logger } from '../log.js'
 
 export type Level = 'info' | 'warning' | 'error'
 

@@ -2,14 +2,14 @@
  * The AWS Lambda adapter: settings from the environment, secrets from Secrets Manager, the same
  * pipeline as the action, JSON-lines logs. Handler: index.handler in the release zip.
  */
-import { runCollection } from './collect.js'
-import { parseConfig, readSettingsFromEnv, secretValues, type RawSettings } from './config.js'
-import { payloadOf, splitSeries } from './datadog.js'
-import { ConfigError } from './errors.js'
-import { realHttpDeps, type HttpDeps } from './http.js'
-import { createJsonLogger, scrubValue, type JsonLogger } from './lambda-log.js'
-import { fetchSecretFromAws, parseSecretSettings, type FetchSecret } from './lambda-secrets.js'
-import type { Series } from './metrics.js'
+import { runCollection } from '../collect.js'
+import { parseConfig, readSettingsFromEnv, secretValues, type RawSettings } from '../config.js'
+import { payloadOf, splitSeries } from '../datadog/series.js'
+import { ConfigError } from '../errors.js'
+import { realHttpDeps, type HttpDeps } from '../http.js'
+import { createJsonLogger, scrubValue, type JsonLogger } from './log.js'
+import { fetchSecretFromAws, parseSecretSettings, type FetchSecret } from './secrets.js'
+import type { Series } from '../metrics.js'
 
 export interface LambdaResult {
   collected: number
@@ -56,11 +56,15 @@ function logUndelivered(logger: JsonLogger, undelivered: Series[]): void {
   if (undelivered.length === 0) return
   const batches = splitSeries(undelivered, { maxRawBytes: UNDELIVERED_LINE_BYTES, maxCompressedBytes: Number.MAX_SAFE_INTEGER })
   batches.forEach((batch, index) => {
-    logger.line('error', `${undelivered.length} series were not delivered. Field "body" is a POST /api/v2/series body; re-send it within an hour (see the README, "AWS Lambda").`, {
-      undelivered: batch.length,
-      part: `${index + 1}/${batches.length}`,
-      body: JSON.parse(payloadOf(batch)) as unknown
-    })
+    logger.line(
+      'error',
+      `${undelivered.length} series were not delivered. Field "body" is a POST /api/v2/series body; re-send it within an hour (see the README, "AWS Lambda").`,
+      {
+        undelivered: batch.length,
+        part: `${index + 1}/${batches.length}`,
+        body: JSON.parse(payloadOf(batch)) as unknown
+      }
+    )
   })
 }
 

@@ -1,0 +1,132 @@
+/**
+ * Applies the definitions with an application key, after the series were delivered: metric metadata on every run,
+ * and the dashboard when asked. Reads first, so what is already right is left alone.
+ */
+import { mapWithConcurrency } from '../http.js'
+import type { Logger } from '../log.js'
+import { dashboardDefinition, dashboardMarker, dashboardTitle, metricMetadata } from './definitions.js'
+import { DatadogApiError, type DatadogApi } from './v1-api.js'
+
+/** True when every field of `desired` is in `actual` with the same value (Datadog adds ids and defaults). */
+export function includes(actual: unknown, desired: unknown): boolean {
+  if (Array.isArray(desired)) {
+    return Array.isArray(actual) && actual.length === desired.length && desired.every((item, i) => includes(actual[i], item))
+  }
+  if (desired !== null && typeof desired === 'object') {
+    if (actual === null || typeof actual !== 'object' || Array.isArray(actual)) return false
+    return Object.entries(desired).every(([key, value]) => includes((actual as Record<string, unknown>)[key], value))
+  }
+  return actual === desired
+}
+
+const METADATA_FIELDS = ['type', 'unit', 'short_name', 'description'] as const
+
+export interface MetadataOutcome {
+  updated: string[]
+  unchanged: string[]
+  /** Metrics Datadog does not know yet (just created): set on a later run. */
+  pending: string[]
+}
+
+/** Sets metadata on each metric where it is missing or different; reads first so unchanged ones are left alone. */
+export async function syncMetricMetadata(api: DatadogApi, metrics: string[], prefix: string, concurrency: number): Promise<MetadataOutcome> {
+  const table = metricMetadata(prefix)
+  const outcome: MetadataOutcome = { updated: [], unchanged: [], pending: [] }
+  let failure: unknown
+  await mapWithConcurrency(
+    metrics.filter((name) => table.has(name)),
+    concurrency,
+    async (name) => {
+      if (failure) return
+      try {
+        const desired = table.get(name)!
+        const current = await api.getMetricMetadata(name)
+        if (current !== undefined && METADATA_FIELDS.every((field) => current[field] === desired[field])) outcome.unchanged.push(name)
+        else if (current !== undefined && (await api.updateMetricMetadata(name, desired))) outcome.updated.push(name)
+        else outcome.pending.push(name)
+      } catch (error) {
+        failure ??= error
+      }
+    }
+  )
+  if (failure) throw failure
+  return outcome
+}
+
+export interface DashboardOutcome {
+  id: string
+  url: string | undefined
+  action: 'created' | 'updated' | 'unchanged'
+}
+
+/** Finds the dashboard by its marker (or title) and updates it, or creates it: never a duplicate. */
+export async function syncDashboard(api: DatadogApi, prefix: string): Promise<DashboardOutcome & { duplicates: string[] }> {
+  const desired = dashboardDefinition(prefix)
+  const found = (await api.listDashboards()).filter((d) => (d.description ?? '').includes(dashboardMarker(prefix)) || d.title === desired.title)
+  const [existing, ...duplicates] = found
+  if (existing) {
+    const current = await api.getDashboard(existing.id)
+    if (current) {
+      const duplicateIds = duplicates.map((d) => d.id)
+      if (includes(current, desired)) return { id: existing.id, url: current.url as string | undefined, action: 'unchanged', duplicates: duplicateIds }
+      const updated = await api.updateDashboard(existing.id, desired)
+      return { id: existing.id, url: updated.url as string | undefined, action: 'updated', duplicates: duplicateIds }
+    }
+  }
+  const created = await api.createDashboard(desired)
+  return { id: String(created.id), url: created.url as string | undefined, action: 'created', duplicates: [] }
+}
+
+/** The web address of a dashboard path Datadog returned, for the log: app.<site> or <region>.<site>. */
+export function dashboardLink(site: string, path: string): string {
+  if (/^[a-z]+:\/\//i.test(site) || !path.startsWith('/')) return path
+  const host = site.toLowerCase().replace(/^(?:app|api)\./, '')
+  return `https://${host.split('.').length > 2 ? host : `app.${host}`}${path}`
+}
+
+export interface ProvisionOptions {
+  prefix: string
+  /** The datadog-site setting, for links. */
+  site: string
+  /** Metric names delivered in this run. */
+  metrics: string[]
+  dashboard: boolean
+  concurrency: number
+}
+
+/**
+ * Runs after the series were delivered. Never throws for Datadog's sake: each refusal becomes a
+ * problem (the permission named), and the series already sent stay sent.
+ */
+export async function provisionDatadog(api: DatadogApi, options: ProvisionOptions, logger: Logger): Promise<string[]> {
+  const problems: string[] = []
+  const attempt = async (task: () => Promise<void>): Promise<void> => {
+    try {
+      await task()
+    } catch (error) {
+      if (!(error instanceof DatadogApiError)) throw error
+      logger.error(error.message)
+      problems.push(`${error.message} The metrics themselves were delivered.`)
+    }
+  }
+  await attempt(async () => {
+    const outcome = await syncMetricMetadata(api, options.metrics, options.prefix, options.concurrency)
+    logger.info(
+      `Metric metadata: ${outcome.updated.length} set, ${outcome.unchanged.length} already right${outcome.pending.length > 0 ? `, ${outcome.pending.length} not yet known to Datadog (set on a later run)` : ''}.`,
+      { updated: outcome.updated.length, unchanged: outcome.unchanged.length, pending: outcome.pending.length }
+    )
+  })
+  if (options.dashboard) {
+    await attempt(async () => {
+      const outcome = await syncDashboard(api, options.prefix)
+      const link = outcome.url ? `: ${dashboardLink(options.site, outcome.url)}` : ''
+      logger.info(`Dashboard ${outcome.id} ${outcome.action}${link}`, { dashboard: outcome.id, action: outcome.action })
+      if (outcome.duplicates.length > 0) {
+        logger.warning(
+          `Other dashboards also carry ${dashboardMarker(options.prefix)} or the title ${JSON.stringify(dashboardTitle(options.prefix))}: ${outcome.duplicates.join(', ')}. Only ${outcome.id} is kept up to date; delete the others.`
+        )
+      }
+    })
+  }
+  return problems
+}

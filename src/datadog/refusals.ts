@@ -1,0 +1,60 @@
+/** What a user reads when Datadog refuses: the status explained, Datadog's own words quoted, and what to do. */
+
+/** The errors array of a Datadog error body, as text; nothing for a body that is not Datadog's JSON (an HTML page). */
+export function datadogErrors(body: unknown): string {
+  let parsed = body
+  if (typeof body === 'string') {
+    try {
+      parsed = JSON.parse(body)
+    } catch {
+      return ''
+    }
+  }
+  if (parsed && typeof parsed === 'object' && Array.isArray((parsed as { errors?: unknown }).errors)) {
+    return (parsed as { errors: unknown[] }).errors.map(String).join('; ').slice(0, 300)
+  }
+  return ''
+}
+
+/** ` Datadog said: "…".` from an error body, or nothing: the one way every Datadog message quotes Datadog. */
+export function saidDetail(body: unknown): string {
+  const said = datadogErrors(body)
+  return said ? ` Datadog said: "${said}".` : ''
+}
+
+/** A message a user can act on for each refusal. */
+export function describeRefusal(status: number, body: unknown, site: string): string {
+  const detail = saidDetail(body)
+  switch (status) {
+    case 400:
+      return `Datadog rejected the series as malformed (400 Bad Request).${detail} Check metric-prefix and tags; if they look right, report this as a bug.`
+    case 401:
+    case 403:
+      return `Datadog refused the API key (${status}): it is not a valid API key for ${site}.${detail} Check datadog-api-key, and set datadog-site to the site your organisation uses (for example datadoghq.eu or us5.datadoghq.com).`
+    case 413:
+      return `Datadog refused a payload as too large (413) even after splitting it to a single series.${detail}`
+    default:
+      return `Datadog answered ${status} after all retries.${detail}`
+  }
+}
+/** What each call is for and the permission it needs, for messages. */
+export interface ApiCall {
+  /** For example "update the dashboard". */
+  action: string
+  permission: string
+}
+
+/** A message a user can act on for a refused v1 call; 403 names the permission to grant. */
+export function describeApiRefusal(status: number, body: unknown, site: string, call: ApiCall): string {
+  const detail = saidDetail(body)
+  switch (status) {
+    case 401:
+      return `Datadog refused to ${call.action} (401): the API key is not valid for ${site}.${detail} Check datadog-api-key and datadog-site.`
+    case 403:
+      return `Datadog refused to ${call.action} (403 Forbidden): the application key in datadog-app-key lacks the \`${call.permission}\` permission, or is not an application key of this organisation on ${site}.${detail} Give the key's user or service account a role with \`${call.permission}\`, or scope the key to include it.`
+    case 400:
+      return `Datadog rejected the request to ${call.action} as malformed (400).${detail} Please report this as a bug with the log.`
+    default:
+      return `Datadog answered ${status} when asked to ${call.action}, after all retries.${detail}`
+  }
+}
