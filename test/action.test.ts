@@ -1,7 +1,7 @@
-/** The built action, run as the runner runs it, against local X and Datadog stand-ins. */
+/** The action's source, run in-process as the runner runs the bundle, against local X and Datadog stand-ins. */
 import { afterEach, beforeEach, describe, expect, test } from '@jest/globals'
 import { DD_KEY, X_TOKEN, metricsFor, startDatadogStandIn, startXStandIn, type DatadogStandIn, type XStandIn } from './support/stand-ins.js'
-import { runAction } from './support/run-action.js'
+import { runActionInProcess as runAction } from './support/run-action.js'
 
 let x: XStandIn
 let dd: DatadogStandIn

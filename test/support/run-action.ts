@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
+import { realHttpDeps, type HttpDeps } from '../../src/http.js'
 
 export interface ActionResult {
   code: number | null
@@ -75,6 +76,59 @@ export async function runAction(
   const outputs = parseOutputFile(readFileSync(outputFile, 'utf8'))
   const undeliveredFile = outputs['undelivered-file']
   const result: ActionResult = { code, stdout, stderr, outputs, summary: readFileSync(summaryFile, 'utf8') }
+  if (undeliveredFile) result.undelivered = readFileSync(undeliveredFile, 'utf8')
+  rmSync(dir, { recursive: true, force: true })
+  return result
+}
+
+/**
+ * Runs the action's source in this process, as the runner would run the bundle: INPUT_* variables,
+ * output and summary files, stdout captured. `http` overrides the network and the clock (a fake
+ * `sleep` makes waits instant). Tests of behaviour use this, so a change in src/ fails them without
+ * a rebuild of dist/.
+ */
+export async function runActionInProcess(
+  inputs: Record<string, string>,
+  env: Record<string, string> = {},
+  http: Partial<HttpDeps> = {}
+): Promise<ActionResult> {
+  const { run } = await import('../../src/action.js')
+  const dir = mkdtempSync(join(tmpdir(), 'twitter-stats-run-'))
+  const outputFile = join(dir, 'output')
+  const summaryFile = join(dir, 'summary')
+  writeFileSync(outputFile, '')
+  writeFileSync(summaryFile, '')
+  const inputEnv = Object.fromEntries(Object.entries(inputs).map(([name, value]) => [`INPUT_${name.toUpperCase()}`, value]))
+  const savedEnv = process.env
+  const savedExitCode = process.exitCode
+  const savedWrite = process.stdout.write
+  let stdout = ''
+  process.env = {
+    PATH: savedEnv.PATH,
+    GITHUB_OUTPUT: outputFile,
+    GITHUB_STEP_SUMMARY: summaryFile,
+    RUNNER_TEMP: dir,
+    GITHUB_ACTIONS: 'true',
+    ...inputEnv,
+    ...env
+  }
+  process.exitCode = undefined
+  process.stdout.write = ((chunk: string | Uint8Array) => {
+    stdout += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8')
+    return true
+  }) as typeof process.stdout.write
+  let code: number
+  try {
+    await run({ http: { ...realHttpDeps, ...http }, env: process.env })
+    code = Number(process.exitCode ?? 0)
+  } finally {
+    process.stdout.write = savedWrite
+    process.env = savedEnv
+    process.exitCode = savedExitCode
+  }
+  const outputs = parseOutputFile(readFileSync(outputFile, 'utf8'))
+  const undeliveredFile = outputs['undelivered-file']
+  const result: ActionResult = { code, stdout, stderr: '', outputs, summary: readFileSync(summaryFile, 'utf8') }
   if (undeliveredFile) result.undelivered = readFileSync(undeliveredFile, 'utf8')
   rmSync(dir, { recursive: true, force: true })
   return result
