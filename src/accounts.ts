@@ -89,40 +89,66 @@ function profileUrlAccount(url: string): string | undefined {
   return match ? `${match[2]}@${match[1]}` : undefined
 }
 
+/** A list of accounts from one place: the `accounts` setting, an accounts file, an S3 object. */
+export interface AccountList {
+  /** Where the list came from, as a user would name it in a message: "`accounts`", "accounts-file lists.txt", "s3://bucket/key". */
+  source: string
+  text: string
+  /** A file's lines (an accounts file, an S3 object): `#` comments are ignored. The setting has none. */
+  file?: boolean
+}
+
 /**
- * Parses the `accounts` setting. Every entry must be valid before anything is requested: the
- * error names each bad entry and the accepted forms. Duplicates (case-insensitive) collapse to the
- * first spelling.
+ * The entries of a file: one or more a line, separated like the setting; blank lines and `#` comments
+ * (a `#` at the start of a line or after whitespace, to the end of the line) are ignored.
  */
+export function entriesOfFile(text: string): string[] {
+  return text.split(/\r?\n/).flatMap((line) => splitAccountList(line.replace(/(^|\s)#.*$/, '')))
+}
+
+/** Parses the `accounts` setting alone; see parseAccountLists. */
 export function parseAccounts(text: string): Account[] {
-  const entries = splitAccountList(text)
+  return parseAccountLists([{ source: '`accounts`', text }])
+}
+
+/**
+ * Parses every list, merged in order. Every entry must be valid before anything is requested: the
+ * error names each bad entry, where it came from, and the accepted forms. Duplicates (case-insensitive)
+ * collapse to the first spelling, across lists too.
+ */
+export function parseAccountLists(lists: AccountList[]): Account[] {
+  const entries = lists.flatMap((list) => (list.file ? entriesOfFile(list.text) : splitAccountList(list.text)).map((entry) => ({ entry, source: list.source })))
   if (entries.length === 0) {
-    throw new ConfigError(['`accounts` is empty: list at least one account, for example "jack, alice.bsky.social, user@mastodon.social"'])
+    const where = lists.map((list) => list.source).join(' and ') || '`accounts`'
+    throw new ConfigError([
+      `${where} ${lists.length > 1 ? 'are' : 'is'} empty: list at least one account, for example "jack, alice.bsky.social, user@mastodon.social"`
+    ])
   }
-  const bad: string[] = []
+  const bad: { entry: string; source: string }[] = []
   const seen = new Map<string, Account>()
-  for (const entry of entries) {
+  for (const { entry, source } of entries) {
     const account = parseAccountEntry(entry)
     if (!account) {
-      bad.push(entry)
+      bad.push({ entry, source })
       continue
     }
     const id = `${account.network}:${account.key}`
     if (!seen.has(id)) seen.set(id, account)
   }
   if (bad.length > 0) {
+    const sources = [...new Set(bad.map((b) => b.source))].join(' and ')
     const shown = bad
       .slice(0, 10)
-      .map((entry) => quote(entry))
+      .map(({ entry }) => quote(entry))
       .join(', ')
     const more = bad.length > 10 ? ` and ${bad.length - 10} more` : ''
     throw new ConfigError([
-      `${bad.length === 1 ? 'this entry in `accounts` is not' : 'these entries in `accounts` are not'} a valid account: ${shown}${more}. Accepted forms: ${ACCEPTED_FORMS}. An X username is 1 to 15 letters, digits or underscores.`
+      `${bad.length === 1 ? `this entry in ${sources} is not` : `these entries in ${sources} are not`} a valid account: ${shown}${more}. Accepted forms: ${ACCEPTED_FORMS}. An X username is 1 to 15 letters, digits or underscores.`
     ])
   }
   if (seen.size > MAX_ACCOUNTS) {
     throw new ConfigError([
-      `\`accounts\` lists ${seen.size} accounts; one run handles at most ${MAX_ACCOUNTS}. Split the list across several workflows or steps.`
+      `${lists.map((list) => list.source).join(' and ')} list${lists.length > 1 ? '' : 's'} ${seen.size} accounts; one run handles at most ${MAX_ACCOUNTS}. Split the list across several workflows or steps.`
     ])
   }
   return [...seen.values()]

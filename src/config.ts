@@ -1,4 +1,4 @@
-import { parseAccounts, type Account } from './accounts.js'
+import { parseAccountLists, type Account, type AccountList } from './accounts.js'
 import { ConfigError, quote } from './errors.js'
 import { DEFAULT_POLICY, type RetryPolicy } from './http.js'
 import { parseTags, validateMetricPrefix } from './metrics.js'
@@ -278,9 +278,10 @@ export function describeSetting(key: SettingKey): string {
 
 /**
  * The one parser. Every problem is found before any request is sent, and all of them are
- * reported at once so a user fixes the configuration in one go.
+ * reported at once so a user fixes the configuration in one go. `lists` are account lists the adapter
+ * read from elsewhere (a file, an S3 object), merged with the `accounts` setting.
  */
-export function parseConfig(raw: RawSettings): Config {
+export function parseConfig(raw: RawSettings, lists: AccountList[] = []): Config {
   const problems: string[] = []
   function attempt<T>(parse: () => T): T | undefined {
     try {
@@ -295,8 +296,9 @@ export function parseConfig(raw: RawSettings): Config {
   }
 
   const accounts = attempt(() => {
-    if (!raw.accounts) throw new ConfigError([`${describeSetting('accounts')} is required: list the accounts to collect, for example "jack, nasa".`])
-    return parseAccounts(raw.accounts)
+    const all: AccountList[] = [...(raw.accounts ? [{ source: '`accounts`', text: raw.accounts }] : []), ...lists]
+    if (all.length === 0) throw new ConfigError([`${describeSetting('accounts')} is required: list the accounts to collect, for example "jack, nasa".`])
+    return parseAccountLists(all)
   })
   const dryRun = attempt(() => parseBoolean(raw.dryRun, 'dry-run', false)) ?? false
   const auth = attempt(() => parseXAuth(raw))
