@@ -23,7 +23,7 @@ if (startedDirectly()) {
   // Loaded only for the action, so the command line does not pay for the Actions toolkit.
   const core = await import('@actions/core')
   try {
-    const { run } = await import('./action.js')
+    const { run } = await import('./action/main.js')
     await run()
   } catch (error) {
     // A bug, not a user error: say so plainly rather than dying with a stack trace only.

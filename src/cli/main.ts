@@ -6,7 +6,7 @@ import { ConfigError } from '../errors.js'
 import { realHttpDeps, redact, type HttpDeps } from '../http.js'
 import type { Logger } from '../log.js'
 import { tmpdir } from 'node:os'
-import { summaryRows } from '../summary.js'
+import { summaryRows } from '../account-rows.js'
 import { saveUndelivered, undeliveredMessage } from '../undelivered.js'
 
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const

@@ -92,7 +92,7 @@ export async function runActionInProcess(
   env: Record<string, string> = {},
   http: Partial<HttpDeps> = {}
 ): Promise<ActionResult> {
-  const { run } = await import('../../src/action.js')
+  const { run } = await import('../../src/action/main.js')
   const dir = mkdtempSync(join(tmpdir(), 'twitter-stats-run-'))
   const outputFile = join(dir, 'output')
   const summaryFile = join(dir, 'summary')
