@@ -195,7 +195,7 @@ export function monitorDefinitions(prefix: string): Record<'collection-stopped' 
       name: `twitter-stats (${prefix}): collection stopped`,
       type: 'metric alert',
       query: `max(last_${window}m):sum:${collectorMetricName(prefix, 'accounts_collected')}{*} < 1`,
-      message: `twitter-stats has collected no account for ${window} minutes, or sent nothing at all for ${noData}: the scheduled workflow (or Lambda) is not running, is failing before it sends, or every account failed. Open the latest run's log.`,
+      message: `twitter-stats has collected no account for ${window} minutes, or sent nothing at all for ${noData} minutes: the scheduled workflow (or Lambda) is not running, is failing before it sends, or every account failed. Open the latest run's log.`,
       tags: ['app:twitter-stats'],
       options: { thresholds: { critical: 1 }, notify_no_data: true, no_data_timeframe: noData, require_full_window: false, include_tags: false }
     },
