@@ -4,7 +4,7 @@
  * Transport is ours: the shared retry policy, timeouts, and gzip done here so the size we split on is the size we send.
  */
 import { gzipSync } from 'node:zlib'
-import { NetworkError, RateLimitError, redact, send, type HttpDeps, type HttpResponse, type RetryPolicy } from '../http.js'
+import { NetworkError, RateLimitError, plausibleResetAt, redact, send, type HttpDeps, type HttpResponse, type RetryPolicy, type RunBounds } from '../http.js'
 import type { Series } from '../metrics.js'
 import { describeRefusal } from './refusals.js'
 
@@ -75,13 +75,13 @@ export function splitSeries(series: Series[], limits: SplitLimits = DATADOG_LIMI
   return fitted
 }
 
-/** Datadog's x-ratelimit-reset is the number of seconds until the limit resets. */
+/** Datadog's x-ratelimit-reset is the number of seconds until the limit resets; one out of range counts as absent. */
 export function datadogResetAt(response: HttpResponse, now: number): number | undefined {
   const seconds = Number(response.headers.get('x-ratelimit-reset'))
-  return Number.isFinite(seconds) && seconds >= 0 && response.headers.has('x-ratelimit-reset') ? now + seconds * 1000 : undefined
+  return response.headers.has('x-ratelimit-reset') && seconds >= 0 ? plausibleResetAt(now + seconds * 1000, now) : undefined
 }
 
-export interface DatadogClientOptions {
+export interface DatadogClientOptions extends RunBounds {
   apiKey: string
   baseUrl: string
   site: string
@@ -146,7 +146,7 @@ export function createDatadogClient(options: DatadogClientOptions): MetricsClien
               report.requests++
               const response = await send(
                 { method: 'POST', url: request.getUrl(), headers, body },
-                { policy, deps, service: 'Datadog', rateLimitResetAt: datadogResetAt }
+                { policy, deps, deadline: options.deadline, onRetry: options.onRetry, service: 'Datadog', rateLimitResetAt: datadogResetAt }
               )
               lastAnswer = response
               if (response.status === 202) bytesSent = Buffer.byteLength(body)

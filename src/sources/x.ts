@@ -6,7 +6,7 @@
 import { OAuth1Helper } from 'twitter-api-v2/dist/cjs/client-mixins/oauth1.helper.js'
 import type { Account } from '../accounts.js'
 import type { XAuth } from '../config.js'
-import { hostOf, mapWithConcurrency, parseJson, redact, type HttpDeps, type HttpResponse, type RetryPolicy } from '../http.js'
+import { hostOf, mapWithConcurrency, parseJson, redact, type HttpDeps, type HttpResponse, type RetryPolicy, type RunBounds } from '../http.js'
 import type { Sample } from '../metrics.js'
 import { chunk, combine, epochSecondsHeader, isCollection, readCounts, sendForAccounts, type FieldMap } from './shared.js'
 import type { Collection, Failure, Source } from './types.js'
@@ -33,7 +33,7 @@ export class XAuthError extends Error {
   }
 }
 
-export interface XSourceOptions {
+export interface XSourceOptions extends RunBounds {
   auth: XAuth
   apiUrl: string
   policy: RetryPolicy
@@ -172,6 +172,8 @@ export function createXSource(options: XSourceOptions): Source {
       {
         policy,
         deps,
+        deadline: options.deadline,
+        onRetry: options.onRetry,
         service: 'X',
         rateLimitResetAt: epochSecondsHeader('x-rate-limit-reset'),
         onResponse: (r) => {

@@ -24,6 +24,8 @@ export interface Answer {
   delayMs?: number
   /** Destroy the socket after sending the headers and part of the body. */
   resetMidBody?: boolean
+  /** Writes the whole answer itself instead (endless, huge or binary bodies; see hostile-answers.ts). */
+  raw?: (res: ServerResponse) => void
 }
 
 /**
@@ -48,6 +50,7 @@ async function readBody(req: IncomingMessage): Promise<Buffer> {
 
 function reply(res: ServerResponse, answer: Answer): void {
   const write = (): void => {
+    if (answer.raw) return answer.raw(res)
     const body = answer.body ?? ''
     res.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers })
     if (answer.resetMidBody) {
