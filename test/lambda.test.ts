@@ -207,7 +207,7 @@ describe('runLambda in process', () => {
     expect(body.series.filter((s) => !s.metric.startsWith('twitter.collector.'))).toHaveLength(12)
     expect(body.series).toHaveLength(19)
     expect(JSON.parse(dd.requests[0]!.body)).toEqual(body)
-    expect(lines.join('\n') + message).not.toContain(DD_KEY)
+    expect(`${lines.join('\n')}${JSON.stringify(message)}`).not.toContain(DD_KEY)
   })
 })
 

@@ -108,11 +108,12 @@ export function runActionInProcess(
 }
 
 function capture(stream: NodeJS.WriteStream, append: (text: string) => void): () => void {
-  const saved = stream.write
-  stream.write = ((chunk: string | Uint8Array) => {
+  const saved = stream.write.bind(stream)
+  const write = (chunk: string | Uint8Array): boolean => {
     append(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'))
     return true
-  }) as typeof stream.write
+  }
+  stream.write = write
   return () => {
     stream.write = saved
   }
