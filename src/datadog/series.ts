@@ -5,7 +5,7 @@
  * payloads in the tests instead (test/datadog-contract.test.ts).
  */
 import { gzipSync } from 'node:zlib'
-import { NetworkError, RateLimitError, parseJson, send, type HttpDeps, type HttpResponse, type RetryPolicy } from '../http.js'
+import { NetworkError, RateLimitError, parseJson, plausibleResetAt, send, type HttpDeps, type HttpResponse, type RetryPolicy, type RunBounds } from '../http.js'
 import type { Series } from '../metrics.js'
 import { createMasker } from '../secrets.js'
 import { describeAcceptedWithErrors, describeRefusal, describeUnconfirmed } from './refusals.js'
@@ -135,10 +135,10 @@ export function splitSeries(series: Series[], limits: SplitLimits = DATADOG_LIMI
   return pack(series, limits).map((batch) => batch.series)
 }
 
-/** Datadog's x-ratelimit-reset is the number of seconds until the limit resets. */
+/** Datadog's x-ratelimit-reset is the number of seconds until the limit resets; one out of range counts as absent. */
 export function datadogResetAt(response: HttpResponse, now: number): number | undefined {
   const seconds = Number(response.headers.get('x-ratelimit-reset'))
-  return Number.isFinite(seconds) && seconds >= 0 && response.headers.has('x-ratelimit-reset') ? now + seconds * 1000 : undefined
+  return response.headers.has('x-ratelimit-reset') && seconds >= 0 ? plausibleResetAt(now + seconds * 1000, now) : undefined
 }
 
 /**
@@ -155,7 +155,7 @@ export function readSeriesAnswer(response: HttpResponse, bytes: number): BatchOu
   return { kind: 'accepted', bytes }
 }
 
-export interface DatadogClientOptions {
+export interface DatadogClientOptions extends RunBounds {
   apiKey: string
   baseUrl: string
   site: string
@@ -181,7 +181,7 @@ export function createDatadogClient(options: DatadogClientOptions): MetricsClien
     try {
       const response = await send(
         { method: 'POST', url: `${baseUrl}/api/v2/series`, headers, body },
-        { policy, deps, service: 'Datadog', rateLimitResetAt: datadogResetAt }
+        { policy, deps, deadline: options.deadline, onRetry: options.onRetry, service: 'Datadog', rateLimitResetAt: datadogResetAt }
       )
       return readSeriesAnswer(response, body.length)
     } catch (error) {
