@@ -1,5 +1,6 @@
 import { parseAccountLists, type Account, type AccountList } from './accounts.js'
 import { ConfigError, quote } from './errors.js'
+import { isSiteUrl, knownSite, siteApiUrl } from './datadog/site.js'
 import { DEFAULT_POLICY, type RetryPolicy } from './http.js'
 import { parseTags, validateMetricPrefix } from './metrics.js'
 
@@ -215,18 +216,9 @@ export function validateBaseUrl(value: string, name: string): string {
   return url.toString().replace(/\/+$/, '')
 }
 
-const SITE = /^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,}$/
-
-/** A Datadog site name becomes https://api.<site>; a full URL is used as the base. */
+/** A Datadog site name becomes https://api.<site>; a full URL (a proxy) is used as the base. */
 export function datadogBaseUrl(site: string): string {
-  if (/^[a-z]+:\/\//i.test(site)) return validateBaseUrl(site, 'datadog-site')
-  const host = site.toLowerCase().replace(/^(?:app|api)\./, '')
-  if (!SITE.test(host)) {
-    throw new ConfigError([
-      `\`datadog-site\` ${quote(site)} is not a Datadog site: use for example "datadoghq.com", "datadoghq.eu", "us5.datadoghq.com", or a full https:// URL.`
-    ])
-  }
-  return `https://api.${host}`
+  return isSiteUrl(site) ? validateBaseUrl(site, 'datadog-site') : siteApiUrl(knownSite(site))
 }
 
 function parseBoolean(value: string | undefined, name: string, fallback: boolean): boolean {
