@@ -165,7 +165,7 @@ describe('runLambda in process', () => {
       expect(followers).toEqual([
         [['account:jack', 'network:x'], 1001],
         [['account:alice.bsky.social', 'network:bluesky'], 700],
-        [['account:anna', 'network:mastodon', 'instance:one.social'], 300]
+        [['account:anna_one.social', 'network:mastodon', 'instance:one.social'], 300]
       ])
       expect(parseLines(lines)).toContainEqual(
         expect.objectContaining({ level: 'warning', message: 'Mastodon account ghost@one.social was not found (deleted, moved, or mistyped).' })
