@@ -19,6 +19,15 @@ export const SETTINGS = [
       'Accounts to collect, separated by commas, semicolons, whitespace or newlines: X usernames (jack), Bluesky handles (alice.bsky.social) and Mastodon accounts (user@instance.social); profile URLs accepted.'
   },
   {
+    key: 'accountsFile',
+    input: 'accounts-file',
+    env: 'ACCOUNTS_FILE',
+    secret: false,
+    default: '',
+    description:
+      'A file listing accounts, one or more a line (blank lines and # comments ignored), merged with accounts. A path relative to the workspace (the current directory on the command line, where - reads standard input).'
+  },
+  {
     key: 'xBearerToken',
     input: 'x-bearer-token',
     env: 'X_BEARER_TOKEN',
@@ -299,7 +308,11 @@ export function parseConfig(raw: RawSettings, lists: AccountList[] = []): Config
 
   const accounts = attempt(() => {
     const all: AccountList[] = [...(raw.accounts ? [{ source: '`accounts`', text: raw.accounts }] : []), ...lists]
-    if (all.length === 0) throw new ConfigError([`${describeSetting('accounts')} is required: list the accounts to collect, for example "jack, nasa".`])
+    if (all.length === 0) {
+      throw new ConfigError([
+        `${describeSetting('accounts')} or ${describeSetting('accountsFile')} is required: list the accounts to collect, for example "jack, nasa", or name a file that lists them, one or more a line.`
+      ])
+    }
     return parseAccountLists(all)
   })
   const dryRun = attempt(() => parseBoolean(raw.dryRun, 'dry-run', false)) ?? false

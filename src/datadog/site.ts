@@ -29,16 +29,17 @@ export function editDistance(a: string, b: string): number {
   for (let i = 1; i <= a.length; i++) {
     const current = [i]
     for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1))
+      const substitution = (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1)
+      current.push(Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, substitution))
     }
     previous = current
   }
-  return previous[b.length]!
+  return previous[b.length] ?? 0
 }
 
 /** The candidate closest to `value` by edit distance (the first on a tie). */
-export function nearest<T extends string>(value: string, candidates: readonly T[]): T {
-  let best = candidates[0]!
+export function nearest<T extends string>(value: string, candidates: readonly [T, ...T[]]): T {
+  let [best] = candidates
   let bestDistance = Infinity
   for (const candidate of candidates) {
     const distance = editDistance(value, candidate)
