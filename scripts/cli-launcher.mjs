@@ -16,7 +16,8 @@ try {
   process.exitCode = await runCli({
     argv: process.argv.slice(2),
     env: process.env,
-    stdin: process.stdin,
+    // Touched only for --accounts-file -, so a run without it never opens standard input.
+    stdin: { [Symbol.asyncIterator]: () => process.stdin[Symbol.asyncIterator]() },
     stdout: process.stdout,
     stderr: process.stderr,
     version: packageVersion()
