@@ -113,6 +113,15 @@ export const SETTINGS = [
     description: 'Timeout of each HTTP request, in seconds.'
   },
   {
+    key: 'runTimeout',
+    input: 'run-timeout',
+    env: 'RUN_TIMEOUT',
+    secret: false,
+    default: '600',
+    description:
+      'Longest run, in seconds. Retries, backoffs and rate-limit waits stop in time to send what was collected (the last quarter, at most 60 s, is kept for sending). In the Lambda the default is the time the function has left, less 20 s.'
+  },
+  {
     key: 'maxRetries',
     input: 'max-retries',
     env: 'MAX_RETRIES',
@@ -172,6 +181,8 @@ export interface Config {
   tags: string[]
   dryRun: boolean
   policy: RetryPolicy
+  /** The whole run's bound (run-timeout): see src/deadline.ts. */
+  runTimeoutMs: number
   concurrency: number
   /** Opt-in extras that need a Datadog application key: metric metadata, and the dashboard. */
   datadogApp: { appKey: string | undefined; dashboard: boolean }
@@ -339,6 +350,7 @@ export function parseConfig(raw: RawSettings, lists: AccountList[] = []): Config
   const tags = attempt(() => parseTags(raw.tags ?? ''))
   const maxWait = attempt(() => parseNumber(raw.rateLimitMaxWait, 'rate-limit-max-wait', defaultOf('rateLimitMaxWait'), 0, 86_400))
   const timeout = attempt(() => parseNumber(raw.requestTimeout, 'request-timeout', defaultOf('requestTimeout'), 0.1, 600))
+  const runTimeout = attempt(() => parseNumber(raw.runTimeout, 'run-timeout', defaultOf('runTimeout'), 1, 86_400))
   const maxRetries = attempt(() => parseNumber(raw.maxRetries, 'max-retries', defaultOf('maxRetries'), 0, 10))
   const concurrency = attempt(() => parseNumber(raw.concurrency, 'concurrency', defaultOf('concurrency'), 1, 64))
   const dashboard = attempt(() => parseBoolean(raw.datadogDashboard, 'datadog-dashboard', false)) ?? false
@@ -364,6 +376,7 @@ export function parseConfig(raw: RawSettings, lists: AccountList[] = []): Config
       timeoutMs: Math.round(parsed(timeout, 'request-timeout') * 1000),
       maxRateLimitWaitMs: Math.round(parsed(maxWait, 'rate-limit-max-wait') * 1000)
     },
+    runTimeoutMs: Math.round(parsed(runTimeout, 'run-timeout') * 1000),
     concurrency: Math.floor(parsed(concurrency, 'concurrency')),
     datadogApp: { appKey: raw.datadogAppKey, dashboard }
   }

@@ -1,6 +1,6 @@
 /** What every source does the same way: read counts, send through the shared transport, turn errors into failures. */
 import type { Account, Network } from '../accounts.js'
-import { NetworkError, RateLimitError, send, type HttpRequest, type HttpResponse, type SendOptions } from '../http.js'
+import { NetworkError, RateLimitError, plausibleResetAt, send, type HttpRequest, type HttpResponse, type SendOptions } from '../http.js'
 import type { MetricName, Sample } from '../metrics.js'
 import type { Collection, Failure } from './types.js'
 
@@ -77,7 +77,7 @@ export async function sendForAccounts(network: Network, accounts: Account[], req
         network,
         accounts,
         'rate_limited',
-        `${error.message} ${accounts.length} account(s) were not collected; raise rate-limit-max-wait or run less often.`
+        `${error.message} ${accounts.length} account(s) were not collected; raise ${error.limitedBy} or run less often.`
       )
     }
     if (error instanceof NetworkError) return failed(network, accounts, 'error', `${error.message} ${accounts.length} account(s) were not collected.`)
@@ -85,11 +85,11 @@ export async function sendForAccounts(network: Network, accounts: Account[], req
   }
 }
 
-/** Rate-limit headers that give the reset as epoch seconds (X, Bluesky). */
-export function epochSecondsHeader(name: string): (response: HttpResponse) => number | undefined {
-  return (response) => {
+/** Rate-limit headers that give the reset as epoch seconds (X, Bluesky); one out of range (a reset of 1e13) counts as absent. */
+export function epochSecondsHeader(name: string): (response: HttpResponse, now: number) => number | undefined {
+  return (response, now) => {
     const reset = Number(response.headers.get(name))
-    return response.headers.has(name) && Number.isFinite(reset) && reset > 0 ? reset * 1000 : undefined
+    return response.headers.has(name) && reset > 0 ? plausibleResetAt(reset * 1000, now) : undefined
   }
 }
 
