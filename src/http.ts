@@ -7,7 +7,7 @@
 import { Readable, Transform, Writable, type TransformCallback } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib'
-import { rawFetch, type Fetch } from './raw-fetch.js'
+import { abortReason, rawFetch, type Fetch } from './raw-fetch.js'
 
 export interface HttpRequest {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
@@ -177,7 +177,7 @@ export function errorCode(error: unknown, depth = 0): string | undefined {
   const { code, cause, errors } = error as { code?: unknown; cause?: unknown; errors?: unknown }
   // Only code-shaped strings: anything else could be text quoting a URL or header.
   if (typeof code === 'string' && /^[A-Z][A-Z0-9_]{1,40}$/.test(code)) return code
-  const nested = [cause, ...(Array.isArray(errors) ? errors : [])]
+  const nested: unknown[] = [cause, ...(Array.isArray(errors) ? (errors as unknown[]) : [])]
   for (const inner of nested) {
     const found = errorCode(inner, depth + 1)
     if (found) return found
@@ -286,7 +286,7 @@ async function readBody(
   const tooLarge = (): Error => new RefusedAnswerError(describe(`with a body larger than ${Math.round(limit / 1024)} KiB, which was not read`))
   const chunks: Buffer[] = []
   try {
-    const source = Readable.fromWeb(answer.body as import('node:stream/web').ReadableStream<Uint8Array>)
+    const source = Readable.fromWeb(answer.body)
     const sink = new Writable({
       write(chunk: Buffer, _encoding, callback) {
         chunks.push(chunk)
@@ -308,7 +308,7 @@ async function readBody(
 /** Resolves or rejects with `task`, or rejects with the signal's reason as soon as it aborts, whichever comes first. */
 function untilAborted<T>(task: Promise<T>, signal: AbortSignal): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(signal.reason)
+    const onAbort = (): void => reject(abortReason(signal))
     if (signal.aborted) return onAbort()
     signal.addEventListener('abort', onAbort, { once: true })
     task.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort))
@@ -342,7 +342,7 @@ async function attempt(request: HttpRequest, headers: Record<string, string>, ti
     // Also bounds a `fetch` that ignores its signal: the run's deadline cannot depend on it.
     return await untilAborted(exchange(), signal)
   } catch (error) {
-    if (signal.aborted && !(error instanceof RefusedAnswerError)) throw signal.reason
+    if (signal.aborted && !(error instanceof RefusedAnswerError)) throw abortReason(signal)
     throw error
   }
 }
