@@ -8,7 +8,7 @@ import { selfMonitoringSeries } from './self-monitoring.js'
 import type { HttpDeps } from './http.js'
 import type { Logger } from './log.js'
 import { toRecords, toSeries, type MetricRecord, type Sample, type Series } from './metrics.js'
-import { combine, emptyCollection } from './sources/shared.js'
+import { combine, countAccounts, emptyCollection } from './sources/shared.js'
 import type { Collection, Failure, Source } from './sources/types.js'
 import { createBlueskySource } from './sources/bluesky.js'
 import { createMastodonSource } from './sources/mastodon.js'
@@ -73,10 +73,6 @@ export interface Problem {
 /** How many distinct failure messages a problem quotes before it only counts the rest. */
 const QUOTED_FAILURES = 3
 
-function accountCount(failures: Failure[]): number {
-  return failures.reduce((n, f) => n + f.accounts.length, 0)
-}
-
 /** The distinct messages of `failures`, the first few in full and the rest counted. */
 function quoteFailures(failures: Failure[]): string {
   const messages = [...new Set(failures.map((f) => f.message))]
@@ -99,12 +95,12 @@ export function judge(collection: Collection, delivery: DeliveryReport | undefin
     if (limited.length > 0) {
       problems.push({
         reason: `the ${name} rate limit outlasted the allowed wait`,
-        message: `The ${name} rate limit outlasted the allowed wait for ${accountCount(limited)} account(s): ${quoteFailures(limited)}`
+        message: `The ${name} rate limit outlasted the allowed wait for ${countAccounts(limited)} account(s): ${quoteFailures(limited)}`
       })
     }
     const errors = ofReason('error')
     if (errors.length > 0) {
-      const count = accountCount(errors)
+      const count = countAccounts(errors)
       problems.push({
         reason: `${count} ${name} account(s) could not be collected`,
         message: `${count} ${name} account(s) could not be collected because of errors: ${quoteFailures(errors)} The next run tries them again; if this repeats, check ${name}'s status.`
@@ -117,7 +113,7 @@ export function judge(collection: Collection, delivery: DeliveryReport | undefin
     problems.push({
       reason: 'no account could be collected',
       message: gone
-        ? `No account could be collected: all ${accountCount(collection.failures)} account(s) were not found or are suspended. Check the names in the account list.`
+        ? `No account could be collected: all ${countAccounts(collection.failures)} account(s) were not found or are suspended. Check the names in the account list.`
         : 'No account could be collected, so no account metric was sent.'
     })
   }
@@ -217,7 +213,7 @@ export async function runCollection(config: Config, deps: RunDeps): Promise<RunR
     problems.push(...refused.map((message) => ({ reason: 'the Datadog metric metadata or dashboard was not set up', message })))
   }
   for (const problem of problems) logger.error(problem.message, { problem: problem.reason })
-  const failedAccounts = collection.failures.reduce((n, f) => n + f.accounts.length, 0)
+  const failedAccounts = countAccounts(collection.failures)
   return {
     accounts: config.accounts,
     samples: collection.samples,
