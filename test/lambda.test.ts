@@ -81,10 +81,11 @@ describe('the JSON-lines log', () => {
     await logger.group('Phase', async () => logger.line('error', 'deep', { body: { items: ['a s3cr3t-token b'] } }))
     expect(lines.every((line) => !line.includes('\n'))).toBe(true)
     expect(lines.join('\n')).not.toContain('s3cr3t-token')
+    const time = expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/)
     expect(parseLines(lines)).toEqual([
-      { level: 'warning', message: 'X said *** is bad', requestId: 'r1', account: 'jack', count: 2 },
-      { level: 'info', message: 'Phase', requestId: 'r1', phase: 'start' },
-      { level: 'error', message: 'deep', requestId: 'r1', body: { items: ['a *** b'] } }
+      { time, level: 'warning', message: 'X said *** is bad', requestId: 'r1', account: 'jack', count: 2 },
+      { time, level: 'info', message: 'Phase', requestId: 'r1', phase: 'start' },
+      { time, level: 'error', message: 'deep', requestId: 'r1', body: { items: ['a *** b'] } }
     ])
   })
 })

@@ -104,7 +104,7 @@ export async function provisionDatadog(api: DatadogApi, options: ProvisionOption
       await task()
     } catch (error) {
       if (!(error instanceof DatadogApiError)) throw error
-      logger.error(error.message)
+      // Said once, by the pipeline, with the run's other problems.
       problems.push(`${error.message} The metrics themselves were delivered.`)
     }
   }

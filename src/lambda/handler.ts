@@ -74,13 +74,14 @@ export class RunFailedError extends Error {
 }
 
 export async function runLambda(deps: LambdaDeps): Promise<LambdaResult> {
-  const logger = createJsonLogger(deps.write, deps.requestId ? { requestId: deps.requestId } : {})
+  const logger = createJsonLogger(deps.write, deps.requestId ? { requestId: deps.requestId } : {}, deps.http.now)
   const fromEnv = readSettingsFromEnv(deps.env)
   let secrets = secretValues(fromEnv)
   logger.scrub(secrets)
-  const fail = (message: string, problems: string[]): RunFailedError => {
+  // `logged` is what the last log line lists: a run's problems were each logged in full already, so there only their reasons.
+  const fail = (message: string, problems: string[], logged = problems): RunFailedError => {
     forgetSecret()
-    logger.line('error', message, { problems })
+    logger.line('error', message, { problems: logged })
     return new RunFailedError(scrubValue(`${message} ${problems.join(' ')}`, secrets) as string)
   }
 
@@ -109,7 +110,13 @@ export async function runLambda(deps: LambdaDeps): Promise<LambdaResult> {
     logUndelivered(logger, report.delivery?.undelivered ?? [])
     const result: LambdaResult = { collected: report.collected, failed: report.failed, seriesSent: config.dryRun ? 0 : (report.delivery?.sent ?? 0) }
     logger.info(report.ok ? 'Run succeeded.' : 'Run failed.', { ...result, durationMs: report.durationMs, rateLimitRemaining: report.rateLimitRemaining })
-    if (!report.ok) throw fail('twitter-stats run failed:', report.problems)
+    if (!report.ok) {
+      throw fail(
+        'twitter-stats run failed:',
+        report.problems.map((p) => p.message),
+        report.problems.map((p) => p.reason)
+      )
+    }
     return result
   } catch (error) {
     if (error instanceof RunFailedError) throw error
