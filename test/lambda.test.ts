@@ -199,7 +199,10 @@ describe('runLambda in process', () => {
     dd.override = () => ({ status: 503, body: JSON.stringify({ errors: ['Service Unavailable'] }) })
     const run = runLambda(deps({ MAX_RETRIES: '1', X_BEARER_TOKEN: X_TOKEN, DATADOG_API_KEY: DD_KEY }))
     await expect(run).rejects.toThrow(/run failed.*Datadog answered 503/s)
-    const message = await run.catch((error: Error) => error.message)
+    const message = await run.then(
+      () => '',
+      (error: Error) => error.message
+    )
     expect(dd.requests).toHaveLength(2)
     const undelivered = parseLines(lines).filter((r) => r.body !== undefined)
     expect(undelivered).toHaveLength(1)
