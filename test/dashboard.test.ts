@@ -47,7 +47,7 @@ describe('the dashboard definition', () => {
   const dashboard = dashboardDefinition('twitter')
 
   test("is a valid dashboard for Datadog's API models: required fields, known widget types and enums, no unknown fields", () => {
-    const parsed = ObjectSerializer.deserialize(dashboard, 'Dashboard', '')
+    const parsed: unknown = ObjectSerializer.deserialize(dashboard, 'Dashboard', '')
     expect(unparsed(parsed)).toEqual([])
     const types = widgetRows(dashboard).map((row) => row.type)
     expect(types.every((type) => WIDGET_TYPES.has(type))).toBe(true)
@@ -56,10 +56,10 @@ describe('the dashboard definition', () => {
 
   test('the validity check itself catches a widget type that does not exist and a missing required field', () => {
     const wrongType = { ...dashboard, widgets: [{ definition: { type: 'timeseriez', requests: [{ q: 'avg:a{*}' }] } }] }
-    expect(unparsed(ObjectSerializer.deserialize(wrongType, 'Dashboard', ''))).not.toEqual([])
+    expect(unparsed(ObjectSerializer.deserialize(wrongType, 'Dashboard', '') as unknown)).not.toEqual([])
     const noLayout: Record<string, unknown> = { ...dashboard }
     delete noLayout.layout_type
-    expect(() => ObjectSerializer.deserialize(noLayout, 'Dashboard', '')).toThrow(/layoutType/)
+    expect((): unknown => ObjectSerializer.deserialize(noLayout, 'Dashboard', '')).toThrow(/layoutType/)
   })
 
   test('has the promised widgets: followers over time, day/week/month change, top accounts, posts, collector health', () => {

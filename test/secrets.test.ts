@@ -163,7 +163,7 @@ async function messagesOf(task: () => Promise<unknown>): Promise<string> {
   try {
     return JSON.stringify(await task())
   } catch (error) {
-    return error instanceof Error ? `${error.name}: ${error.message} ${String(error.cause ?? '')}` : String(error)
+    return error instanceof Error ? `${error.name}: ${error.message} ${JSON.stringify(error.cause ?? '')}` : String(error)
   }
 }
 

@@ -8,7 +8,7 @@ import type { Account } from '../accounts.js'
 import type { XAuth } from '../config.js'
 import { hostOf, mapWithConcurrency, parseJson, redact, type HttpDeps, type HttpResponse, type RetryPolicy } from '../http.js'
 import type { Sample } from '../metrics.js'
-import { chunk, combine, epochSecondsHeader, isCollection, readCounts, sendForAccounts, type FieldMap } from './shared.js'
+import { chunk, combine, epochSecondsHeader, failed, isCollection, readCounts, sendForAccounts, type FieldMap } from './shared.js'
 import type { Collection, Failure, Source } from './types.js'
 
 export { chunk }
@@ -160,11 +160,7 @@ export function createXSource(options: XSourceOptions): Source {
   async function lookup(batch: Account[]): Promise<Collection> {
     const query = new URLSearchParams({ usernames: batch.map((a) => a.handle).join(','), 'user.fields': 'public_metrics' })
     const url = `${apiUrl}/2/users/by?${query.toString().replace(/%2C/g, ',')}`
-    const fail = (reason: Failure['reason'], message: string): Collection => ({
-      samples: [],
-      failures: [{ network: 'x', accounts: batch, reason, message }],
-      warnings: []
-    })
+    const fail = (reason: Failure['reason'], message: string): Collection => failed('x', batch, reason, message)
     const answer = await sendForAccounts(
       'x',
       batch,

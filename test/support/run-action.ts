@@ -101,7 +101,7 @@ export async function runActionInProcess(
   const inputEnv = Object.fromEntries(Object.entries(inputs).map(([name, value]) => [`INPUT_${name.toUpperCase()}`, value]))
   const savedEnv = process.env
   const savedExitCode = process.exitCode
-  const savedWrite = process.stdout.write
+  const savedWrite = process.stdout.write.bind(process.stdout)
   let stdout = ''
   process.env = {
     PATH: savedEnv.PATH,
@@ -113,10 +113,11 @@ export async function runActionInProcess(
     ...env
   }
   process.exitCode = undefined
-  process.stdout.write = ((chunk: string | Uint8Array) => {
+  const capture = (chunk: string | Uint8Array): boolean => {
     stdout += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8')
     return true
-  }) as typeof process.stdout.write
+  }
+  process.stdout.write = capture
   let code: number
   try {
     await run({ http: { ...realHttpDeps, ...http }, env: process.env })

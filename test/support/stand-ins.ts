@@ -201,7 +201,7 @@ export async function startDatadogStandIn(apiKey = DD_KEY, otherRoutes?: (reques
     }
     let payload: { series?: DatadogStandIn['series'] }
     try {
-      payload = JSON.parse(request.body)
+      payload = JSON.parse(request.body) as typeof payload
     } catch {
       return { status: 400, body: JSON.stringify({ errors: ['Unable to decompress payload or invalid JSON'] }) }
     }
