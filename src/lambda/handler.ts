@@ -74,13 +74,13 @@ function logUndelivered(logger: JsonLogger, undelivered: Series[]): void {
 const NO_ACCOUNTS =
   'no accounts to collect: set ACCOUNTS (the stack parameter Accounts) to a short list, or ACCOUNTS_S3_URI (AccountsS3Uri) to an s3://bucket/key object with one or more accounts a line, or both.'
 
-/** Waits for every read, so the problems of both (the secret and the account list) are reported at once. */
-async function settleAll<T extends readonly unknown[]>(reads: { [K in keyof T]: Promise<T[K]> }): Promise<T> {
-  const results = await Promise.allSettled(reads)
-  const errors = results.flatMap((result) => (result.status === 'rejected' ? [result.reason as unknown] : []))
-  if (errors.length === 0) return results.map((result) => (result as PromiseFulfilledResult<unknown>).value) as unknown as T
-  if (errors.every((error) => error instanceof ConfigError)) throw new ConfigError(errors.flatMap((error) => (error as ConfigError).problems))
-  throw errors.find((error) => !(error instanceof ConfigError))
+/** A read made alongside others: its value, or its user-caused problems collected so all are reported at once. */
+function settled<T>(result: PromiseSettledResult<T>, problems: string[]): T | undefined {
+  if (result.status === 'fulfilled') return result.value
+  const reason: unknown = result.reason
+  if (!(reason instanceof ConfigError)) throw reason instanceof Error ? reason : new Error(String(reason))
+  problems.push(...reason.problems)
+  return undefined
 }
 
 /** A failure already logged, its message free of secrets. */
@@ -107,10 +107,14 @@ export async function runLambda(deps: LambdaDeps): Promise<LambdaResult> {
       // Checked before any request; the list is read on every run (never cached), so an edited object applies at the next run.
       const location = s3Uri ? parseS3Uri(s3Uri) : undefined
       const secretId = deps.env.SECRET_ID?.trim()
-      const [fromSecret, list] = await settleAll([
+      const [secretRead, listRead] = await Promise.allSettled([
         secretId ? secretSettings(secretId, deps.fetchSecret) : Promise.resolve({}),
         location ? readAccountsObject(location, deps.readObject ?? s3ObjectReader()) : Promise.resolve(undefined)
-      ] as const)
+      ])
+      const problems: string[] = []
+      const fromSecret = settled(secretRead, problems)
+      const list = settled(listRead, problems)
+      if (problems.length > 0) throw new ConfigError(problems)
       const raw = { ...fromEnv, ...fromSecret }
       secrets = secretValues(raw)
       logger.scrub(secrets)
