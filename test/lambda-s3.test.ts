@@ -9,13 +9,15 @@ import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secre
 import { spawn } from 'node:child_process'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { rmSync } from 'node:fs'
+import { readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { gzipSync } from 'node:zlib'
+import { parseAccountLists } from '../src/accounts.js'
 import type { HttpDeps } from '../src/http.js'
 import { MAX_ACCOUNTS_OBJECT_BYTES, s3ObjectReader, type ReadObject } from '../src/lambda/accounts-s3.js'
 import { runLambda, type LambdaDeps, type LambdaResult } from '../src/lambda/handler.js'
 import { ensureLambdaZip, startMoto, toolsAvailable, unpackZip, type Moto } from './support/moto.js'
+import { ROOT } from './support/run-action.js'
 import { startBlueskyStandIn, startMastodonStandIn, type BlueskyProfile, type MastodonAccount } from './support/network-stand-ins.js'
 import { DD_KEY, X_TOKEN, metricsFor, startDatadogStandIn, startXStandIn, type DatadogStandIn, type XStandIn, type XUser } from './support/stand-ins.js'
 import type { StandIn } from './support/stand-ins.js'
@@ -158,6 +160,14 @@ const moto = toolsAvailable(['moto_server', 'python3'], "the Lambda's S3 account
     await expect(runLambda(deps({ ACCOUNTS_S3_URI: empty }))).rejects.toThrow('s3://lists/empty.txt is empty: list at least one account')
     expect(dd.requests).toHaveLength(0)
   })
+})
+
+test("the README's example list is a valid account list, one of each network", () => {
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8')
+  const example = /### The account list in S3[\s\S]*?cat > accounts\.txt <<'LIST'\n([\s\S]*?)\nLIST\n/.exec(readme)
+  expect(example).not.toBeNull()
+  const accounts = parseAccountLists([{ source: 's3://my-lists/twitter-stats/accounts.txt', text: example![1]!, file: true }])
+  expect(accounts.map((a) => a.network)).toEqual(['x', 'bluesky', 'mastodon'])
 })
 
 /** An S3 endpoint on 127.0.0.1 that answers GetObject as `answer` says. */
