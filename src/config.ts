@@ -1,5 +1,6 @@
 import { parseAccountLists, type Account, type AccountList } from './accounts.js'
 import { ConfigError, quote } from './errors.js'
+import { isSiteUrl, knownSite, siteApiUrl } from './datadog/site.js'
 import { DEFAULT_POLICY, type RetryPolicy } from './http.js'
 import { parseTags, validateMetricPrefix } from './metrics.js'
 
@@ -16,6 +17,15 @@ export const SETTINGS = [
     default: '',
     description:
       'Accounts to collect, separated by commas, semicolons, whitespace or newlines: X usernames (jack), Bluesky handles (alice.bsky.social) and Mastodon accounts (user@instance.social); profile URLs accepted.'
+  },
+  {
+    key: 'accountsFile',
+    input: 'accounts-file',
+    env: 'ACCOUNTS_FILE',
+    secret: false,
+    default: '',
+    description:
+      'A file listing accounts, one or more a line (blank lines and # comments ignored), merged with accounts. A path relative to the workspace (the current directory on the command line, where - reads standard input).'
   },
   {
     key: 'xBearerToken',
@@ -226,18 +236,9 @@ export function validateBaseUrl(value: string, name: string): string {
   return url.toString().replace(/\/+$/, '')
 }
 
-const SITE = /^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,}$/
-
-/** A Datadog site name becomes https://api.<site>; a full URL is used as the base. */
+/** A Datadog site name becomes https://api.<site>; a full URL (a proxy) is used as the base. */
 export function datadogBaseUrl(site: string): string {
-  if (/^[a-z]+:\/\//i.test(site)) return validateBaseUrl(site, 'datadog-site')
-  const host = site.toLowerCase().replace(/^(?:app|api)\./, '')
-  if (!SITE.test(host)) {
-    throw new ConfigError([
-      `\`datadog-site\` ${quote(site)} is not a Datadog site: use for example "datadoghq.com", "datadoghq.eu", "us5.datadoghq.com", or a full https:// URL.`
-    ])
-  }
-  return `https://api.${host}`
+  return isSiteUrl(site) ? validateBaseUrl(site, 'datadog-site') : siteApiUrl(knownSite(site))
 }
 
 function parseBoolean(value: string | undefined, name: string, fallback: boolean): boolean {
@@ -318,7 +319,11 @@ export function parseConfig(raw: RawSettings, lists: AccountList[] = []): Config
 
   const accounts = attempt(() => {
     const all: AccountList[] = [...(raw.accounts ? [{ source: '`accounts`', text: raw.accounts }] : []), ...lists]
-    if (all.length === 0) throw new ConfigError([`${describeSetting('accounts')} is required: list the accounts to collect, for example "jack, nasa".`])
+    if (all.length === 0) {
+      throw new ConfigError([
+        `${describeSetting('accounts')} or ${describeSetting('accountsFile')} is required: list the accounts to collect, for example "jack, nasa", or name a file that lists them, one or more a line.`
+      ])
+    }
     return parseAccountLists(all)
   })
   const dryRun = attempt(() => parseBoolean(raw.dryRun, 'dry-run', false)) ?? false

@@ -5,6 +5,7 @@
 import { mapWithConcurrency } from '../http.js'
 import type { Logger } from '../log.js'
 import { dashboardDefinition, dashboardMarker, dashboardTitle, metricMetadata } from './definitions.js'
+import { isSiteUrl, knownSite, siteAppUrl } from './site.js'
 import { DatadogApiError, type DatadogApi } from './v1-api.js'
 
 /** True when every field of `desired` is in `actual` with the same value (Datadog adds ids and defaults). */
@@ -78,9 +79,8 @@ export async function syncDashboard(api: DatadogApi, prefix: string): Promise<Da
 
 /** The web address of a dashboard path Datadog returned, for the log: app.<site> or <region>.<site>. */
 export function dashboardLink(site: string, path: string): string {
-  if (/^[a-z]+:\/\//i.test(site) || !path.startsWith('/')) return path
-  const host = site.toLowerCase().replace(/^(?:app|api)\./, '')
-  return `https://${host.split('.').length > 2 ? host : `app.${host}`}${path}`
+  if (isSiteUrl(site) || !path.startsWith('/')) return path
+  return `${siteAppUrl(knownSite(site))}${path}`
 }
 
 export interface ProvisionOptions {
@@ -104,7 +104,7 @@ export async function provisionDatadog(api: DatadogApi, options: ProvisionOption
       await task()
     } catch (error) {
       if (!(error instanceof DatadogApiError)) throw error
-      logger.error(error.message)
+      // Said once, by the pipeline, with the run's other problems.
       problems.push(`${error.message} The metrics themselves were delivered.`)
     }
   }
