@@ -30,7 +30,7 @@ export interface LambdaDeps {
   requestId?: string
 }
 
-/** Time kept after a rate-limit wait for the rest of the run to finish before the function's timeout. */
+/** Time kept between the run's deadline (run-timeout) and the function's timeout, to log what was not delivered. */
 export const DEADLINE_MARGIN_MS = 20_000
 /** CloudWatch Logs takes events up to 256 KB; each undelivered line stays well under. */
 const UNDELIVERED_LINE_BYTES = 200_000
@@ -89,18 +89,20 @@ export class RunFailedError extends Error {
 }
 
 export async function runLambda(deps: LambdaDeps): Promise<LambdaResult> {
-  const logger = createJsonLogger(deps.write, deps.requestId ? { requestId: deps.requestId } : {})
+  const logger = createJsonLogger(deps.write, deps.requestId ? { requestId: deps.requestId } : {}, deps.http.now)
   const fromEnv = readSettingsFromEnv(deps.env)
   let secrets = secretValues(fromEnv)
   logger.scrub(secrets)
-  const fail = (message: string, problems: string[]): RunFailedError => {
+  // `logged` is what the last log line lists: a run's problems were each logged in full already, so there only their reasons.
+  const fail = (message: string, problems: string[], logged = problems): RunFailedError => {
     forgetSecret()
-    logger.line('error', message, { problems })
+    logger.line('error', message, { problems: logged })
     return new RunFailedError(scrubValue(`${message} ${problems.join(' ')}`, secrets) as string)
   }
 
   try {
     let config
+    let runTimeoutSet = false
     try {
       const s3Uri = deps.env.ACCOUNTS_S3_URI?.trim()
       if (!s3Uri && !fromEnv.accounts) throw new ConfigError([NO_ACCOUNTS])
@@ -116,6 +118,7 @@ export async function runLambda(deps: LambdaDeps): Promise<LambdaResult> {
       const list = settled(listRead, problems)
       if (problems.length > 0) throw new ConfigError(problems)
       const raw = { ...fromEnv, ...fromSecret }
+      runTimeoutSet = raw.runTimeout !== undefined
       secrets = secretValues(raw)
       logger.scrub(secrets)
       config = parseConfig(raw, list ? [list] : [])
@@ -125,16 +128,22 @@ export async function runLambda(deps: LambdaDeps): Promise<LambdaResult> {
     }
 
     if (deps.remainingMs) {
-      // A rate-limit wait must end before Lambda's timeout does, or the run dies without a report.
-      const budget = Math.max(0, deps.remainingMs() - DEADLINE_MARGIN_MS)
-      config.policy = { ...config.policy, maxRateLimitWaitMs: Math.min(config.policy.maxRateLimitWaitMs, budget) }
+      // The run must end before Lambda's timeout does, with time left to log what was not delivered.
+      const budget = Math.max(1000, deps.remainingMs() - DEADLINE_MARGIN_MS)
+      config.runTimeoutMs = !runTimeoutSet ? budget : Math.min(config.runTimeoutMs, budget)
     }
 
     const report = await runCollection(config, { http: deps.http, logger })
     logUndelivered(logger, report.delivery?.undelivered ?? [])
     const result: LambdaResult = { collected: report.collected, failed: report.failed, seriesSent: config.dryRun ? 0 : (report.delivery?.sent ?? 0) }
     logger.info(report.ok ? 'Run succeeded.' : 'Run failed.', { ...result, durationMs: report.durationMs, rateLimitRemaining: report.rateLimitRemaining })
-    if (!report.ok) throw fail('twitter-stats run failed:', report.problems)
+    if (!report.ok) {
+      throw fail(
+        'twitter-stats run failed:',
+        report.problems.map((p) => p.message),
+        report.problems.map((p) => p.reason)
+      )
+    }
     return result
   } catch (error) {
     if (error instanceof RunFailedError) throw error
