@@ -106,6 +106,7 @@ export function jsonReport(report: RunReport, undeliveredFile?: string): object 
       error: report.delivery.error
     },
     ...(undeliveredFile ? { undeliveredFile } : {}),
+    footprint: report.footprint,
     rateLimitRemaining: report.rateLimitRemaining,
     durationMs: report.durationMs
   }
