@@ -8,6 +8,7 @@ import { ConfigError } from '../errors.js'
 import { realHttpDeps, type HttpDeps } from '../http.js'
 import { saveUndelivered, undeliveredMessage } from '../undelivered.js'
 import { actionLogger } from './log.js'
+import { setInitialOutputs, setRunOutputs } from './outputs.js'
 import { writeSummary } from './summary.js'
 
 /**
@@ -34,9 +35,7 @@ export async function run(deps: ActionDeps = { http: realHttpDeps, env: process.
   const raw = readSettings((spec) => core.getInput(spec.input))
   for (const secret of secretValues(raw)) core.setSecret(secret)
 
-  core.setOutput('accounts-collected', 0)
-  core.setOutput('accounts-failed', 0)
-  core.setOutput('metrics', '[]')
+  setInitialOutputs(deps.env)
   let config
   try {
     config = parseConfig(raw, await readAccountsFile(raw, { base: deps.env.GITHUB_WORKSPACE || process.cwd() }))
@@ -49,9 +48,7 @@ export async function run(deps: ActionDeps = { http: realHttpDeps, env: process.
   }
 
   const report = await runCollection(config, { http: deps.http, logger: actionLogger })
-  core.setOutput('accounts-collected', report.collected)
-  core.setOutput('accounts-failed', report.failed)
-  core.setOutput('metrics', JSON.stringify(report.records))
+  setRunOutputs(report, deps.env)
   reportUndelivered(report, deps.env)
   await writeSummary(report, deps.env)
   if (!report.ok) core.setFailed(report.problems.join('\n'))
