@@ -7,7 +7,7 @@
 import { Readable, Transform, Writable, type TransformCallback } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib'
-import { rawFetch, type Fetch } from './raw-fetch.js'
+import { abortReason, rawFetch, type Fetch } from './raw-fetch.js'
 
 export interface HttpRequest {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
@@ -308,7 +308,7 @@ async function readBody(
 /** Resolves or rejects with `task`, or rejects with the signal's reason as soon as it aborts, whichever comes first. */
 function untilAborted<T>(task: Promise<T>, signal: AbortSignal): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(signal.reason)
+    const onAbort = (): void => reject(abortReason(signal))
     if (signal.aborted) return onAbort()
     signal.addEventListener('abort', onAbort, { once: true })
     task.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort))
@@ -342,7 +342,7 @@ async function attempt(request: HttpRequest, headers: Record<string, string>, ti
     // Also bounds a `fetch` that ignores its signal: the run's deadline cannot depend on it.
     return await untilAborted(exchange(), signal)
   } catch (error) {
-    if (signal.aborted && !(error instanceof RefusedAnswerError)) throw signal.reason
+    if (signal.aborted && !(error instanceof RefusedAnswerError)) throw abortReason(signal)
     throw error
   }
 }

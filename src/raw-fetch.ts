@@ -24,6 +24,16 @@ export interface FetchAnswer {
 
 export type Fetch = (url: string, init: FetchInit) => Promise<FetchAnswer>
 
+/** An abort's reason as an Error: AbortSignal.timeout() gives a DOMException named TimeoutError, which is one. */
+export function abortReason(signal: AbortSignal): Error {
+  const reason: unknown = signal.reason
+  return reason instanceof Error ? reason : Object.assign(new Error('aborted'), { name: 'AbortError' })
+}
+
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error))
+}
+
 function headersOf(message: IncomingMessage): Headers {
   const headers = new Headers()
   const raw = message.rawHeaders
@@ -35,12 +45,12 @@ function headersOf(message: IncomingMessage): Headers {
 export const rawFetch: Fetch = (url, init) =>
   new Promise<FetchAnswer>((resolve, reject) => {
     const signal = init.signal
-    if (signal?.aborted) return reject(signal.reason)
+    if (signal?.aborted) return reject(abortReason(signal))
     let target: URL
     try {
       target = new URL(url)
     } catch (error) {
-      return reject(error)
+      return reject(asError(error))
     }
     const send = target.protocol === 'https:' ? httpsRequest : target.protocol === 'http:' ? httpRequest : undefined
     if (!send) return reject(Object.assign(new Error('unsupported protocol'), { code: 'ERR_UNSUPPORTED_PROTOCOL' }))
@@ -49,9 +59,9 @@ export const rawFetch: Fetch = (url, init) =>
 
     let response: IncomingMessage | undefined
     const onAbort = (): void => {
-      const reason: unknown = signal?.reason
-      request.destroy(reason instanceof Error ? reason : undefined)
-      response?.destroy(reason instanceof Error ? reason : undefined)
+      const reason = signal ? abortReason(signal) : new Error('aborted')
+      request.destroy(reason)
+      response?.destroy(reason)
       reject(reason)
     }
     let request: ReturnType<typeof httpRequest>
@@ -59,7 +69,7 @@ export const rawFetch: Fetch = (url, init) =>
       // Throws at once for a header value with a newline, for example.
       request = send(target, { method: init.method, headers })
     } catch (error) {
-      return reject(error)
+      return reject(asError(error))
     }
     signal?.addEventListener('abort', onAbort, { once: true })
     const done = (): void => signal?.removeEventListener('abort', onAbort)
@@ -75,7 +85,7 @@ export const rawFetch: Fetch = (url, init) =>
         answerHeaders = headersOf(message)
       } catch (error) {
         message.destroy()
-        return reject(error)
+        return reject(asError(error))
       }
       resolve({ status: message.statusCode ?? 0, headers: answerHeaders, body: Readable.toWeb(message) as ReadableStream<Uint8Array> })
     })

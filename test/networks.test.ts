@@ -68,7 +68,7 @@ describe('a mixed list through the action', () => {
   let x: XStandIn
   let dd: DatadogStandIn
   let bsky: StandIn
-  let masto: StandIn & { inFlightPeak: number }
+  let masto: StandIn
   const profiles: BlueskyProfile[] = [
     { did: DID, handle: 'alice.bsky.social', followersCount: 700, followsCount: 70, postsCount: 7000 },
     { did: 'did:plc:aaaaaaaaaaaaaaaaaaaaaaaa', handle: 'bob.example.com', followersCount: 800, followsCount: 80, postsCount: 8000 }

@@ -110,7 +110,8 @@ function pack(series: Series[], limits: SplitLimits): Batch[] {
       batch.gzip = gzipSync(raw)
       if (batch.gzip.length <= limits.maxCompressedBytes) return void fitted.push(batch)
     }
-    if (batch.series.length === 1) throw new SeriesTooLargeError(batch.series[0]!.metric)
+    const [first, ...rest] = batch.series
+    if (first && rest.length === 0) throw new SeriesTooLargeError(first.metric)
     for (const half of halves(batch)) fit(half)
   }
   packed.forEach(fit)
@@ -216,8 +217,7 @@ export function createDatadogClient(options: DatadogClientOptions): MetricsClien
         if (!(error instanceof SeriesTooLargeError)) throw error
         return { ...report, undelivered: series, error: `Datadog delivery failed: ${error.message}` }
       }
-      while (queue.length > 0) {
-        const batch = queue.shift()!
+      for (let batch = queue.shift(); batch; batch = queue.shift()) {
         report.requests++
         const outcome = await post(batch)
         if (outcome.kind === 'accepted') {

@@ -40,6 +40,8 @@ export interface StandIn {
   url: string
   requests: RecordedRequest[]
   override: Override | undefined
+  /** The most requests that were ever open at once: arrived and not yet fully answered. */
+  inFlightPeak: number
   close(): Promise<void>
 }
 
@@ -72,13 +74,17 @@ export async function start(handle: (request: RecordedRequest) => Answer): Promi
     url: '',
     requests: [],
     override: undefined,
+    inFlightPeak: 0,
     close: () =>
       new Promise<void>((resolve) => {
         for (const socket of sockets) socket.destroy()
         server.close(() => resolve())
       })
   }
+  let inFlight = 0
   const server: Server = createServer((req, res) => {
+    standIn.inFlightPeak = Math.max(standIn.inFlightPeak, ++inFlight)
+    res.once('close', () => inFlight--)
     void (async () => {
       const raw = await readBody(req)
       const body = req.headers['content-encoding'] === 'gzip' ? gunzipSync(raw).toString() : raw.toString()
