@@ -18,6 +18,8 @@ export interface ActionResult {
   summary: string
   /** Contents of the file named by the undelivered-file output, if any. */
   undelivered?: string
+  /** Contents of the file named by the metrics-file output, if any. */
+  metricsFile?: string
 }
 
 export const ROOT = resolve(import.meta.dirname, '..', '..')
@@ -83,6 +85,7 @@ export async function runBuiltAction(
   const undeliveredFile = outputs['undelivered-file']
   const result: ActionResult = { code, stdout, stderr, outputs, summary: readFileSync(summaryFile, 'utf8') }
   if (undeliveredFile) result.undelivered = readFileSync(undeliveredFile, 'utf8')
+  if (outputs['metrics-file']) result.metricsFile = readFileSync(outputs['metrics-file'], 'utf8')
   rmSync(dir, { recursive: true, force: true })
   return result
 }
@@ -159,6 +162,7 @@ async function runOnce(inputs: Record<string, string>, env: Record<string, strin
   const undeliveredFile = outputs['undelivered-file']
   const result: ActionResult = { code, stdout, stderr, outputs, summary: readFileSync(summaryFile, 'utf8') }
   if (undeliveredFile) result.undelivered = readFileSync(undeliveredFile, 'utf8')
+  if (outputs['metrics-file']) result.metricsFile = readFileSync(outputs['metrics-file'], 'utf8')
   rmSync(dir, { recursive: true, force: true })
   return result
 }
