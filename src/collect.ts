@@ -5,7 +5,8 @@ import { createDatadogClient, createDryRunClient, type DeliveryReport, type Metr
 import { createDatadogApi, type DatadogApi } from './datadog/v1-api.js'
 import { provisionDatadog } from './datadog/provision.js'
 import { selfMonitoringSeries } from './self-monitoring.js'
-import type { HttpDeps } from './http.js'
+import type { HttpDeps, RunBounds } from './http.js'
+import { runDeadlines } from './deadline.js'
 import type { Logger } from './log.js'
 import { toRecords, toSeries, type MetricRecord, type Sample, type Series } from './metrics.js'
 import { combine, countAccounts, emptyCollection } from './sources/shared.js'
@@ -42,24 +43,26 @@ export interface RunReport {
   ok: boolean
 }
 
-export function createSources(config: Config, http: HttpDeps): Source[] {
+export function createSources(config: Config, http: HttpDeps, bounds: RunBounds = {}): Source[] {
   const networks = new Set<Network>(config.accounts.map((a) => a.network))
   const sources: Source[] = []
+  const shared = { policy: config.policy, concurrency: config.concurrency, deps: http, ...bounds }
   if (networks.has('x') && config.x.auth) {
-    sources.push(createXSource({ auth: config.x.auth, apiUrl: config.x.apiUrl, policy: config.policy, concurrency: config.concurrency, deps: http }))
+    sources.push(createXSource({ auth: config.x.auth, apiUrl: config.x.apiUrl, ...shared }))
   }
   if (networks.has('bluesky')) {
-    sources.push(createBlueskySource({ apiUrl: config.bluesky.apiUrl, policy: config.policy, concurrency: config.concurrency, deps: http }))
+    sources.push(createBlueskySource({ apiUrl: config.bluesky.apiUrl, ...shared }))
   }
   if (networks.has('mastodon')) {
-    sources.push(createMastodonSource({ apiUrl: config.mastodon.apiUrl, policy: config.policy, concurrency: config.concurrency, deps: http }))
+    sources.push(createMastodonSource({ apiUrl: config.mastodon.apiUrl, ...shared }))
   }
   return sources
 }
 
-export function createClient(config: Config, http: HttpDeps, logger: Logger): MetricsClient {
+export function createClient(config: Config, http: HttpDeps, logger: Logger, bounds: RunBounds = {}): MetricsClient {
   if (config.dryRun) return createDryRunClient((line) => logger.info(line))
-  return createDatadogClient({ apiKey: config.datadog.apiKey!, baseUrl: config.datadog.baseUrl, site: config.datadog.site, policy: config.policy, deps: http })
+  const { apiKey, baseUrl, site } = config.datadog
+  return createDatadogClient({ apiKey: apiKey!, baseUrl, site, policy: config.policy, deps: http, ...bounds })
 }
 
 /** Why the run failed, said once: a few words for a verdict line, and the whole message with what to do. */
@@ -134,7 +137,11 @@ export function judge(collection: Collection, delivery: DeliveryReport | undefin
 export async function runCollection(config: Config, deps: RunDeps): Promise<RunReport> {
   const started = deps.http.now()
   const { logger } = deps
-  const sources = deps.sources ?? createSources(config, deps.http)
+  // Every retry and wait is a log line; collection stops early enough to deliver what it got.
+  const deadlines = runDeadlines(started, config.runTimeoutMs)
+  const onRetry: RunBounds['onRetry'] = (event) =>
+    logger.info(event.message, { service: event.service, attempt: event.attempt, of: event.of, waitMs: event.waitMs })
+  const sources = deps.sources ?? createSources(config, deps.http, { deadline: deadlines.collectBy, onRetry })
 
   let collection: Collection = emptyCollection()
   const rateLimits: Partial<Record<Network, number>> = {}
@@ -187,7 +194,7 @@ export async function runCollection(config: Config, deps: RunDeps): Promise<RunR
   }
   let delivery: DeliveryReport | undefined
   if (series.length > 0) {
-    const client = deps.client ?? createClient(config, deps.http, logger)
+    const client = deps.client ?? createClient(config, deps.http, logger, { deadline: deadlines.endBy, onRetry })
     delivery = await logger.group(
       config.dryRun ? `Dry run: ${series.length} series that would be sent` : `Sending ${series.length} series to Datadog`,
       async () => {
@@ -203,7 +210,8 @@ export async function runCollection(config: Config, deps: RunDeps): Promise<RunR
   const appKey = config.datadogApp.appKey
   if (appKey && !config.dryRun && delivery && !delivery.error) {
     const { apiKey, baseUrl, site } = config.datadog
-    const api = deps.api ?? createDatadogApi({ apiKey: apiKey!, appKey, baseUrl, site, policy: config.policy, deps: deps.http })
+    const api =
+      deps.api ?? createDatadogApi({ apiKey: apiKey!, appKey, baseUrl, site, policy: config.policy, deps: deps.http, deadline: deadlines.endBy, onRetry })
     const metrics = [...new Set(series.map((s) => s.metric))]
     const options = { prefix: config.metricPrefix, site, metrics, dashboard: config.datadogApp.dashboard, concurrency: config.concurrency }
     const refused = await logger.group('Datadog metric metadata and dashboard', () => provisionDatadog(api, options, logger))

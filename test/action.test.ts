@@ -7,7 +7,12 @@ let x: XStandIn
 let dd: DatadogStandIn
 
 beforeEach(async () => {
-  x = await startXStandIn({ jack: metricsFor(1), nasa: metricsFor(2), github: metricsFor(3), gone: 'suspended' })
+  x = await startXStandIn({ jack: metricsFor(1), nasa: metricsFor(2), github: metricsFor(3), gone: 'suspended' }, X_TOKEN, {
+    consumerKey: 'ck',
+    consumerSecret: 'cs',
+    accessToken: 'at',
+    accessTokenSecret: 'ats'
+  })
   dd = await startDatadogStandIn()
 })
 afterEach(async () => {

@@ -139,7 +139,7 @@ describe('X server errors and broken answers', () => {
     const s = await runScenario({ x: fault((normal) => ({ ...normal(), resetMidBody: true }), onB) })
     expectBatchAKept(s)
     expect(requestsFor(s.x, 'B')).toHaveLength(3)
-    expect(s.log).toMatch(/X request to 127\.0\.0\.1:\d+ failed after 3 attempts: connection failed \(UND_ERR_SOCKET\)\./)
+    expect(s.log).toMatch(/X request to 127\.0\.0\.1:\d+ failed after 3 attempts: connection failed \(ECONNRESET\)\./)
   })
 
   test('a 200 with malformed JSON fails its batch without retrying', async () => {

@@ -169,7 +169,7 @@ describe('runLambda in process', () => {
       expect(followers).toEqual([
         [['account:jack', 'network:x'], 1001],
         [['account:alice.bsky.social', 'network:bluesky'], 700],
-        [['account:anna', 'network:mastodon', 'instance:one.social'], 300]
+        [['account:anna_one.social', 'network:mastodon', 'instance:one.social'], 300]
       ])
       expect(parseLines(lines)).toContainEqual(
         expect.objectContaining({ level: 'warning', message: 'Mastodon account ghost@one.social was not found (deleted, moved, or mistyped).' })
@@ -199,7 +199,10 @@ describe('runLambda in process', () => {
     dd.override = () => ({ status: 503, body: JSON.stringify({ errors: ['Service Unavailable'] }) })
     const run = runLambda(deps({ MAX_RETRIES: '1', X_BEARER_TOKEN: X_TOKEN, DATADOG_API_KEY: DD_KEY }))
     await expect(run).rejects.toThrow(/run failed.*Datadog answered 503/s)
-    const message = await run.catch((error: Error) => error.message)
+    const message = await run.then(
+      () => '',
+      (error: Error) => error.message
+    )
     expect(dd.requests).toHaveLength(2)
     const undelivered = parseLines(lines).filter((r) => r.body !== undefined)
     expect(undelivered).toHaveLength(1)
@@ -208,7 +211,7 @@ describe('runLambda in process', () => {
     expect(body.series.filter((s) => !s.metric.startsWith('twitter.collector.'))).toHaveLength(12)
     expect(body.series).toHaveLength(19)
     expect(JSON.parse(dd.requests[0]!.body)).toEqual(body)
-    expect(lines.join('\n') + message).not.toContain(DD_KEY)
+    expect(`${lines.join('\n')}${JSON.stringify(message)}`).not.toContain(DD_KEY)
   })
 })
 

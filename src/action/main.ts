@@ -1,6 +1,7 @@
 /** The GitHub Action adapter: read inputs, mask secrets, run the pipeline, report. Nothing else. */
 import * as core from '@actions/core'
 import { tmpdir } from 'node:os'
+import { readAccountsFile } from '../accounts-file.js'
 import { runCollection, type RunReport } from '../collect.js'
 import { parseConfig, readSettings, secretValues } from '../config.js'
 import { ConfigError } from '../errors.js'
@@ -49,7 +50,7 @@ export async function run(deps: ActionDeps = { http: realHttpDeps, env: process.
   const url = summaryRunUrl(deps.env)
   let config
   try {
-    config = parseConfig(raw)
+    config = parseConfig(raw, await readAccountsFile(raw, { base: deps.env.GITHUB_WORKSPACE || process.cwd() }))
   } catch (error) {
     if (error instanceof ConfigError) {
       summarize(configErrorSummary(error.problems, url))

@@ -1,6 +1,7 @@
 /** The command-line adapter: flags and environment in, a table or a JSON report out, an exit code. Nothing else. */
 import { UsageError, helpText, parseCliArgs } from './args.js'
 import { runCollection, type RunReport } from '../collect.js'
+import { readAccountsFile } from '../accounts-file.js'
 import { parseConfig, secretValues } from '../config.js'
 import { ConfigError } from '../errors.js'
 import { realHttpDeps, redact, type HttpDeps } from '../http.js'
@@ -18,6 +19,10 @@ export interface CliIO {
   stdout: { write(text: string): unknown }
   stderr: { write(text: string): unknown }
   http?: HttpDeps
+  /** Standard input, read when --accounts-file is "-". */
+  stdin?: AsyncIterable<string | Buffer>
+  /** Where a relative --accounts-file starts; the process's current directory by default. */
+  cwd?: string
   /** The package version, read by the launcher from package.json next to dist/. */
   version?: string
 }
@@ -162,7 +167,7 @@ export async function runCli(io: CliIO): Promise<number> {
   const out = (text: string): unknown => io.stdout.write(stamp(mask(text)))
   let config
   try {
-    config = parseConfig(command.raw)
+    config = parseConfig(command.raw, await readAccountsFile(command.raw, { base: io.cwd ?? process.cwd(), stdin: io.stdin }))
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error
     err(`twitter-stats: ${error.message}`)

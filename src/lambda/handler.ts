@@ -27,7 +27,7 @@ export interface LambdaDeps {
   requestId?: string
 }
 
-/** Time kept after a rate-limit wait for the rest of the run to finish before the function's timeout. */
+/** Time kept between the run's deadline (run-timeout) and the function's timeout, to log what was not delivered. */
 export const DEADLINE_MARGIN_MS = 20_000
 /** CloudWatch Logs takes events up to 256 KB; each undelivered line stays well under. */
 const UNDELIVERED_LINE_BYTES = 200_000
@@ -87,9 +87,11 @@ export async function runLambda(deps: LambdaDeps): Promise<LambdaResult> {
 
   try {
     let config
+    let runTimeoutSet = false
     try {
       const secretId = deps.env.SECRET_ID?.trim()
       const raw = secretId ? { ...fromEnv, ...(await secretSettings(secretId, deps.fetchSecret)) } : fromEnv
+      runTimeoutSet = raw.runTimeout !== undefined
       secrets = secretValues(raw)
       logger.scrub(secrets)
       config = parseConfig(raw)
@@ -99,9 +101,9 @@ export async function runLambda(deps: LambdaDeps): Promise<LambdaResult> {
     }
 
     if (deps.remainingMs) {
-      // A rate-limit wait must end before Lambda's timeout does, or the run dies without a report.
-      const budget = Math.max(0, deps.remainingMs() - DEADLINE_MARGIN_MS)
-      config.policy = { ...config.policy, maxRateLimitWaitMs: Math.min(config.policy.maxRateLimitWaitMs, budget) }
+      // The run must end before Lambda's timeout does, with time left to log what was not delivered.
+      const budget = Math.max(1000, deps.remainingMs() - DEADLINE_MARGIN_MS)
+      config.runTimeoutMs = !runTimeoutSet ? budget : Math.min(config.runTimeoutMs, budget)
     }
 
     const report = await runCollection(config, { http: deps.http, logger })

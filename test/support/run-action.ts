@@ -107,14 +107,17 @@ export function runActionInProcess(
   return result
 }
 
+/** Replaces the stream's write with `append` (as an own property) until the returned function puts the original back. */
 function capture(stream: NodeJS.WriteStream, append: (text: string) => void): () => void {
-  const saved = stream.write
-  stream.write = ((chunk: string | Uint8Array) => {
+  const own = Object.getOwnPropertyDescriptor(stream, 'write')
+  const write = (chunk: string | Uint8Array): boolean => {
     append(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'))
     return true
-  }) as typeof stream.write
+  }
+  Object.defineProperty(stream, 'write', { value: write, configurable: true, writable: true })
   return () => {
-    stream.write = saved
+    if (own) Object.defineProperty(stream, 'write', own)
+    else Reflect.deleteProperty(stream, 'write')
   }
 }
 
