@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import type { Account, Network } from './accounts.js'
 import { ConfigError, quote } from './errors.js'
 
@@ -82,15 +83,31 @@ export function parseTags(text: string): string[] {
   return tags
 }
 
+/** Datadog's longest tag. */
+const MAX_TAG = 200
+
 /**
- * The tags that identify one account's series. Datadog turns "@" into "_", so a Mastodon account
- * `user@instance.social` is tagged `account:user` plus `instance:instance.social`.
+ * A tag as Datadog stores it (docs.datadoghq.com/getting_started/tagging, "Define tags"): lower case; characters
+ * other than letters, digits, "_", "-", ":", "." and "/" become "_"; at most 200 characters. A longer one keeps
+ * its start and ends in a hash of the whole, so two long values never merge into one series.
+ */
+export function datadogTag(key: string, value: string): string {
+  const tag = `${key}:${value}`.toLowerCase().replace(/[^\p{L}\p{N}_\-:./]/gu, '_')
+  if (tag.length <= MAX_TAG) return tag
+  const hash = createHash('sha256').update(tag).digest('hex').slice(0, 12)
+  return `${tag.slice(0, MAX_TAG - hash.length - 1)}-${hash}`
+}
+
+/**
+ * The tags that identify one account's series. A Mastodon account's `account` names user and instance
+ * (`alice@a.social` is `account:alice_a.social`, Datadog turning "@" into "_"), so `alice@a.social` and
+ * `alice@b.social` never share a series; an instance name has no "_", so the last "_" still separates the two.
  */
 export function accountTags(account: Account): string[] {
   if (account.network === 'mastodon') {
-    return [`account:${account.key.split('@')[0]}`, 'network:mastodon', `instance:${account.instance}`]
+    return [datadogTag('account', account.key), 'network:mastodon', datadogTag('instance', account.instance ?? '')]
   }
-  return [`account:${account.key}`, `network:${account.network}`]
+  return [datadogTag('account', account.key), `network:${account.network}`]
 }
 
 /** Pure: samples in, Datadog series out, one gauge per account per metric. */

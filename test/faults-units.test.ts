@@ -39,7 +39,7 @@ describe('what the transport says about a failed request', () => {
     dd.override = () => ({ status: 200, body: '{"long":"' + 'x'.repeat(1000) + '"}', resetMidBody: true })
     const error = await failureOf(`${dd.url}/secret-path?api_key=in-the-query`)
     expect(error).toBeInstanceOf(NetworkError)
-    expect(error.message).toBe(`Test request to ${new URL(dd.url).host} failed after 2 attempts: connection failed (UND_ERR_SOCKET).`)
+    expect(error.message).toBe(`Test request to ${new URL(dd.url).host} failed after 2 attempts: connection failed (ECONNRESET).`)
     expect(dd.requests).toHaveLength(2)
   })
 

@@ -1,6 +1,6 @@
 /** Bluesky: app.bsky.actor.getProfiles on the public AppView, no credentials, 25 actors per request. */
 import type { Account } from '../accounts.js'
-import { hostOf, mapWithConcurrency, parseJson, type HttpDeps, type RetryPolicy } from '../http.js'
+import { hostOf, mapWithConcurrency, parseJson, type HttpDeps, type RetryPolicy, type RunBounds } from '../http.js'
 import type { Sample } from '../metrics.js'
 import { chunk, combine, emptyCollection, epochSecondsHeader, failed, isCollection, readCounts, sendForAccounts, type FieldMap } from './shared.js'
 import type { Collection, Source } from './types.js'
@@ -13,7 +13,7 @@ const FIELDS: FieldMap = [
   ['status_count', ['postsCount']]
 ]
 
-export interface BlueskySourceOptions {
+export interface BlueskySourceOptions extends RunBounds {
   apiUrl: string
   policy: RetryPolicy
   concurrency: number
@@ -76,6 +76,8 @@ export function createBlueskySource(options: BlueskySourceOptions): Source {
       {
         policy,
         deps,
+        deadline: options.deadline,
+        onRetry: options.onRetry,
         service: 'Bluesky',
         rateLimitResetAt: resetAt
       }
