@@ -1,10 +1,11 @@
 /** The pipeline: accounts → sources → samples → series → sink, and the run's exit rules. */
-import type { Account, Network } from './accounts.js'
+import { NETWORK_NAMES, NETWORKS, type Account, type Network } from './accounts.js'
 import type { Config } from './config.js'
-import { createDatadogClient, createDryRunClient, loadDatadogClient, type DeliveryReport, type MetricsClient } from './datadog/series.js'
+import { createDatadogClient, createDryRunClient, type DeliveryReport, type MetricsClient } from './datadog/series.js'
 import { createDatadogApi, type DatadogApi } from './datadog/v1-api.js'
 import { provisionDatadog } from './datadog/provision.js'
 import { selfMonitoringSeries } from './self-monitoring.js'
+import { footprintLine, measureFootprint, type Footprint } from './footprint.js'
 import type { HttpDeps, RunBounds } from './http.js'
 import { deliveryDeadline, runDeadlines } from './deadline.js'
 import type { Logger } from './log.js'
@@ -32,14 +33,16 @@ export interface RunReport {
   warnings: string[]
   series: Series[]
   records: MetricRecord[]
+  /** What the run costs: X users read, distinct series (custom metrics) sent. */
+  footprint: Footprint
   delivery: DeliveryReport | undefined
   /** Accounts whose metrics were collected from their network. */
   collected: number
   failed: number
   rateLimitRemaining: number | undefined
   durationMs: number
-  /** Why the run failed; empty when it succeeded. */
-  problems: string[]
+  /** Why the run failed, each problem once; empty when it succeeded. */
+  problems: Problem[]
   ok: boolean
 }
 
@@ -65,20 +68,68 @@ export function createClient(config: Config, http: HttpDeps, logger: Logger, bou
   return createDatadogClient({ apiKey: apiKey!, baseUrl, site, policy: config.policy, deps: http, ...bounds })
 }
 
-/** The exit rules: which outcomes make the run fail, each with the reason a user reads. */
-export function judge(collection: Collection, delivery: DeliveryReport | undefined, dryRun: boolean): string[] {
-  const problems: string[] = []
-  for (const failure of collection.failures) {
-    if (failure.fatal) problems.push(failure.message)
+/** Why the run failed, said once: a few words for a verdict line, and the whole message with what to do. */
+export interface Problem {
+  /** For the verdict line and the step's failure message, for example "X refused the credentials". */
+  reason: string
+  /** Self-contained: what went wrong, with the values, and what to do. */
+  message: string
+}
+
+/** How many distinct failure messages a problem quotes before it only counts the rest. */
+const QUOTED_FAILURES = 3
+
+/** The distinct messages of `failures`, the first few in full and the rest counted. */
+function quoteFailures(failures: Failure[]): string {
+  const messages = [...new Set(failures.map((f) => f.message))]
+  const more = messages.length - QUOTED_FAILURES
+  return messages.slice(0, QUOTED_FAILURES).join(' ') + (more > 0 ? ` (${more} more like these.)` : '')
+}
+
+/** The exit rules: which outcomes make the run fail, each said once with what to do. */
+export function judge(collection: Collection, delivery: DeliveryReport | undefined, dryRun: boolean): Problem[] {
+  const problems: Problem[] = []
+  const fatal = collection.failures.filter((f) => f.fatal)
+  for (const failure of fatal) {
+    const name = NETWORK_NAMES[failure.network]
+    problems.push({ reason: `${name} refused the credentials`, message: `${failure.message} Nothing from ${name} was sent to Datadog.` })
   }
-  const fatal = problems.length > 0
-  const rateLimited = collection.failures.filter((f) => f.reason === 'rate_limited')
-  if (rateLimited.length > 0) problems.push(`a rate limit outlasted the allowed wait for ${countAccounts(rateLimited)} account(s).`)
-  const errors = collection.failures.filter((f) => !f.fatal && f.reason === 'error')
-  if (errors.length > 0) problems.push(`${countAccounts(errors)} account(s) could not be collected because of errors (see the warnings above).`)
-  if (!fatal && collection.samples.length === 0) problems.push('no account could be collected.')
-  if (delivery?.error) problems.push(delivery.error)
-  else if (!dryRun && delivery && delivery.undelivered.length > 0) problems.push(`${delivery.undelivered.length} series were not delivered.`)
+  for (const network of NETWORKS) {
+    const name = NETWORK_NAMES[network]
+    const ofReason = (reason: Failure['reason']): Failure[] => collection.failures.filter((f) => !f.fatal && f.network === network && f.reason === reason)
+    const limited = ofReason('rate_limited')
+    if (limited.length > 0) {
+      problems.push({
+        reason: `the ${name} rate limit outlasted the allowed wait`,
+        message: `The ${name} rate limit outlasted the allowed wait for ${countAccounts(limited)} account(s): ${quoteFailures(limited)}`
+      })
+    }
+    const errors = ofReason('error')
+    if (errors.length > 0) {
+      const count = countAccounts(errors)
+      problems.push({
+        reason: `${count} ${name} account(s) could not be collected`,
+        message: `${count} ${name} account(s) could not be collected because of errors: ${quoteFailures(errors)} The next run tries them again; if this repeats, check ${name}'s status.`
+      })
+    }
+  }
+  // Only when no problem above already explains it: then the run still fails, and says why once.
+  if (problems.length === 0 && collection.samples.length === 0) {
+    const gone = collection.failures.length > 0 && collection.failures.every((f) => f.reason === 'not_found' || f.reason === 'suspended')
+    problems.push({
+      reason: 'no account could be collected',
+      message: gone
+        ? `No account could be collected: all ${countAccounts(collection.failures)} account(s) were not found or are suspended. Check the names in the account list.`
+        : 'No account could be collected, so no account metric was sent.'
+    })
+  }
+  if (delivery?.error) problems.push({ reason: 'Datadog did not accept the series', message: delivery.error })
+  else if (!dryRun && delivery && delivery.undelivered.length > 0) {
+    problems.push({
+      reason: `${delivery.undelivered.length} series were not delivered`,
+      message: `${delivery.undelivered.length} series were not delivered to Datadog.`
+    })
+  }
   return problems
 }
 
@@ -98,8 +149,6 @@ export async function runCollection(config: Config, deps: RunDeps): Promise<RunR
   let collection: Collection = emptyCollection()
   const rateLimits: Partial<Record<Network, number>> = {}
   await logger.group(`Collecting ${config.accounts.length} account(s)`, async () => {
-    // The Datadog client loads while the sources wait on the network.
-    const preload = config.dryRun || deps.client ? undefined : loadDatadogClient().catch(() => undefined)
     let settled = 0
     const onProgress = (count: number): void => {
       settled += count
@@ -117,12 +166,12 @@ export async function runCollection(config: Config, deps: RunDeps): Promise<RunR
     results.forEach((result, i) => {
       if (result.rateLimitRemaining !== undefined) rateLimits[sources[i]!.network] = result.rateLimitRemaining
     })
-    await preload
     for (const warning of collection.warnings) logger.warning(warning)
+    // Failures that fail the run are said once, in their problem at the end; the others are warnings.
     for (const failure of collection.failures) {
+      if (failure.fatal || failure.reason === 'rate_limited' || failure.reason === 'error') continue
       const account = failure.accounts.length === 1 ? failure.accounts[0]!.key : undefined
-      if (failure.fatal) logger.error(failure.message, { network: failure.network, reason: failure.reason })
-      else logger.warning(failure.message, { account, network: failure.network, reason: failure.reason, count: failure.accounts.length })
+      logger.warning(failure.message, { account, network: failure.network, reason: failure.reason, count: failure.accounts.length })
     }
     logger.info(`Collected ${collection.samples.length} of ${config.accounts.length} account(s).`, {
       collected: collection.samples.length,
@@ -133,10 +182,9 @@ export async function runCollection(config: Config, deps: RunDeps): Promise<RunR
   // A network whose credentials were rejected sends nothing at all, even from batches that got
   // through; the other networks' accounts, and the collector's own series, are still sent.
   const rejected = new Set(collection.failures.filter((f) => f.fatal).map((f) => f.network))
-  for (const network of rejected) logger.error(`Nothing from ${network} was sent to Datadog; fix the problem above and run again.`)
   const sendable = collection.samples.filter((s) => !rejected.has(s.account.network))
-  const series = toSeries(sendable, config.metricPrefix, config.tags)
-  if (!config.dryRun) {
+  const series = toSeries(sendable, config.metricPrefix, config.tags, config.metrics)
+  if (!config.dryRun && config.selfMonitoring) {
     const now = deps.http.now()
     const outcome = {
       ...collection,
@@ -154,14 +202,15 @@ export async function runCollection(config: Config, deps: RunDeps): Promise<RunR
       config.dryRun ? `Dry run: ${series.length} series that would be sent` : `Sending ${series.length} series to Datadog`,
       async () => {
         const report = await client.submit(series)
-        if (report.error) logger.error(report.error)
-        else if (!config.dryRun)
+        if (!report.error && !config.dryRun)
           logger.info(`Datadog accepted ${report.sent} series in ${report.requests} request(s).`, { series: report.sent, requests: report.requests })
         return report
       }
     )
   }
 
+  const footprint = measureFootprint(collection.samples, series, config.metricPrefix, config.dryRun)
+  logger.info(footprintLine(footprint), { xUsersRead: footprint.xUsersRead, customMetrics: footprint.series })
   const problems = judge(collection, delivery, config.dryRun)
   const appKey = config.datadogApp.appKey
   if (appKey && !config.dryRun && delivery && !delivery.error) {
@@ -170,8 +219,10 @@ export async function runCollection(config: Config, deps: RunDeps): Promise<RunR
       deps.api ?? createDatadogApi({ apiKey: apiKey!, appKey, baseUrl, site, policy: config.policy, deps: deps.http, deadline: deadlines.endBy, onRetry })
     const metrics = [...new Set(series.map((s) => s.metric))]
     const options = { prefix: config.metricPrefix, site, metrics, dashboard: config.datadogApp.dashboard, concurrency: config.concurrency }
-    problems.push(...(await logger.group('Datadog metric metadata and dashboard', () => provisionDatadog(api, options, logger))))
+    const refused = await logger.group('Datadog metric metadata and dashboard', () => provisionDatadog(api, options, logger))
+    problems.push(...refused.map((message) => ({ reason: 'the Datadog metric metadata or dashboard was not set up', message })))
   }
+  for (const problem of problems) logger.error(problem.message, { problem: problem.reason })
   const failedAccounts = countAccounts(collection.failures)
   return {
     accounts: config.accounts,
@@ -179,7 +230,8 @@ export async function runCollection(config: Config, deps: RunDeps): Promise<RunR
     failures: collection.failures,
     warnings: collection.warnings,
     series,
-    records: toRecords(collection.samples, config.metricPrefix),
+    records: toRecords(collection.samples, config.metricPrefix, config.metrics),
+    footprint,
     delivery,
     collected: collection.samples.length,
     failed: failedAccounts,

@@ -1,8 +1,8 @@
-/** The built action with an application key: self-monitoring, metadata, the dashboard, and refusals. */
+/** The action (its source, in-process) with an application key: self-monitoring, metadata, the dashboard, and refusals. */
 import { afterEach, beforeEach, describe, expect, test } from '@jest/globals'
 import { dashboardDefinition } from '../src/datadog/definitions.js'
 import { DD_APP_KEY, startDatadogApiStandIn, type DatadogApiStandIn, type Permission } from './support/datadog-api-stand-in.js'
-import { runAction } from './support/run-action.js'
+import { runActionInProcess as runAction } from './support/run-action.js'
 import { DD_KEY, X_TOKEN, metricsFor, startXStandIn, type XStandIn } from './support/stand-ins.js'
 
 let x: XStandIn
@@ -82,7 +82,8 @@ describe('the action with datadog-app-key and datadog-dashboard', () => {
     expect(result.code).toBe(1)
     expect(dd.series.filter((s) => s.metric === 'twitter.followers_count')).toHaveLength(2)
     expect(result.outputs['undelivered-file']).toBeUndefined()
-    expect(result.stdout).toMatch(/::error::Datadog refused to create the dashboard \(403 Forbidden\).*`dashboards_write`/)
+    expect(result.stdout).toMatch(/::error title=[^:]*::Datadog refused to create the dashboard \(403 Forbidden\).*`dashboards_write`/)
+    expect(result.stdout.match(/Datadog refused to create the dashboard/g)).toHaveLength(1)
     expect(result.stdout).toContain('The metrics themselves were delivered.')
     expect(dd.dashboards.size).toBe(0)
     const logged = result.stdout

@@ -1,10 +1,11 @@
-/** Bluesky and Mastodon beside X: account forms, collection, and a mixed list through the built action. */
+/** Bluesky and Mastodon beside X: account forms, collection, and a mixed list through the action (its source, in-process). */
 import { afterEach, beforeEach, describe, expect, test } from '@jest/globals'
 import { parseAccounts, parseAccountEntry } from '../src/accounts.js'
 import { ConfigError } from '../src/errors.js'
 import { accountTags } from '../src/metrics.js'
 import { startBlueskyStandIn, startMastodonStandIn, type BlueskyProfile } from './support/network-stand-ins.js'
-import { runAction } from './support/run-action.js'
+import { fakeClock } from './support/clock.js'
+import { runActionInProcess as runAction } from './support/run-action.js'
 import { DD_KEY, X_TOKEN, metricsFor, startDatadogStandIn, startXStandIn, type DatadogStandIn, type StandIn, type XStandIn } from './support/stand-ins.js'
 
 const DID = 'did:plc:ewvi7nxzyoun6zhxrhs64oiz'
@@ -58,7 +59,7 @@ describe('account forms', () => {
   })
 
   test('Mastodon accounts are tagged with the user and the instance, in characters Datadog keeps', () => {
-    expect(accountTags(parseAccountEntry('Anna@Fosstodon.org')!)).toEqual(['account:anna', 'network:mastodon', 'instance:fosstodon.org'])
+    expect(accountTags(parseAccountEntry('Anna@Fosstodon.org')!)).toEqual(['account:anna_fosstodon.org', 'network:mastodon', 'instance:fosstodon.org'])
     expect(accountTags(parseAccountEntry('alice.bsky.social')!)).toEqual(['account:alice.bsky.social', 'network:bluesky'])
   })
 })
@@ -67,7 +68,7 @@ describe('a mixed list through the action', () => {
   let x: XStandIn
   let dd: DatadogStandIn
   let bsky: StandIn
-  let masto: StandIn & { inFlightPeak: number }
+  let masto: StandIn
   const profiles: BlueskyProfile[] = [
     { did: DID, handle: 'alice.bsky.social', followersCount: 700, followsCount: 70, postsCount: 7000 },
     { did: 'did:plc:aaaaaaaaaaaaaaaaaaaaaaaa', handle: 'bob.example.com', followersCount: 800, followsCount: 80, postsCount: 8000 }
@@ -114,7 +115,7 @@ describe('a mixed list through the action', () => {
     expect(followers.map((s) => [s.tags, s.points[0]!.value])).toEqual([
       [['account:jack', 'network:x'], 1001],
       [['account:alice.bsky.social', 'network:bluesky'], 700],
-      [['account:anna', 'network:mastodon', 'instance:one.social'], 300]
+      [['account:anna_one.social', 'network:mastodon', 'instance:one.social'], 300]
     ])
     // Bluesky and Mastodon have followers, following and posts only.
     const accountSeries = dd.series.filter((s) => !s.metric.startsWith('twitter.collector.'))
@@ -148,7 +149,7 @@ describe('a mixed list through the action', () => {
     })
     expect(result.code).toBe(0)
     expect(result.stdout).toMatch(/twitter\.followers_count 700 @\d+ \[account:alice\.bsky\.social,network:bluesky\]/)
-    expect(result.stdout).toMatch(/twitter\.status_count 3000 @\d+ \[account:anna,network:mastodon,instance:one\.social\]/)
+    expect(result.stdout).toMatch(/twitter\.status_count 3000 @\d+ \[account:anna_one\.social,network:mastodon,instance:one\.social\]/)
     expect(x.requests).toHaveLength(0)
   })
 
@@ -181,12 +182,15 @@ describe('a mixed list through the action', () => {
       index === 0
         ? { status: 429, headers: { 'x-ratelimit-reset': new Date(Date.now() + 1000).toISOString() }, body: JSON.stringify({ error: 'Too many requests' }) }
         : undefined
-    const started = Date.now()
-    const result = await runAction(inputs({ accounts: 'anna@one.social' }))
+    const clock = fakeClock()
+    const result = await runAction(inputs({ accounts: 'anna@one.social' }), {}, clock)
     expect(result.code).toBe(0)
     expect(masto.requests).toHaveLength(2)
-    expect(Date.now() - started).toBeGreaterThanOrEqual(900)
-    expect(dd.series.some((s) => s.tags.includes('account:anna'))).toBe(true)
+    // One wait: until the reset (about 1 s away), plus at most 1 s of spread.
+    expect(clock.sleeps).toHaveLength(1)
+    expect(clock.sleeps[0]).toBeGreaterThanOrEqual(900)
+    expect(clock.sleeps[0]).toBeLessThanOrEqual(2000)
+    expect(dd.series.some((s) => s.tags.includes('account:anna_one.social'))).toBe(true)
   })
 
   test('a Bluesky rate limit that resets later than the wait fails those accounts and says when it resets', async () => {

@@ -1,13 +1,17 @@
 /** The GitHub Action adapter: read inputs, mask secrets, run the pipeline, report. Nothing else. */
 import * as core from '@actions/core'
 import { tmpdir } from 'node:os'
+import { readAccountsFile } from '../accounts-file.js'
 import { runCollection, type RunReport } from '../collect.js'
 import { parseConfig, readSettings, secretValues } from '../config.js'
 import { ConfigError } from '../errors.js'
 import { realHttpDeps, type HttpDeps } from '../http.js'
+import { createMasker } from '../secrets.js'
 import { saveUndelivered, undeliveredMessage } from '../undelivered.js'
+import { verdict } from '../verdict.js'
 import { actionLogger } from './log.js'
-import { writeSummary } from './summary.js'
+import { setInitialOutputs, setRunOutputs } from './outputs.js'
+import { appendSummary, configErrorSummary, runSummary, summaryBudget, summaryRunUrl, unexpectedErrorSummary } from './summary.js'
 
 /**
  * What the action takes from outside besides its inputs: the network and clock, and the runner's
@@ -19,13 +23,18 @@ export interface ActionDeps {
   env: NodeJS.ProcessEnv
 }
 
-/** Writes series Datadog refused to a file a later step can re-send within Datadog's one-hour window. */
-function reportUndelivered(report: RunReport, env: NodeJS.ProcessEnv): void {
+/**
+ * Writes series Datadog refused to a file a later step can re-send within Datadog's one-hour window, and
+ * returns how to. A notice, not another error: the problem that kept them back was said once already.
+ */
+function reportUndelivered(report: RunReport, env: NodeJS.ProcessEnv, baseUrl: string): string | undefined {
   const undelivered = report.delivery?.undelivered ?? []
-  if (undelivered.length === 0) return
+  if (undelivered.length === 0) return undefined
   const file = saveUndelivered(undelivered, env.RUNNER_TEMP || tmpdir(), Date.now())
   core.setOutput('undelivered-file', file)
-  core.error(undeliveredMessage(undelivered.length, file, ' (output undelivered-file)'))
+  const message = undeliveredMessage(undelivered.length, file, ' (output undelivered-file)', baseUrl)
+  core.notice(message)
+  return message
 }
 
 export async function run(deps: ActionDeps = { http: realHttpDeps, env: process.env }): Promise<void> {
@@ -33,25 +42,32 @@ export async function run(deps: ActionDeps = { http: realHttpDeps, env: process.
   const raw = readSettings((spec) => core.getInput(spec.input))
   for (const secret of secretValues(raw)) core.setSecret(secret)
 
-  core.setOutput('accounts-collected', 0)
-  core.setOutput('accounts-failed', 0)
-  core.setOutput('metrics', '[]')
+  setInitialOutputs(deps.env)
+  // The runner masks the log, not the summary file: every summary goes through the masker too.
+  const mask = createMasker(secretValues(raw))
+  const summarize = (html: string): void => appendSummary(mask(html), deps.env)
+  const url = summaryRunUrl(deps.env)
   let config
   try {
-    config = parseConfig(raw)
+    config = parseConfig(raw, await readAccountsFile(raw, { base: deps.env.GITHUB_WORKSPACE || process.cwd() }))
   } catch (error) {
     if (error instanceof ConfigError) {
+      summarize(configErrorSummary(error.problems, url))
       core.setFailed(error.message)
       return
     }
     throw error
   }
 
-  const report = await runCollection(config, { http: deps.http, logger: actionLogger })
-  core.setOutput('accounts-collected', report.collected)
-  core.setOutput('accounts-failed', report.failed)
-  core.setOutput('metrics', JSON.stringify(report.records))
-  reportUndelivered(report, deps.env)
-  await writeSummary(report, deps.env)
-  if (!report.ok) core.setFailed(report.problems.join('\n'))
+  try {
+    const report = await runCollection(config, { http: deps.http, logger: actionLogger })
+    setRunOutputs(report, deps.env)
+    const undelivered = reportUndelivered(report, deps.env, config.datadog.baseUrl)
+    summarize(runSummary(report, { undelivered, runUrl: url }, summaryBudget(deps.env)))
+    // Each problem has had its own annotation with what to do; the step's failure lists them in a line.
+    if (!report.ok) core.setFailed(`twitter-stats ${verdict(report.problems)}`)
+  } catch (error) {
+    summarize(unexpectedErrorSummary(`twitter-stats stopped unexpectedly: ${error instanceof Error ? error.message : String(error)}.`, url))
+    throw error
+  }
 }

@@ -25,11 +25,12 @@ export function scrubValue(value: unknown, secrets: readonly string[]): unknown 
   return value
 }
 
-export function createJsonLogger(write: (line: string) => void, base: Record<string, unknown> = {}): JsonLogger {
+/** Each line carries its time (ISO 8601 UTC) unless its fields bring their own, so a copied line still says when. */
+export function createJsonLogger(write: (line: string) => void, base: Record<string, unknown> = {}, now: () => number = Date.now): JsonLogger {
   let secrets: string[] = []
   const line = (level: Level, message: string, fields: LogFields | Record<string, unknown> = {}): void => {
     const defined = Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined))
-    write(JSON.stringify(scrubValue({ level, message, ...base, ...defined }, secrets)))
+    write(JSON.stringify(scrubValue({ time: new Date(now()).toISOString(), level, message, ...base, ...defined }, secrets)))
   }
   return {
     line,

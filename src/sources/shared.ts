@@ -4,20 +4,24 @@ import { NetworkError, RateLimitError, plausibleResetAt, send, type HttpRequest,
 import type { MetricName, Sample } from '../metrics.js'
 import type { Collection, Failure } from './types.js'
 
-/** Our metric name → the field names a network uses for it, first match wins. */
-export type FieldMap = [MetricName, string[]][]
+/**
+ * Our metric name → the field names a network uses for it, first match wins. `nullable`: the network's
+ * schema allows null for "not reported" (X's like_count and media_count), which is skipped without a warning.
+ */
+export type FieldMap = [MetricName, string[], { nullable: true }?][]
 
 /**
  * Reads counts from an API object, dropping values that are not non-negative integers with a
- * warning naming the service, the field and the account. A value that is not an object reads as empty.
+ * warning naming the service, the field and the account (a null the schema allows is dropped silently). A value that is not an object reads as empty.
  */
 export function readCounts(fields: unknown, map: FieldMap, service: string, handle: string, warnings: string[]): Sample['metrics'] {
   const metrics: Sample['metrics'] = {}
   const source = fields && typeof fields === 'object' ? (fields as Record<string, unknown>) : {}
-  for (const [name, names] of map) {
+  for (const [name, names, rule] of map) {
     const field = names.find((f) => Object.prototype.hasOwnProperty.call(source, f))
     if (field === undefined) continue
     const value = source[field]
+    if (value === null && rule?.nullable) continue
     if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) {
       metrics[name] = value
     } else {

@@ -15,14 +15,17 @@ export { chunk }
 
 export const X_BATCH_SIZE = 100
 
-/** X's `public_metrics` fields, mapped to our metric names (the original system's names). */
+/**
+ * X's `public_metrics` fields, mapped to our metric names (the original system's names). X's OpenAPI spec
+ * (UserPublicMetrics) marks like_count and media_count nullable: null there means "not reported".
+ */
 const X_FIELDS: FieldMap = [
   ['followers_count', ['followers_count']],
   ['friends_count', ['following_count']],
   ['status_count', ['tweet_count', 'post_count']],
   ['listed_count', ['listed_count']],
-  ['favourites_count', ['like_count']],
-  ['media_count', ['media_count']]
+  ['favourites_count', ['like_count'], { nullable: true }],
+  ['media_count', ['media_count'], { nullable: true }]
 ]
 
 /** X rejected the credentials or the access tier: no account of this run can be collected. */

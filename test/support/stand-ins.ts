@@ -40,6 +40,8 @@ export interface StandIn {
   url: string
   requests: RecordedRequest[]
   override: Override | undefined
+  /** The most requests that were ever open at once: arrived and not yet fully answered. */
+  inFlightPeak: number
   close(): Promise<void>
 }
 
@@ -72,13 +74,17 @@ export async function start(handle: (request: RecordedRequest) => Answer): Promi
     url: '',
     requests: [],
     override: undefined,
+    inFlightPeak: 0,
     close: () =>
       new Promise<void>((resolve) => {
         for (const socket of sockets) socket.destroy()
         server.close(() => resolve())
       })
   }
+  let inFlight = 0
   const server: Server = createServer((req, res) => {
+    standIn.inFlightPeak = Math.max(standIn.inFlightPeak, ++inFlight)
+    res.once('close', () => inFlight--)
     void (async () => {
       const raw = await readBody(req)
       const body = req.headers['content-encoding'] === 'gzip' ? gunzipSync(raw).toString() : raw.toString()
@@ -219,7 +225,8 @@ export async function startDatadogStandIn(apiKey = DD_KEY, otherRoutes?: (reques
       return otherRoutes?.(request) ?? { status: 404, body: JSON.stringify({ errors: ['Not found'] }) }
     }
     if (request.headers['dd-api-key'] !== apiKey) return { status: 403, body: JSON.stringify({ errors: ['Forbidden'] }) }
-    if (request.rawLength > 512_000 || Buffer.byteLength(request.body) > 5_242_880) {
+    // "The maximum payload size is 500 kilobytes (512000 bytes)... a decompressed size of less than 5 megabytes (5242880 bytes)."
+    if (request.rawLength > 512_000 || Buffer.byteLength(request.body) >= 5_242_880) {
       return { status: 413, body: JSON.stringify({ errors: ['Payload too large'] }) }
     }
     let payload: { series?: DatadogStandIn['series'] }
