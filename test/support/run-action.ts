@@ -124,19 +124,8 @@ function capture(stream: NodeJS.WriteStream, append: (text: string) => void): ()
   }
 }
 
-/**
- * Loads, before the first run, what the source loads lazily during one: loading the Datadog client in
- * jest's module system blocks the event loop for seconds, which would stall a request past a short
- * timeout. Duck-typed, so it stays harmless when the source stops loading a client lazily.
- */
-async function warmUp(): Promise<void> {
-  const series = (await import('../../src/datadog/series.js')) as { loadDatadogClient?: () => Promise<unknown> }
-  await series.loadDatadogClient?.()
-}
-
 async function runOnce(inputs: Record<string, string>, env: Record<string, string>, http: Partial<HttpDeps>): Promise<ActionResult> {
   const { run } = await import('../../src/action/main.js')
-  await warmUp()
   const dir = mkdtempSync(join(tmpdir(), 'twitter-stats-run-'))
   const outputFile = join(dir, 'output')
   const summaryFile = join(dir, 'summary')
