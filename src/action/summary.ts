@@ -4,7 +4,7 @@
  */
 import { context } from '@actions/github'
 import { appendFileSync, statSync } from 'node:fs'
-import { NETWORK_NAMES } from '../accounts.js'
+import { NETWORK_NAMES, NETWORKS } from '../accounts.js'
 import { summaryRows } from '../account-rows.js'
 import type { RunReport } from '../collect.js'
 import { forHtml } from '../foreign-text.js'
@@ -18,7 +18,6 @@ export interface RunSummaryExtras {
   undelivered?: string
   /**
    * The run's footprint (X users read and their cost, distinct series sent), when the run report has one.
-   * Slot for the footprint line of issue 11; nothing fills it until the report carries it.
    */
   footprint?: string
   /** A link to this run, when the runner says which run it is. */
@@ -49,6 +48,11 @@ function link(url: string | undefined): string {
   return url ? `<p><a href="${forHtml(url)}">This run</a></p>\n` : ''
 }
 
+function networkName(network: string): string {
+  const known = NETWORKS.find((n) => n === network)
+  return known ? NETWORK_NAMES[known] : network
+}
+
 const HEADER = ['account', 'network', 'followers', 'following', 'posts', 'listed', 'status']
 
 interface Row {
@@ -66,19 +70,16 @@ function rowHtml(row: Row): string {
  * failures come first, then the largest accounts by followers, and a line says how many were left out.
  */
 export function accountsTable(report: Pick<RunReport, 'accounts' | 'samples' | 'failures'>, budget: number): string {
-  const rows: Row[] = summaryRows(report).map((cells, i) => ({
-    cells: [cells[0]!, NETWORK_NAMES[report.accounts[i]!.network], ...cells.slice(2)],
-    failed: cells[6] !== 'ok',
-    followers: Number(cells[2] || 0)
-  }))
+  const rows = summaryRows(report).map(([account = '', network = '', ...rest]): Row & { html: string } => {
+    const row = { cells: [account, networkName(network), ...rest], failed: rest.at(-1) !== 'ok', followers: Number(rest[0] || 0) }
+    return { ...row, html: rowHtml(row) }
+  })
   const open = `<table>\n<tr>${HEADER.map((name) => `<th>${name}</th>`).join('')}</tr>\n`
   const close = '</table>\n'
-  const html = rows.map(rowHtml)
-  const total = Buffer.byteLength(open + close) + html.reduce((n, row) => n + Buffer.byteLength(row), 0)
-  if (total <= budget) return open + html.join('') + close
+  const total = Buffer.byteLength(open + close) + rows.reduce((n, row) => n + Buffer.byteLength(row.html), 0)
+  if (total <= budget) return open + rows.map((row) => row.html).join('') + close
 
-  const ranked = rows.map((row, i) => ({ row, html: html[i]! }))
-  ranked.sort((a, b) => Number(b.row.failed) - Number(a.row.failed) || b.row.followers - a.row.followers)
+  const ranked = [...rows].sort((a, b) => Number(b.failed) - Number(a.failed) || b.followers - a.followers)
   // Room for the line about the rows left out, whose length depends on the counts.
   let left = budget - Buffer.byteLength(open + close) - 400
   const kept: string[] = []
