@@ -9,8 +9,23 @@
  *
  * Started by scripts/bench.mjs with the same environment (X_BEARER_TOKEN, DATADOG_API_KEY, ACCOUNTS) as the CLI.
  */
+import { request } from 'node:http'
 import { URLSearchParams } from 'node:url'
 import { gzipSync } from 'node:zlib'
+
+/** One request over node:http (the cheapest transport Node has, and the one the CLI's own transport uses). */
+function call(url, method, headers, body) {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method, headers }, (res) => {
+      const chunks = []
+      res.on('data', (chunk) => chunks.push(chunk))
+      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks).toString() }))
+      res.on('error', reject)
+    })
+    req.on('error', reject)
+    req.end(body)
+  })
+}
 
 const [xUrl, ddUrl, , concurrencyArg] = process.argv.slice(2)
 const concurrency = Number(concurrencyArg)
@@ -34,9 +49,9 @@ await Promise.all(
     while (next < chunks.length) {
       const chunk = chunks[next++]
       const query = new URLSearchParams({ usernames: chunk.join(','), 'user.fields': 'public_metrics' })
-      const response = await fetch(`${xUrl}/2/users/by?${query}`, { headers: { authorization: `Bearer ${process.env.X_BEARER_TOKEN}` } })
-      remaining = Number(response.headers.get('x-rate-limit-remaining'))
-      users.push(...(await response.json()).data)
+      const response = await call(`${xUrl}/2/users/by?${query}`, 'GET', { authorization: `Bearer ${process.env.X_BEARER_TOKEN}` })
+      remaining = Number(response.headers['x-rate-limit-remaining'])
+      users.push(...JSON.parse(response.body).data)
     }
   })
 )
@@ -70,12 +85,9 @@ for (const item of series) {
 }
 if (batch.length > 0) bodies.push(batch)
 for (const body of bodies) {
-  const response = await fetch(`${ddUrl}/api/v2/series`, {
-    method: 'POST',
-    headers: { 'DD-API-KEY': process.env.DATADOG_API_KEY, 'Content-Type': 'application/json', 'Content-Encoding': 'gzip' },
-    body: gzipSync(`{"series":[${body.join(',')}]}`)
-  })
-  await response.text()
+  const gzip = gzipSync(`{"series":[${body.join(',')}]}`)
+  const headers = { 'DD-API-KEY': process.env.DATADOG_API_KEY, 'Content-Type': 'application/json', 'Content-Encoding': 'gzip', 'Content-Length': gzip.length }
+  const response = await call(`${ddUrl}/api/v2/series`, 'POST', headers, gzip)
   if (response.status !== 202) throw new Error(`Datadog stand-in answered ${response.status}`)
 }
 console.log(`${users.length} collected, 0 failed`)

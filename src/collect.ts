@@ -5,6 +5,7 @@ import { createDatadogClient, createDryRunClient, type DeliveryReport, type Metr
 import { createDatadogApi, type DatadogApi } from './datadog/v1-api.js'
 import { provisionDatadog } from './datadog/provision.js'
 import { selfMonitoringSeries } from './self-monitoring.js'
+import { footprintLine, measureFootprint, type Footprint } from './footprint.js'
 import type { HttpDeps, RunBounds } from './http.js'
 import { runDeadlines } from './deadline.js'
 import type { Logger } from './log.js'
@@ -32,6 +33,8 @@ export interface RunReport {
   warnings: string[]
   series: Series[]
   records: MetricRecord[]
+  /** What the run costs: X users read, distinct series (custom metrics) sent. */
+  footprint: Footprint
   delivery: DeliveryReport | undefined
   /** Accounts whose metrics were collected from their network. */
   collected: number
@@ -180,8 +183,8 @@ export async function runCollection(config: Config, deps: RunDeps): Promise<RunR
   // through; the other networks' accounts, and the collector's own series, are still sent.
   const rejected = new Set(collection.failures.filter((f) => f.fatal).map((f) => f.network))
   const sendable = collection.samples.filter((s) => !rejected.has(s.account.network))
-  const series = toSeries(sendable, config.metricPrefix, config.tags)
-  if (!config.dryRun) {
+  const series = toSeries(sendable, config.metricPrefix, config.tags, config.metrics)
+  if (!config.dryRun && config.selfMonitoring) {
     const now = deps.http.now()
     const outcome = {
       ...collection,
@@ -206,6 +209,8 @@ export async function runCollection(config: Config, deps: RunDeps): Promise<RunR
     )
   }
 
+  const footprint = measureFootprint(collection.samples, series, config.metricPrefix, config.dryRun)
+  logger.info(footprintLine(footprint), { xUsersRead: footprint.xUsersRead, customMetrics: footprint.series })
   const problems = judge(collection, delivery, config.dryRun)
   const appKey = config.datadogApp.appKey
   if (appKey && !config.dryRun && delivery && !delivery.error) {
@@ -225,7 +230,8 @@ export async function runCollection(config: Config, deps: RunDeps): Promise<RunR
     failures: collection.failures,
     warnings: collection.warnings,
     series,
-    records: toRecords(collection.samples, config.metricPrefix),
+    records: toRecords(collection.samples, config.metricPrefix, config.metrics),
+    footprint,
     delivery,
     collected: collection.samples.length,
     failed: failedAccounts,

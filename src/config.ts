@@ -2,7 +2,7 @@ import { parseAccountLists, type Account, type AccountList } from './accounts.js
 import { ConfigError, quote } from './errors.js'
 import { isSiteUrl, knownSite, siteApiUrl } from './datadog/site.js'
 import { DEFAULT_POLICY, type RetryPolicy } from './http.js'
-import { parseTags, validateMetricPrefix } from './metrics.js'
+import { parseMetricNames, parseTags, validateMetricPrefix, type MetricName } from './metrics.js'
 
 /**
  * The one table of settings: each has an action input name and an environment variable name,
@@ -152,6 +152,23 @@ export const SETTINGS = [
     secret: false,
     default: 'false',
     description: 'Create or update the twitter-stats dashboard in Datadog on each run (needs datadog-app-key with dashboards_read and dashboards_write).'
+  },
+  {
+    key: 'metrics',
+    input: 'metrics',
+    env: 'METRICS',
+    secret: false,
+    default: 'all',
+    description:
+      'The account metrics to send, comma or whitespace separated, by name without the prefix: followers_count, friends_count, status_count, listed_count, favourites_count, media_count; or all. Each metric per account is a Datadog custom metric.'
+  },
+  {
+    key: 'selfMonitoring',
+    input: 'self-monitoring',
+    env: 'SELF_MONITORING',
+    secret: false,
+    default: 'true',
+    description: "Send the collector's own series ({prefix}.collector.*: accounts collected and failed, run duration, rate limit) with each run."
   }
 ] as const satisfies readonly SettingSpec[]
 
@@ -186,6 +203,10 @@ export interface Config {
   concurrency: number
   /** Opt-in extras that need a Datadog application key: metric metadata, and the dashboard. */
   datadogApp: { appKey: string | undefined; dashboard: boolean }
+  /** The account metrics sent, in the Metrics table's order. */
+  metrics: MetricName[]
+  /** Whether the collector's own `{prefix}.collector.*` series are sent. */
+  selfMonitoring: boolean
 }
 
 /** Reads every setting with `read`, for example from action inputs or from environment variables. */
@@ -354,6 +375,8 @@ export function parseConfig(raw: RawSettings, lists: AccountList[] = []): Config
   const maxRetries = attempt(() => parseNumber(raw.maxRetries, 'max-retries', defaultOf('maxRetries'), 0, 10))
   const concurrency = attempt(() => parseNumber(raw.concurrency, 'concurrency', defaultOf('concurrency'), 1, 64))
   const dashboard = attempt(() => parseBoolean(raw.datadogDashboard, 'datadog-dashboard', false)) ?? false
+  const metrics = attempt(() => parseMetricNames(raw.metrics ?? defaultOf('metrics')))
+  const selfMonitoring = attempt(() => parseBoolean(raw.selfMonitoring, 'self-monitoring', true)) ?? true
   if (dashboard && !dryRun && !raw.datadogAppKey) {
     problems.push(
       `datadog-dashboard is true but ${describeSetting('datadogAppKey')} is missing: the dashboards API needs an application key with the dashboards_read and dashboards_write permissions. Set it, or set datadog-dashboard to false.`
@@ -378,6 +401,8 @@ export function parseConfig(raw: RawSettings, lists: AccountList[] = []): Config
     },
     runTimeoutMs: Math.round(parsed(runTimeout, 'run-timeout') * 1000),
     concurrency: Math.floor(parsed(concurrency, 'concurrency')),
-    datadogApp: { appKey: raw.datadogAppKey, dashboard }
+    datadogApp: { appKey: raw.datadogAppKey, dashboard },
+    metrics: metrics!,
+    selfMonitoring
   }
 }

@@ -1,7 +1,8 @@
 /** `datadog-site`: a published Datadog site or a full URL; a typo is refused before any request, with the nearest site. */
 import { afterEach, beforeEach, describe, expect, test } from '@jest/globals'
 import { datadogBaseUrl } from '../src/config.js'
-import { DATADOG_SITES, editDistance, knownSite, nearest } from '../src/datadog/site.js'
+import { DATADOG_SITES, knownSite } from '../src/datadog/site.js'
+import { editDistance, nearest } from '../src/nearest.js'
 import { dashboardLink } from '../src/datadog/provision.js'
 import { ConfigError } from '../src/errors.js'
 import { runActionInProcess } from './support/run-action.js'

@@ -10,6 +10,7 @@ import { createMasker } from '../secrets.js'
 import { saveUndelivered, undeliveredMessage } from '../undelivered.js'
 import { verdict } from '../verdict.js'
 import { actionLogger } from './log.js'
+import { setInitialOutputs, setRunOutputs } from './outputs.js'
 import { appendSummary, configErrorSummary, runSummary, summaryBudget, summaryRunUrl, unexpectedErrorSummary } from './summary.js'
 
 /**
@@ -41,9 +42,7 @@ export async function run(deps: ActionDeps = { http: realHttpDeps, env: process.
   const raw = readSettings((spec) => core.getInput(spec.input))
   for (const secret of secretValues(raw)) core.setSecret(secret)
 
-  core.setOutput('accounts-collected', 0)
-  core.setOutput('accounts-failed', 0)
-  core.setOutput('metrics', '[]')
+  setInitialOutputs(deps.env)
   // The runner masks the log, not the summary file: every summary goes through the masker too.
   const mask = createMasker(secretValues(raw))
   const summarize = (html: string): void => appendSummary(mask(html), deps.env)
@@ -62,9 +61,7 @@ export async function run(deps: ActionDeps = { http: realHttpDeps, env: process.
 
   try {
     const report = await runCollection(config, { http: deps.http, logger: actionLogger })
-    core.setOutput('accounts-collected', report.collected)
-    core.setOutput('accounts-failed', report.failed)
-    core.setOutput('metrics', JSON.stringify(report.records))
+    setRunOutputs(report, deps.env)
     const undelivered = reportUndelivered(report, deps.env, config.datadog.baseUrl)
     summarize(runSummary(report, { undelivered, runUrl: url }, summaryBudget(deps.env)))
     // Each problem has had its own annotation with what to do; the step's failure lists them in a line.

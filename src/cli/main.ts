@@ -136,6 +136,7 @@ export function jsonReport(report: RunReport, said: Said, undeliveredFile?: stri
       error: report.delivery.error
     },
     ...(undeliveredFile ? { undeliveredFile } : {}),
+    footprint: report.footprint,
     rateLimitRemaining: report.rateLimitRemaining,
     durationMs: report.durationMs
   }

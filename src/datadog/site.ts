@@ -4,6 +4,7 @@
  * by name; anything else is a full URL (a proxy), checked like every other URL setting.
  */
 import { ConfigError, quote } from '../errors.js'
+import { nearest } from '../nearest.js'
 
 /** The site parameters Datadog publishes (docs.datadoghq.com/getting_started/site): US1, US3, US5, EU1, AP1, AP2, US1-FED, US2-FED. */
 export const DATADOG_SITES = [
@@ -21,31 +22,6 @@ export type DatadogSite = (typeof DATADOG_SITES)[number]
 /** True when the setting is a URL (a proxy) rather than a site name. */
 export function isSiteUrl(value: string): boolean {
   return /^[a-z][a-z0-9+.-]*:\/\//i.test(value)
-}
-
-/** Levenshtein distance, for "did you mean". */
-export function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j)
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i]
-    for (let j = 1; j <= b.length; j++) {
-      const substitution = (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1)
-      current.push(Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, substitution))
-    }
-    previous = current
-  }
-  return previous[b.length] ?? 0
-}
-
-/** The candidate closest to `value` by edit distance (the first on a tie). */
-export function nearest<T extends string>(value: string, candidates: readonly [T, ...T[]]): T {
-  let [best] = candidates
-  let bestDistance = Infinity
-  for (const candidate of candidates) {
-    const distance = editDistance(value, candidate)
-    if (distance < bestDistance) [best, bestDistance] = [candidate, distance]
-  }
-  return best
 }
 
 /**
