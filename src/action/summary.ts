@@ -4,7 +4,7 @@
  */
 import { context } from '@actions/github'
 import { appendFileSync, statSync } from 'node:fs'
-import { NETWORK_NAMES, NETWORKS } from '../accounts.js'
+import { NETWORK_NAMES, networkName } from '../accounts.js'
 import { summaryRows } from '../account-rows.js'
 import type { RunReport } from '../collect.js'
 import { footprintLine } from '../footprint.js'
@@ -43,11 +43,6 @@ function whatToDo(items: string[]): string {
 
 function link(url: string | undefined): string {
   return url ? `<p><a href="${forHtml(url)}">This run</a></p>\n` : ''
-}
-
-function networkName(network: string): string {
-  const known = NETWORKS.find((n) => n === network)
-  return known ? NETWORK_NAMES[known] : network
 }
 
 const HEADER = ['account', 'network', 'followers', 'following', 'posts', 'listed', 'status']
