@@ -9,7 +9,7 @@ import { afterEach, beforeEach, describe, expect, jest, test } from '@jest/globa
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { MetricRecord, Series } from '../src/metrics.js'
+import { datadogTag, type MetricRecord, type Series } from '../src/metrics.js'
 import { endlessBody, gzipBomb, largeBody, neverAnswers, redirectTo } from './support/hostile-answers.js'
 import { startBlueskyStandIn, startMastodonStandIn } from './support/network-stand-ins.js'
 import { ROOT, parseOutputFile, runNode } from './support/run-action.js'
@@ -153,14 +153,14 @@ type SeriesLike = Pick<Series, 'metric' | 'points' | 'tags'>
 
 /** A record's series: same metric, value and time, tagged with its network and account. */
 function seriesOf(record: MetricRecord, series: SeriesLike[]): SeriesLike | undefined {
-  const account = record.network === 'mastodon' ? record.account.split('@')[0] : record.account
+  const account = datadogTag('account', record.account)
   return series.find(
     (s) =>
       s.metric === record.metric &&
       s.points[0]?.value === record.value &&
       s.points[0]?.timestamp === record.timestamp &&
       s.tags.includes(`network:${record.network}`) &&
-      s.tags.includes(`account:${account}`)
+      s.tags.includes(account)
   )
 }
 
