@@ -1,9 +1,11 @@
 /** The command-line adapter: flags and environment in, a table or a JSON report out, an exit code. Nothing else. */
 import { UsageError, helpText, parseCliArgs } from './args.js'
 import { runCollection, type RunReport } from '../collect.js'
-import { parseConfig, secretValues } from '../config.js'
+import { parseConfig, readSettingsFromEnv, secretValues } from '../config.js'
 import { ConfigError } from '../errors.js'
-import { realHttpDeps, redact, type HttpDeps } from '../http.js'
+import { forTerminal, jsonForTerminal } from '../foreign-text.js'
+import { realHttpDeps, type HttpDeps } from '../http.js'
+import { createMasker, maskDeep } from '../secrets.js'
 import type { Logger } from '../log.js'
 import { tmpdir } from 'node:os'
 import { summaryRows } from '../account-rows.js'
@@ -19,15 +21,6 @@ export interface CliIO {
   http?: HttpDeps
   /** The package version, read by the launcher from package.json next to dist/. */
   version?: string
-}
-
-/**
- * Replaces every secret value in a line, in case one is ever echoed back by a service. Values under
- * 6 characters are not real credentials (X and Datadog keys are 32+), and masking them would mangle
- * ordinary words, as a token "x" would in "x.com".
- */
-export function masker(secrets: string[]): (text: string) => string {
-  return (text) => redact(text, secrets, 6)
 }
 
 /** Lists longer than this get progress lines on stderr, one per tenth of the list. */
@@ -108,12 +101,15 @@ export function jsonReport(report: RunReport, undeliveredFile?: string): object 
 
 /** Runs the command line; returns the exit code instead of exiting, so output is flushed by the caller. */
 export async function runCli(io: CliIO): Promise<number> {
+  // Every line goes out masked and without terminal escapes: it may quote a server, or a word typed by someone else.
+  const mask = createMasker(secretValues(readSettingsFromEnv(io.env)))
+  const err = (line: string): unknown => io.stderr.write(`${forTerminal(mask(line))}\n`)
   let command
   try {
     command = parseCliArgs(io.argv, io.env)
   } catch (error) {
     if (!(error instanceof UsageError)) throw error
-    io.stderr.write(`twitter-stats: ${error.message}\n`)
+    err(`twitter-stats: ${error.message}`)
     return EXIT.usage
   }
   if (command.kind === 'help') {
@@ -125,8 +121,7 @@ export async function runCli(io: CliIO): Promise<number> {
     return EXIT.ok
   }
 
-  const mask = masker(secretValues(command.raw))
-  const err = (line: string): unknown => io.stderr.write(`${mask(line)}\n`)
+  mask.add(secretValues(command.raw))
   let config
   try {
     config = parseConfig(command.raw)
@@ -142,10 +137,10 @@ export async function runCli(io: CliIO): Promise<number> {
   const undeliveredFile = undelivered.length > 0 ? saveUndelivered(undelivered, io.env.TMPDIR || tmpdir(), Date.now()) : undefined
   if (undeliveredFile) err(`error: ${undeliveredMessage(undelivered.length, undeliveredFile, '')}`)
   if (command.json) {
-    io.stdout.write(`${mask(JSON.stringify(jsonReport(report, undeliveredFile)))}\n`)
+    io.stdout.write(`${jsonForTerminal(JSON.stringify(maskDeep(jsonReport(report, undeliveredFile), mask)))}\n`)
   } else {
-    io.stdout.write(mask(formatTable(summaryRows(report))))
-    io.stdout.write(`${outcome(report)}\n`)
+    io.stdout.write(forTerminal(mask(formatTable(summaryRows(report))), Infinity, Infinity))
+    io.stdout.write(`${forTerminal(mask(outcome(report)))}\n`)
   }
   if (!report.ok) {
     err(

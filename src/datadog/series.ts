@@ -4,8 +4,10 @@
  * Transport is ours: the shared retry policy, timeouts, and gzip done here so the size we split on is the size we send.
  */
 import { gzipSync } from 'node:zlib'
-import { NetworkError, RateLimitError, redact, send, type HttpDeps, type HttpResponse, type RetryPolicy } from '../http.js'
+import { NetworkError, RateLimitError, send, type HttpDeps, type HttpResponse, type RetryPolicy } from '../http.js'
 import type { Series } from '../metrics.js'
+import { oneLine } from '../foreign-text.js'
+import { createMasker } from '../secrets.js'
 import { describeRefusal } from './refusals.js'
 
 /** Datadog's documented limits for POST /api/v2/series. */
@@ -125,6 +127,8 @@ class PayloadTooLarge extends Error {}
 
 export function createDatadogClient(options: DatadogClientOptions): MetricsClient {
   const { apiKey, baseUrl, site, policy, deps } = options
+  // Datadog's answer (or a proxy's) could echo the request's headers back.
+  const mask = createMasker([apiKey])
   let bytesSent = 0
   // The last answer, for messages: the vendor wraps bodies it cannot parse in its own text, or fails on an HTML content type.
   let lastAnswer: HttpResponse | undefined
@@ -198,12 +202,11 @@ export function createDatadogClient(options: DatadogClientOptions): MetricsClien
           if (error instanceof NetworkError || error instanceof RateLimitError) {
             report.error = error.message
           } else if (refusal) {
-            report.error = describeRefusal(refusal.status, redact(refusal.body, [apiKey]), site)
+            report.error = describeRefusal(refusal.status, refusal.body, site, mask)
           } else {
             report.error = `Datadog delivery failed: ${error instanceof Error ? error.message : String(error)}`
           }
-          // Datadog's answer (or a proxy's) could echo the request's headers back.
-          report.error = redact(report.error, [apiKey])
+          report.error = oneLine(mask(report.error), 1_000)
           return report
         }
       }

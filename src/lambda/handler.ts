@@ -6,8 +6,9 @@ import { runCollection } from '../collect.js'
 import { parseConfig, readSettingsFromEnv, secretValues, type RawSettings } from '../config.js'
 import { payloadOf, splitSeries } from '../datadog/series.js'
 import { ConfigError } from '../errors.js'
+import { MAX_MESSAGE, capText } from '../foreign-text.js'
 import { realHttpDeps, type HttpDeps } from '../http.js'
-import { createJsonLogger, scrubValue, type JsonLogger } from './log.js'
+import { createJsonLogger, type JsonLogger } from './log.js'
 import { fetchSecretFromAws, parseSecretSettings, type FetchSecret } from './secrets.js'
 import type { Series } from '../metrics.js'
 
@@ -76,12 +77,11 @@ export class RunFailedError extends Error {
 export async function runLambda(deps: LambdaDeps): Promise<LambdaResult> {
   const logger = createJsonLogger(deps.write, deps.requestId ? { requestId: deps.requestId } : {})
   const fromEnv = readSettingsFromEnv(deps.env)
-  let secrets = secretValues(fromEnv)
-  logger.scrub(secrets)
+  logger.scrub(secretValues(fromEnv))
   const fail = (message: string, problems: string[]): RunFailedError => {
     forgetSecret()
     logger.line('error', message, { problems })
-    return new RunFailedError(scrubValue(`${message} ${problems.join(' ')}`, secrets) as string)
+    return new RunFailedError(capText(logger.mask(`${message} ${problems.join(' ')}`), MAX_MESSAGE))
   }
 
   try {
@@ -89,8 +89,7 @@ export async function runLambda(deps: LambdaDeps): Promise<LambdaResult> {
     try {
       const secretId = deps.env.SECRET_ID?.trim()
       const raw = secretId ? { ...fromEnv, ...(await secretSettings(secretId, deps.fetchSecret)) } : fromEnv
-      secrets = secretValues(raw)
-      logger.scrub(secrets)
+      logger.scrub(secretValues(raw))
       config = parseConfig(raw)
     } catch (error) {
       if (error instanceof ConfigError) throw fail('twitter-stats cannot start: the configuration is invalid.', error.problems)
