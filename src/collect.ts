@@ -8,7 +8,7 @@ import { selfMonitoringSeries } from './self-monitoring.js'
 import type { HttpDeps } from './http.js'
 import type { Logger } from './log.js'
 import { toRecords, toSeries, type MetricRecord, type Sample, type Series } from './metrics.js'
-import { combine, emptyCollection } from './sources/shared.js'
+import { combine, countAccounts, emptyCollection } from './sources/shared.js'
 import type { Collection, Failure, Source } from './sources/types.js'
 import { createBlueskySource } from './sources/bluesky.js'
 import { createMastodonSource } from './sources/mastodon.js'
@@ -70,10 +70,9 @@ export function judge(collection: Collection, delivery: DeliveryReport | undefin
   }
   const fatal = problems.length > 0
   const rateLimited = collection.failures.filter((f) => f.reason === 'rate_limited')
-  if (rateLimited.length > 0) problems.push(`a rate limit outlasted the allowed wait for ${rateLimited.reduce((n, f) => n + f.accounts.length, 0)} account(s).`)
+  if (rateLimited.length > 0) problems.push(`a rate limit outlasted the allowed wait for ${countAccounts(rateLimited)} account(s).`)
   const errors = collection.failures.filter((f) => !f.fatal && f.reason === 'error')
-  if (errors.length > 0)
-    problems.push(`${errors.reduce((n, f) => n + f.accounts.length, 0)} account(s) could not be collected because of errors (see the warnings above).`)
+  if (errors.length > 0) problems.push(`${countAccounts(errors)} account(s) could not be collected because of errors (see the warnings above).`)
   if (!fatal && collection.samples.length === 0) problems.push('no account could be collected.')
   if (delivery?.error) problems.push(delivery.error)
   else if (!dryRun && delivery && delivery.undelivered.length > 0) problems.push(`${delivery.undelivered.length} series were not delivered.`)
@@ -165,7 +164,7 @@ export async function runCollection(config: Config, deps: RunDeps): Promise<RunR
     const options = { prefix: config.metricPrefix, site, metrics, dashboard: config.datadogApp.dashboard, concurrency: config.concurrency }
     problems.push(...(await logger.group('Datadog metric metadata and dashboard', () => provisionDatadog(api, options, logger))))
   }
-  const failedAccounts = collection.failures.reduce((n, f) => n + f.accounts.length, 0)
+  const failedAccounts = countAccounts(collection.failures)
   return {
     accounts: config.accounts,
     samples: collection.samples,

@@ -245,34 +245,44 @@ function parseNumber(value: string | undefined, name: string, fallback: string, 
   return number
 }
 
+function specOf(key: SettingKey): SettingSpec {
+  const spec: SettingSpec | undefined = SETTINGS.find((s) => s.key === key)
+  if (!spec) throw new Error(`no setting ${key}`)
+  return spec
+}
+
 function defaultOf(key: SettingKey): string {
-  return SETTINGS.find((spec) => spec.key === key)!.default
+  return specOf(key).default
 }
 
 const OAUTH_KEYS = ['xConsumerKey', 'xConsumerSecret', 'xAccessToken', 'xAccessTokenSecret'] as const
 
-function parseXAuth(raw: RawSettings): XAuth | undefined {
-  if (raw.xBearerToken) return { kind: 'bearer', token: raw.xBearerToken }
-  const present = OAUTH_KEYS.filter((key) => raw[key])
-  if (present.length === 0) return undefined
-  if (present.length < OAUTH_KEYS.length) {
-    const missing = OAUTH_KEYS.filter((key) => !raw[key]).map((key) => describeSetting(key))
-    throw new ConfigError([
-      `the OAuth 1.0a keys for X are incomplete: ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} missing. Set all four, or use x-bearer-token instead.`
-    ])
+/** What the X credential settings amount to: a usable credential, none at all, or an incomplete OAuth set. */
+type XAuthSettings = { kind: 'given'; auth: XAuth } | { kind: 'none' } | { kind: 'incomplete'; problem: string }
+
+function parseXAuth(raw: RawSettings): XAuthSettings {
+  if (raw.xBearerToken) return { kind: 'given', auth: { kind: 'bearer', token: raw.xBearerToken } }
+  const { xConsumerKey: consumerKey, xConsumerSecret: consumerSecret, xAccessToken: accessToken, xAccessTokenSecret: accessTokenSecret } = raw
+  if (consumerKey && consumerSecret && accessToken && accessTokenSecret) {
+    return { kind: 'given', auth: { kind: 'oauth1', consumerKey, consumerSecret, accessToken, accessTokenSecret } }
   }
+  const missing = OAUTH_KEYS.filter((key) => !raw[key]).map((key) => describeSetting(key))
+  if (missing.length === OAUTH_KEYS.length) return { kind: 'none' }
   return {
-    kind: 'oauth1',
-    consumerKey: raw.xConsumerKey!,
-    consumerSecret: raw.xConsumerSecret!,
-    accessToken: raw.xAccessToken!,
-    accessTokenSecret: raw.xAccessTokenSecret!
+    kind: 'incomplete',
+    problem: `the OAuth 1.0a keys for X are incomplete: ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} missing. Set all four, or use x-bearer-token instead.`
   }
+}
+
+/** A value every parse step produced; only a bug in this file could leave one out without a problem. */
+function parsed<T>(value: T | undefined, name: string): T {
+  if (value === undefined) throw new Error(`the setting ${name} was not parsed, and no problem was reported`)
+  return value
 }
 
 /** "x-consumer-key (X_CONSUMER_KEY)": both names, since the same parser serves inputs and variables. */
 export function describeSetting(key: SettingKey): string {
-  const spec = SETTINGS.find((s) => s.key === key)!
+  const spec = specOf(key)
   return `${spec.input} (${spec.env})`
 }
 
@@ -301,8 +311,10 @@ export function parseConfig(raw: RawSettings, lists: AccountList[] = []): Config
     return parseAccountLists(all)
   })
   const dryRun = attempt(() => parseBoolean(raw.dryRun, 'dry-run', false)) ?? false
-  const auth = attempt(() => parseXAuth(raw))
-  if (accounts?.some((a) => a.network === 'x') && auth === undefined && !problems.some((p) => p.includes('OAuth'))) {
+  const xAuth = parseXAuth(raw)
+  if (xAuth.kind === 'incomplete') problems.push(xAuth.problem)
+  const auth = xAuth.kind === 'given' ? xAuth.auth : undefined
+  if (accounts?.some((a) => a.network === 'x') && xAuth.kind === 'none') {
     const xAccounts = accounts.filter((a) => a.network === 'x').map((a) => a.handle)
     problems.push(
       `X credentials are missing for the X accounts in the list (${xAccounts.slice(0, 5).join(', ')}${xAccounts.length > 5 ? ', …' : ''}): set ${describeSetting('xBearerToken')}, or all four OAuth 1.0a keys (x-consumer-key, x-consumer-secret, x-access-token, x-access-token-secret). Bluesky and Mastodon accounts need no credentials.`
@@ -316,7 +328,8 @@ export function parseConfig(raw: RawSettings, lists: AccountList[] = []): Config
   const baseUrl = attempt(() => datadogBaseUrl(site))
   const xApiUrl = attempt(() => validateBaseUrl(raw.xApiUrl ?? defaultOf('xApiUrl'), 'x-api-url'))
   const blueskyApiUrl = attempt(() => validateBaseUrl(raw.blueskyApiUrl ?? defaultOf('blueskyApiUrl'), 'bluesky-api-url'))
-  const mastodonApiUrl = raw.mastodonApiUrl ? attempt(() => validateBaseUrl(raw.mastodonApiUrl!, 'mastodon-api-url')) : undefined
+  const mastodonSetting = raw.mastodonApiUrl
+  const mastodonApiUrl = mastodonSetting ? attempt(() => validateBaseUrl(mastodonSetting, 'mastodon-api-url')) : undefined
   const metricPrefix = attempt(() => validateMetricPrefix(raw.metricPrefix ?? defaultOf('metricPrefix')))
   const tags = attempt(() => parseTags(raw.tags ?? ''))
   const maxWait = attempt(() => parseNumber(raw.rateLimitMaxWait, 'rate-limit-max-wait', defaultOf('rateLimitMaxWait'), 0, 86_400))
@@ -332,21 +345,21 @@ export function parseConfig(raw: RawSettings, lists: AccountList[] = []): Config
 
   if (problems.length > 0) throw new ConfigError(problems)
   return {
-    accounts: accounts!,
-    x: { auth, apiUrl: xApiUrl! },
-    bluesky: { apiUrl: blueskyApiUrl! },
+    accounts: parsed(accounts, 'accounts'),
+    x: { auth, apiUrl: parsed(xApiUrl, 'x-api-url') },
+    bluesky: { apiUrl: parsed(blueskyApiUrl, 'bluesky-api-url') },
     mastodon: { apiUrl: mastodonApiUrl },
-    datadog: { apiKey, site, baseUrl: baseUrl! },
-    metricPrefix: metricPrefix!,
-    tags: tags!,
+    datadog: { apiKey, site, baseUrl: parsed(baseUrl, 'datadog-site') },
+    metricPrefix: parsed(metricPrefix, 'metric-prefix'),
+    tags: parsed(tags, 'tags'),
     dryRun,
     policy: {
       ...DEFAULT_POLICY,
-      maxRetries: Math.floor(maxRetries!),
-      timeoutMs: Math.round(timeout! * 1000),
-      maxRateLimitWaitMs: Math.round(maxWait! * 1000)
+      maxRetries: Math.floor(parsed(maxRetries, 'max-retries')),
+      timeoutMs: Math.round(parsed(timeout, 'request-timeout') * 1000),
+      maxRateLimitWaitMs: Math.round(parsed(maxWait, 'rate-limit-max-wait') * 1000)
     },
-    concurrency: Math.floor(concurrency!),
+    concurrency: Math.floor(parsed(concurrency, 'concurrency')),
     datadogApp: { appKey: raw.datadogAppKey, dashboard }
   }
 }

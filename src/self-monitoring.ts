@@ -4,6 +4,7 @@
  */
 import type { Account, Network } from './accounts.js'
 import type { Sample, Series } from './metrics.js'
+import { countAccounts } from './sources/shared.js'
 import type { Failure, FailureReason } from './sources/types.js'
 
 /** Every failure reason, so each `reason:` group gets a value (zero included) on every run. */
@@ -50,7 +51,7 @@ export function selfMonitoringSeries(outcome: RunOutcome, prefix: string, extraT
   }
   for (const network of networks) {
     for (const reason of FAILURE_REASONS) {
-      const failed = outcome.failures.filter((f) => f.network === network && f.reason === reason).reduce((n, f) => n + f.accounts.length, 0)
+      const failed = countAccounts(outcome.failures.filter((f) => f.network === network && f.reason === reason))
       series.push(gauge('accounts_failed', failed, [`reason:${reason}`, `network:${network}`]))
     }
   }

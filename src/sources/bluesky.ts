@@ -2,7 +2,7 @@
 import type { Account } from '../accounts.js'
 import { hostOf, mapWithConcurrency, parseJson, type HttpDeps, type RetryPolicy } from '../http.js'
 import type { Sample } from '../metrics.js'
-import { chunk, combine, epochSecondsHeader, failed, isCollection, readCounts, sendForAccounts, type FieldMap } from './shared.js'
+import { chunk, combine, emptyCollection, epochSecondsHeader, failed, isCollection, readCounts, sendForAccounts, type FieldMap } from './shared.js'
 import type { Collection, Source } from './types.js'
 
 export const BLUESKY_BATCH_SIZE = 25
@@ -28,7 +28,7 @@ interface Profile {
 
 /** Pure: profiles in, samples out; a requested actor absent from the answer is missing or taken down. */
 export function readProfiles(body: unknown, batch: Account[], timestamp: number): Collection {
-  const result: Collection = { samples: [], failures: [], warnings: [] }
+  const result = emptyCollection()
   const profiles =
     body && typeof body === 'object' && Array.isArray((body as { profiles?: unknown }).profiles) ? (body as { profiles: Profile[] }).profiles : []
   const byIdentity = new Map<string, Profile>()

@@ -4,7 +4,7 @@
  */
 import type { Account } from '../accounts.js'
 import { mapWithConcurrency, parseJson, type HttpDeps, type HttpResponse, type RetryPolicy } from '../http.js'
-import { combine, failed, isCollection, readCounts, sendForAccounts, type FieldMap } from './shared.js'
+import { combine, emptyCollection, failed, isCollection, readCounts, sendForAccounts, type FieldMap } from './shared.js'
 import type { Collection, Source } from './types.js'
 
 /** Requests in flight at once on one instance: small instances are run by volunteers. */
@@ -83,7 +83,7 @@ export function createMastodonSource(options: MastodonSourceOptions): Source {
         )
       }
       if (body.suspended === true) return failed('mastodon', [account], 'suspended', `Mastodon account ${account.handle} is suspended.`)
-      const result: Collection = { samples: [], failures: [], warnings: [] }
+      const result = emptyCollection()
       const metrics = readCounts(body, FIELDS, 'Mastodon', account.handle, result.warnings)
       if (Object.keys(metrics).length === 0) return failed('mastodon', [account], 'error', `Mastodon returned no usable counts for ${account.handle}.`)
       result.samples.push({ account, timestamp: Math.floor(deps.now() / 1000), metrics })

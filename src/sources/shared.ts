@@ -42,6 +42,11 @@ export function failed(network: Network, accounts: Account[], reason: Failure['r
   return { samples: [], failures: [{ network, accounts, reason, message }], warnings: [] }
 }
 
+/** How many accounts these failures cover. */
+export function countAccounts(failures: readonly Failure[]): number {
+  return failures.reduce((n, f) => n + f.accounts.length, 0)
+}
+
 /** Merges per-batch results in order. */
 export function combine(results: (Collection | undefined)[]): Collection {
   const all = emptyCollection()

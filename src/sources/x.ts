@@ -10,7 +10,7 @@ import { oneLine, quoteValue } from '../foreign-text.js'
 import { hostOf, mapWithConcurrency, parseJson, type HttpDeps, type HttpResponse, type RetryPolicy } from '../http.js'
 import { createMasker } from '../secrets.js'
 import type { Sample } from '../metrics.js'
-import { chunk, combine, epochSecondsHeader, isCollection, readCounts, sendForAccounts, type FieldMap } from './shared.js'
+import { chunk, combine, epochSecondsHeader, failed, isCollection, readCounts, sendForAccounts, type FieldMap } from './shared.js'
 import type { Collection, Failure, Source } from './types.js'
 
 export { chunk }
@@ -170,11 +170,7 @@ export function createXSource(options: XSourceOptions): Source {
   async function lookup(batch: Account[]): Promise<Collection> {
     const query = new URLSearchParams({ usernames: batch.map((a) => a.handle).join(','), 'user.fields': 'public_metrics' })
     const url = `${apiUrl}/2/users/by?${query.toString().replace(/%2C/g, ',')}`
-    const fail = (reason: Failure['reason'], message: string): Collection => ({
-      samples: [],
-      failures: [{ network: 'x', accounts: batch, reason, message }],
-      warnings: []
-    })
+    const fail = (reason: Failure['reason'], message: string): Collection => failed('x', batch, reason, message)
     const answer = await sendForAccounts(
       'x',
       batch,
