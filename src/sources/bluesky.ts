@@ -1,8 +1,20 @@
 /** Bluesky: app.bsky.actor.getProfiles on the public AppView, no credentials, 25 actors per request. */
 import type { Account } from '../accounts.js'
+import { quoteValue } from '../foreign-text.js'
 import { hostOf, mapWithConcurrency, parseJson, type HttpDeps, type RetryPolicy } from '../http.js'
 import type { Sample } from '../metrics.js'
-import { chunk, combine, emptyCollection, epochSecondsHeader, failed, isCollection, readCounts, sendForAccounts, type FieldMap } from './shared.js'
+import {
+  chunk,
+  combine,
+  emptyCollection,
+  epochSecondsHeader,
+  failed,
+  isCollection,
+  readCounts,
+  sendForAccounts,
+  unexpectedFailure,
+  type FieldMap
+} from './shared.js'
 import type { Collection, Source } from './types.js'
 
 export const BLUESKY_BATCH_SIZE = 25
@@ -83,7 +95,7 @@ export function createBlueskySource(options: BlueskySourceOptions): Source {
     if (isCollection(answer)) return answer
     if (answer.status !== 200) {
       const body = parseJson(answer.body) as { error?: unknown; message?: unknown } | undefined
-      const said = body && typeof body.message === 'string' ? ` ("${body.message.slice(0, 200)}")` : ''
+      const said = body && typeof body === 'object' && body.message !== undefined ? ` (${quoteValue(body.message)})` : ''
       return failed('bluesky', batch, 'error', `Bluesky answered ${answer.status} from ${hostOf(url)}${said}; ${batch.length} account(s) were not collected.`)
     }
     const body = parseJson(answer.body)
@@ -102,7 +114,7 @@ export function createBlueskySource(options: BlueskySourceOptions): Source {
     network: 'bluesky',
     async collect(accounts, onProgress) {
       const results = await mapWithConcurrency(chunk(accounts, BLUESKY_BATCH_SIZE), concurrency, async (batch) => {
-        const result = await lookup(batch)
+        const result = await lookup(batch).catch((error: unknown) => unexpectedFailure('bluesky', batch, 'Bluesky', error))
         onProgress?.(batch.length)
         return result
       })

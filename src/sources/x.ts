@@ -10,7 +10,7 @@ import { oneLine, quoteValue } from '../foreign-text.js'
 import { hostOf, mapWithConcurrency, parseJson, type HttpDeps, type HttpResponse, type RetryPolicy } from '../http.js'
 import { createMasker } from '../secrets.js'
 import type { Sample } from '../metrics.js'
-import { chunk, combine, epochSecondsHeader, failed, isCollection, readCounts, sendForAccounts, type FieldMap } from './shared.js'
+import { chunk, combine, epochSecondsHeader, failed, isCollection, readCounts, sendForAccounts, unexpectedFailure, type FieldMap } from './shared.js'
 import type { Collection, Failure, Source } from './types.js'
 
 export { chunk }
@@ -223,7 +223,8 @@ export function createXSource(options: XSourceOptions): Source {
             authFailure ??= error
             return undefined
           }
-          throw error
+          onProgress?.(batch.length)
+          return unexpectedFailure('x', batch, 'X', error, mask)
         }
       })
       const collection = combine(results)
