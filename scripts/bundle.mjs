@@ -1,7 +1,7 @@
 // npm run bundle: one ncc bundle for the action and the command line, its lazy chunks minified, and the
 // command-line launcher dist/cli.js beside it (package.json bin).
-// ncc's --minify only minifies the entry file; the chunks it splits off for dynamic imports (the Datadog
-// client, the Actions toolkit) stay unminified, which more than doubles dist/. Terser fixes that here.
+// ncc's --minify only minifies the entry file; the chunks it splits off for dynamic imports (the Actions toolkit
+// with its own undici, @actions/github) stay unminified: 1.39 MB of dist/ instead of 0.68 MB. Terser fixes that here.
 import { execFileSync } from 'node:child_process'
 import { chmodSync, copyFileSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { minify } from 'terser'

@@ -1,7 +1,7 @@
 /** The pipeline: accounts → sources → samples → series → sink, and the run's exit rules. */
 import type { Account, Network } from './accounts.js'
 import type { Config } from './config.js'
-import { createDatadogClient, createDryRunClient, loadDatadogClient, type DeliveryReport, type MetricsClient } from './datadog/series.js'
+import { createDatadogClient, createDryRunClient, type DeliveryReport, type MetricsClient } from './datadog/series.js'
 import { createDatadogApi, type DatadogApi } from './datadog/v1-api.js'
 import { provisionDatadog } from './datadog/provision.js'
 import { selfMonitoringSeries } from './self-monitoring.js'
@@ -91,8 +91,6 @@ export async function runCollection(config: Config, deps: RunDeps): Promise<RunR
   let collection: Collection = emptyCollection()
   const rateLimits: Partial<Record<Network, number>> = {}
   await logger.group(`Collecting ${config.accounts.length} account(s)`, async () => {
-    // The Datadog client loads while the sources wait on the network.
-    const preload = config.dryRun || deps.client ? undefined : loadDatadogClient().catch(() => undefined)
     let settled = 0
     const onProgress = (count: number): void => {
       settled += count
@@ -110,7 +108,6 @@ export async function runCollection(config: Config, deps: RunDeps): Promise<RunR
     results.forEach((result, i) => {
       if (result.rateLimitRemaining !== undefined) rateLimits[sources[i]!.network] = result.rateLimitRemaining
     })
-    await preload
     for (const warning of collection.warnings) logger.warning(warning)
     for (const failure of collection.failures) {
       const account = failure.accounts.length === 1 ? failure.accounts[0]!.key : undefined

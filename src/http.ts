@@ -115,7 +115,7 @@ export function errorCode(error: unknown, depth = 0): string | undefined {
   const { code, cause, errors } = error as { code?: unknown; cause?: unknown; errors?: unknown }
   // Only code-shaped strings: anything else could be text quoting a URL or header.
   if (typeof code === 'string' && /^[A-Z][A-Z0-9_]{1,40}$/.test(code)) return code
-  const nested = [cause, ...(Array.isArray(errors) ? errors : [])]
+  const nested: unknown[] = [cause, ...(Array.isArray(errors) ? (errors as unknown[]) : [])]
   for (const inner of nested) {
     const found = errorCode(inner, depth + 1)
     if (found) return found

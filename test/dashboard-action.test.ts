@@ -1,8 +1,8 @@
-/** The built action with an application key: self-monitoring, metadata, the dashboard, and refusals. */
+/** The action (its source, in-process) with an application key: self-monitoring, metadata, the dashboard, and refusals. */
 import { afterEach, beforeEach, describe, expect, test } from '@jest/globals'
 import { dashboardDefinition } from '../src/datadog/definitions.js'
 import { DD_APP_KEY, startDatadogApiStandIn, type DatadogApiStandIn, type Permission } from './support/datadog-api-stand-in.js'
-import { runAction } from './support/run-action.js'
+import { runActionInProcess as runAction } from './support/run-action.js'
 import { DD_KEY, X_TOKEN, metricsFor, startXStandIn, type XStandIn } from './support/stand-ins.js'
 
 let x: XStandIn

@@ -64,7 +64,7 @@ describe('metric metadata', () => {
     const put = dd.requests.find((r) => r.method === 'PUT')!
     expect(put.headers['dd-api-key']).toBe(DD_KEY)
     expect(put.headers['dd-application-key']).toBe(DD_APP_KEY)
-    expect(Object.keys(JSON.parse(put.body)).sort()).toEqual(['description', 'short_name', 'type', 'unit'])
+    expect(Object.keys(JSON.parse(put.body) as object).sort()).toEqual(['description', 'short_name', 'type', 'unit'])
 
     dd.requests.length = 0
     const second = await syncMetricMetadata(api(), ['twitter.followers_count', 'twitter.status_count', 'twitter.collector.run_duration'], 'twitter', 2)

@@ -10,25 +10,6 @@ import { validateMetricPrefix } from '../src/metrics.js'
 import { DATADOG_UNITS, WIDGET_TYPES } from './support/datadog-api-stand-in.js'
 import { ROOT } from './support/run-action.js'
 
-// Datadog's own OpenAPI-generated models: the same required fields and enums its API checks.
-const { ObjectSerializer } = await import('@datadog/datadog-api-client/dist/packages/datadog-api-client-v1/models/ObjectSerializer.js')
-
-/** Paths of every place the vendor's models could not parse or found fields they do not know. */
-function unparsed(value: unknown, path = '$'): string[] {
-  if (Array.isArray(value)) return value.flatMap((item, i) => unparsed(item, `${path}[${i}]`))
-  if (value === null || typeof value !== 'object' || value instanceof Date) return []
-  const record = value as Record<string, unknown>
-  const here: string[] = []
-  if (record._unparsed || value.constructor?.name === 'UnparsedObject') here.push(path)
-  if (record.additionalProperties !== undefined) here.push(`${path} has unknown fields ${Object.keys(record.additionalProperties as object).join(', ')}`)
-  return [
-    ...here,
-    ...Object.entries(record)
-      .filter(([key]) => key !== 'additionalProperties')
-      .flatMap(([key, v]) => unparsed(v, `${path}.${key}`))
-  ]
-}
-
 /** Metric names in a Datadog metric query such as `top(avg:a.b{$x} by {y}, 5, 'last', 'desc')`. */
 function metricsIn(query: string): string[] {
   return [...query.matchAll(/(?:avg|sum|min|max):([A-Za-z][A-Za-z0-9_.]*)\{/g)].map((m) => m[1]!)
@@ -46,20 +27,11 @@ const committed = (file: string, generated: unknown): unknown => {
 describe('the dashboard definition', () => {
   const dashboard = dashboardDefinition('twitter')
 
-  test("is a valid dashboard for Datadog's API models: required fields, known widget types and enums, no unknown fields", () => {
-    const parsed = ObjectSerializer.deserialize(dashboard, 'Dashboard', '')
-    expect(unparsed(parsed)).toEqual([])
+  // Checked against Datadog's own models in datadog-contract.test.ts.
+  test('uses widget types the dashboards API knows: timeseries, toplist, change and query value', () => {
     const types = widgetRows(dashboard).map((row) => row.type)
     expect(types.every((type) => WIDGET_TYPES.has(type))).toBe(true)
     expect(new Set(types)).toEqual(new Set(['timeseries', 'toplist', 'change', 'query_value']))
-  })
-
-  test('the validity check itself catches a widget type that does not exist and a missing required field', () => {
-    const wrongType = { ...dashboard, widgets: [{ definition: { type: 'timeseriez', requests: [{ q: 'avg:a{*}' }] } }] }
-    expect(unparsed(ObjectSerializer.deserialize(wrongType, 'Dashboard', ''))).not.toEqual([])
-    const noLayout: Record<string, unknown> = { ...dashboard }
-    delete noLayout.layout_type
-    expect(() => ObjectSerializer.deserialize(noLayout, 'Dashboard', '')).toThrow(/layoutType/)
   })
 
   test('has the promised widgets: followers over time, day/week/month change, top accounts, posts, collector health', () => {
@@ -104,10 +76,9 @@ describe('the committed copies under docs/', () => {
     expect(committed('dashboard.json', dashboardDefinition('twitter'))).toEqual(dashboardDefinition('twitter'))
   })
 
-  test('docs/monitors/*.json are exactly the recommended monitors for "twitter", and valid monitors', () => {
+  test('docs/monitors/*.json are exactly the recommended monitors for "twitter"', () => {
     for (const [name, monitor] of Object.entries(monitorDefinitions('twitter'))) {
       expect(committed(`monitors/${name}.json`, monitor)).toEqual(monitor)
-      expect(unparsed(ObjectSerializer.deserialize(monitor, 'Monitor', ''))).toEqual([])
     }
     const monitors = monitorDefinitions('twitter')
     const known = new Set(allMetricNames('twitter'))
@@ -117,7 +88,7 @@ describe('the committed copies under docs/', () => {
       expect(known.has(names[0]!)).toBe(true)
     }
     expect(monitors['collection-stopped'].query).toBe('max(last_30m):sum:twitter.collector.accounts_collected{*} < 1')
-    expect(monitors['collection-stopped'].options).toMatchObject({ notify_no_data: true, no_data_timeframe: 30 })
+    expect(monitors['collection-stopped'].options).toMatchObject({ notify_no_data: true, no_data_timeframe: 60 })
     expect(monitors['account-failing'].query).toBe('max(last_30m):sum:twitter.collector.accounts_failed{*} by {reason,network} > 0')
   })
 

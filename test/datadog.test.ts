@@ -71,7 +71,9 @@ describe('the Datadog client against a local stand-in', () => {
   test('a 413 splits the batch and retries the halves: nothing is dropped', async () => {
     dd = await startDatadogStandIn()
     dd.override = (request) =>
-      JSON.parse(request.body).series.length > 100 ? { status: 413, body: JSON.stringify({ errors: ['Payload too large'] }) } : undefined
+      (JSON.parse(request.body) as { series: unknown[] }).series.length > 100
+        ? { status: 413, body: JSON.stringify({ errors: ['Payload too large'] }) }
+        : undefined
     const client = createDatadogClient({ apiKey: DD_KEY, baseUrl: dd.url, site: 'datadoghq.com', policy: DEFAULT_POLICY, deps: realHttpDeps })
     const series = manySeries(300)
     const report = await client.submit(series)

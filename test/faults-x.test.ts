@@ -1,12 +1,13 @@
 /**
- * The X fault matrix, through the built action against the local stand-ins. Most cases run 120
+ * The X fault matrix, through the action (its source, in-process, on a fake clock) against the local stand-ins. Most cases run 120
  * accounts in two X requests and fault only the second (batch B), so each shows both how the fault
  * is handled and that what batch A collected still reaches Datadog.
  */
-import { describe, expect, jest, test } from '@jest/globals'
+import { describe, expect, test } from '@jest/globals'
 import {
   BATCH_A,
   BATCH_B,
+  HANG_TIMEOUT,
   HTML_PAGE,
   MANY,
   accountsSent,
@@ -23,9 +24,6 @@ import {
   type Scenario
 } from './support/fault-scenario.js'
 import { metricsFor, type RecordedRequest } from './support/stand-ins.js'
-
-// Each case spawns the bundle; on a loaded 2-core machine a case has taken 25 s of the default 30.
-jest.setTimeout(90_000)
 
 const onA = { when: (request: RecordedRequest) => !isBatchB(request) }
 const onB = { when: isBatchB }
@@ -59,7 +57,7 @@ function expectBatchAKept(s: Scenario): void {
 }
 
 describe('X rate limits', () => {
-  test.concurrent('a 429 with x-rate-limit-reset is waited out, one without is retried with backoff; everything is collected', async () => {
+  test('a 429 with x-rate-limit-reset is waited out, one without is retried with backoff; everything is collected', async () => {
     const withReset = fault(() => ({ status: 429, headers: { 'x-rate-limit-remaining': '0', 'x-rate-limit-reset': epochIn(1) }, body: TOO_MANY }), {
       ...onA,
       times: 1
@@ -69,9 +67,13 @@ describe('X rate limits', () => {
     expectEverythingSent(s)
     expect(requestsFor(s.x, 'A')).toHaveLength(2)
     expect(requestsFor(s.x, 'B')).toHaveLength(2)
+    // Two waits: a backoff, and the wait for the reset (at most 1 s away, plus up to 1 s of spread).
+    expect(s.sleeps).toHaveLength(2)
+    expect(Math.max(...s.sleeps)).toBeGreaterThanOrEqual(500)
+    expect(Math.max(...s.sleeps)).toBeLessThanOrEqual(2000)
   })
 
-  test.concurrent('a 429 without reset headers that persists fails its batch as rate limited after the retries', async () => {
+  test('a 429 without reset headers that persists fails its batch as rate limited after the retries', async () => {
     const s = await runScenario({ x: fault({ status: 429, body: TOO_MANY }, onB) })
     expectBatchAKept(s)
     expect(requestsFor(s.x, 'B')).toHaveLength(3)
@@ -79,7 +81,7 @@ describe('X rate limits', () => {
     expect(s.log).toContain('a rate limit outlasted the allowed wait for 20 account(s).')
   })
 
-  test.concurrent('a reset later than rate-limit-max-wait fails the batch at once, saying when and what to change', async () => {
+  test('a reset later than rate-limit-max-wait fails the batch at once, saying when and what to change', async () => {
     const s = await runScenario({
       x: fault(() => ({ status: 429, headers: { 'x-rate-limit-remaining': '0', 'x-rate-limit-reset': epochIn(3600) }, body: TOO_MANY }), onB)
     })
@@ -92,14 +94,14 @@ describe('X rate limits', () => {
 })
 
 describe('X server errors and broken answers', () => {
-  test.concurrent('500, 502 and 503 in a row are retried, then everything is collected', async () => {
+  test('500, 502 and 503 in a row are retried, then everything is collected', async () => {
     const error = (status: number) => ({ status, body: JSON.stringify({ title: 'Server Error', detail: 'Something went wrong', status }) })
     const s = await runScenario({ inputs: { 'max-retries': '3' }, x: faultSequence([error(500), error(502), error(503)], onB) })
     expectEverythingSent(s)
     expect(requestsFor(s.x, 'B')).toHaveLength(4)
   })
 
-  test.concurrent('a persistent 503 fails its batch after the retries and names the status and host, not the URL', async () => {
+  test('a persistent 503 fails its batch after the retries and names the status and host, not the URL', async () => {
     const s = await runScenario({
       x: fault({ status: 503, body: JSON.stringify({ title: 'Service Unavailable', detail: 'Service Unavailable', status: 503 }) }, onB)
     })
@@ -110,44 +112,44 @@ describe('X server errors and broken answers', () => {
     expect(s.log).toContain('20 account(s) could not be collected because of errors')
   })
 
-  test.concurrent('an HTML error page is reported by status, without the HTML', async () => {
+  test('an HTML error page is reported by status, without the HTML', async () => {
     const s = await runScenario({ x: fault({ status: 502, headers: { 'content-type': 'text/html' }, body: HTML_PAGE }, onB) })
     expectBatchAKept(s)
     expect(s.log).toMatch(/X answered 502 from 127\.0\.0\.1:\d+; 20 account\(s\) were not collected\./)
     expect(s.log).not.toContain('<html')
   })
 
-  test.concurrent('a request that hangs past the timeout once, and a connection reset mid-body once, are retried; everything is collected', async () => {
+  test('a request that hangs past the timeout once, and a connection reset mid-body once, are retried; everything is collected', async () => {
     const hang = fault((normal) => ({ ...normal(), delayMs: 3000 }), { ...onA, times: 1 })
     const reset = fault((normal) => ({ ...normal(), resetMidBody: true }), { ...onB, times: 1 })
-    const s = await runScenario({ x: firstOf(hang, reset) })
+    const s = await runScenario({ inputs: HANG_TIMEOUT, x: firstOf(hang, reset) })
     expectEverythingSent(s)
     expect(requestsFor(s.x, 'A')).toHaveLength(2)
     expect(requestsFor(s.x, 'B')).toHaveLength(2)
   })
 
-  test.concurrent('a request that always hangs fails its batch after the retries with the timeout in the message', async () => {
-    const s = await runScenario({ x: fault((normal) => ({ ...normal(), delayMs: 5000 }), onB) })
+  test('a request that always hangs fails its batch after the retries with the timeout in the message', async () => {
+    const s = await runScenario({ inputs: HANG_TIMEOUT, x: fault((normal) => ({ ...normal(), delayMs: 5000 }), onB) })
     expectBatchAKept(s)
     expect(requestsFor(s.x, 'B')).toHaveLength(3)
-    expect(s.log).toMatch(/X request to 127\.0\.0\.1:\d+ failed after 3 attempts: no answer within 2 s\./)
+    expect(s.log).toMatch(/X request to 127\.0\.0\.1:\d+ failed after 3 attempts: no answer within 0\.5 s\./)
   })
 
-  test.concurrent('connections always reset mid-body fail the batch with the error code, not the URL', async () => {
+  test('connections always reset mid-body fail the batch with the error code, not the URL', async () => {
     const s = await runScenario({ x: fault((normal) => ({ ...normal(), resetMidBody: true }), onB) })
     expectBatchAKept(s)
     expect(requestsFor(s.x, 'B')).toHaveLength(3)
     expect(s.log).toMatch(/X request to 127\.0\.0\.1:\d+ failed after 3 attempts: connection failed \(UND_ERR_SOCKET\)\./)
   })
 
-  test.concurrent('a 200 with malformed JSON fails its batch without retrying', async () => {
+  test('a 200 with malformed JSON fails its batch without retrying', async () => {
     const s = await runScenario({ x: fault({ status: 200, body: '{"data":[{"username":"u100","public_metrics":{"followers_count":' }, onB) })
     expectBatchAKept(s)
     expect(requestsFor(s.x, 'B')).toHaveLength(1)
     expect(s.log).toContain('X answered 200 with a body that is not a user lookup result (not JSON); 20 account(s) were not collected.')
   })
 
-  test.concurrent('a 200 with neither data nor errors fails its batch', async () => {
+  test('a 200 with neither data nor errors fails its batch', async () => {
     const s = await runScenario({ x: fault({ status: 200, body: JSON.stringify({ meta: { result_count: 0 } }) }, onB) })
     expectBatchAKept(s)
     expect(s.log).toContain('X answered 200 with a body that is not a user lookup result (neither data nor errors); 20 account(s) were not collected.')
@@ -157,7 +159,7 @@ describe('X server errors and broken answers', () => {
 describe('X answers with odd content', () => {
   const four = ['jack', 'nasa', 'github', 'ghost']
 
-  test.concurrent('metrics missing, negative, non-numeric or huge are dropped with a warning each; the rest is sent', async () => {
+  test('metrics missing, negative, non-numeric or huge are dropped with a warning each; the rest is sent', async () => {
     const s = await runScenario({
       accounts: four,
       x: fault((normal) =>
@@ -193,7 +195,7 @@ describe('X answers with odd content', () => {
     expect(s.result.outputs['accounts-collected']).toBe('3')
   })
 
-  test.concurrent('a username returned in another case matches the account as typed; a user returned twice counts once, first answer', async () => {
+  test('a username returned in another case matches the account as typed; a user returned twice counts once, first answer', async () => {
     const s = await runScenario({
       accounts: ['JackDorsey', 'NASA'],
       users: usersFor(['JackDorsey', 'NASA']),
@@ -214,7 +216,7 @@ describe('X answers with odd content', () => {
     expect(s.result.summary).toContain('<td>JackDorsey</td>')
   })
 
-  test.concurrent('a user returned under a different name (renamed) is reported as missing, the others are sent', async () => {
+  test('a user returned under a different name (renamed) is reported as missing, the others are sent', async () => {
     const s = await runScenario({
       accounts: ['jack', 'nasa'],
       x: fault((normal) =>
@@ -269,13 +271,13 @@ describe('X refuses the credentials or the access tier', () => {
     expect(s.result.undelivered).toBeUndefined()
   }
 
-  test.concurrent('401 fails the run with what to check, and stops knocking', async () => {
+  test('401 fails the run with what to check, and stops knocking', async () => {
     const s = await runScenario({ accounts: MANY, inputs: { concurrency: '1' }, x: fault(unauthorized) })
     expectFatal(s, 'X rejected the credentials (401 Unauthorized). X said: "Unauthorized: Unauthorized". Check that x-bearer-token')
     expect(s.x.requests).toHaveLength(1)
   })
 
-  test.concurrent('403 with error 453 says the access tier cannot look users up', async () => {
+  test('403 with error 453 says the access tier cannot look users up', async () => {
     const s = await runScenario({ accounts: ['jack'], x: fault(code453) })
     expectFatal(
       s,
@@ -284,7 +286,7 @@ describe('X refuses the credentials or the access tier', () => {
     expect(s.log).toContain('need a paid or pay-per-use X developer account')
   })
 
-  test.concurrent('403 client-not-enrolled (the v2 problem shape) gets the same access-tier advice', async () => {
+  test('403 client-not-enrolled (the v2 problem shape) gets the same access-tier advice', async () => {
     const s = await runScenario({ accounts: ['jack'], x: fault(notEnrolled) })
     expectFatal(
       s,

@@ -1,4 +1,7 @@
-/** The Lambda adapter: its pieces in process, then the built zip in a bare folder against moto and the stand-ins. */
+/**
+ * The Lambda adapter: its source in-process (runLambda) against the stand-ins and Secrets Manager in
+ * moto, and one smoke test of the release zip in a bare folder, as AWS runs it.
+ */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from '@jest/globals'
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager'
 import { spawn } from 'node:child_process'
@@ -9,7 +12,7 @@ import { ConfigError } from '../src/errors.js'
 import type { HttpDeps } from '../src/http.js'
 import { runLambda, secretSettings, type LambdaResult } from '../src/lambda/handler.js'
 import { createJsonLogger } from '../src/lambda/log.js'
-import { describeSecretError, parseSecretSettings } from '../src/lambda/secrets.js'
+import { describeSecretError, fetchSecretFromAws, parseSecretSettings } from '../src/lambda/secrets.js'
 import { ensureLambdaZip, startMoto, toolsAvailable, unpackZip, type Moto } from './support/moto.js'
 import { startBlueskyStandIn, startMastodonStandIn } from './support/network-stand-ins.js'
 import { DD_KEY, X_TOKEN, metricsFor, startDatadogStandIn, startXStandIn, type DatadogStandIn, type XStandIn } from './support/stand-ins.js'
@@ -190,6 +193,22 @@ describe('runLambda in process', () => {
     expect(dd.series.every((s) => s.metric.startsWith('twitter.collector.'))).toBe(true)
     expect(dd.series.find((s) => s.metric === 'twitter.collector.accounts_failed' && s.tags.includes('reason:rate_limited'))!.points[0]!.value).toBe(2)
   })
+
+  test('throws when Datadog keeps failing, after logging the refused series as a re-sendable body', async () => {
+    dd.override = () => ({ status: 503, body: JSON.stringify({ errors: ['Service Unavailable'] }) })
+    const run = runLambda(deps({ MAX_RETRIES: '1', X_BEARER_TOKEN: X_TOKEN, DATADOG_API_KEY: DD_KEY }))
+    await expect(run).rejects.toThrow(/run failed.*Datadog answered 503/s)
+    const message = await run.catch((error: Error) => error.message)
+    expect(dd.requests).toHaveLength(2)
+    const undelivered = parseLines(lines).filter((r) => r.body !== undefined)
+    expect(undelivered).toHaveLength(1)
+    const body = undelivered[0]!.body as { series: { metric: string }[] }
+    // 12 account gauges (jack, nasa) and the collector's own 7.
+    expect(body.series.filter((s) => !s.metric.startsWith('twitter.collector.'))).toHaveLength(12)
+    expect(body.series).toHaveLength(19)
+    expect(JSON.parse(dd.requests[0]!.body)).toEqual(body)
+    expect(lines.join('\n') + message).not.toContain(DD_KEY)
+  })
 })
 
 /** Real sleeps would reveal a wait; this one records them instead, and the test checks none was long. */
@@ -224,8 +243,8 @@ interface Invocation {
   message?: string
 }
 
-const e2e = toolsAvailable(['moto_server', 'python3'], 'the Lambda zip against moto (test/lambda.test.ts)')
-;(e2e ? describe : describe.skip)('the release zip, unpacked into an empty folder', () => {
+const e2e = toolsAvailable(['moto_server', 'python3'], 'the Lambda against Secrets Manager in moto (test/lambda.test.ts)')
+;(e2e ? describe : describe.skip)('with Secrets Manager in moto', () => {
   const SECRET_NAME = 'twitter-stats/test'
   let moto: Moto
   let dir: string
@@ -233,12 +252,11 @@ const e2e = toolsAvailable(['moto_server', 'python3'], 'the Lambda zip against m
   let dd: DatadogStandIn
 
   beforeAll(async () => {
-    dir = unpackZip(ensureLambdaZip())
     moto = await startMoto()
     const client = new SecretsManagerClient({ region: 'us-east-1', endpoint: moto.url, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } })
     await client.send(new CreateSecretCommand({ Name: SECRET_NAME, SecretString: JSON.stringify({ X_BEARER_TOKEN: X_TOKEN, DATADOG_API_KEY: DD_KEY }) }))
     client.destroy()
-  }, 120_000)
+  }, 60_000)
   afterAll(async () => {
     await moto?.stop()
     if (dir) rmSync(dir, { recursive: true, force: true })
@@ -250,6 +268,32 @@ const e2e = toolsAvailable(['moto_server', 'python3'], 'the Lambda zip against m
   afterEach(async () => {
     await x.close()
     await dd.close()
+  })
+
+  /** The AWS SDK takes its endpoint and credentials from the process environment, as in Lambda. */
+  async function withMotoEnv<T>(task: () => Promise<T>): Promise<T> {
+    const saved = process.env
+    process.env = { ...saved, ...moto.env, AWS_ENDPOINT_URL: '', AWS_ENDPOINT_URL_SECRETS_MANAGER: moto.url }
+    try {
+      return await task()
+    } finally {
+      process.env = saved
+    }
+  }
+
+  test('a secret that does not exist fails with its name and what to check, before any request', async () => {
+    const lines: string[] = []
+    const run = withMotoEnv(() =>
+      runLambda({
+        env: { SECRET_ID: 'no/such/secret', ACCOUNTS: 'jack', X_API_URL: x.url, DATADOG_SITE: dd.url },
+        http: fastHttp,
+        fetchSecret: fetchSecretFromAws,
+        write: (line) => lines.push(line)
+      })
+    )
+    await expect(run).rejects.toThrow(/"no\/such\/secret" \(SECRET_ID\) was not found/)
+    expect(parseLines(lines)[0]).toMatchObject({ level: 'error', problems: [expect.stringContaining('was not found')] })
+    expect(x.requests).toHaveLength(0)
   })
 
   async function invoke(env: Record<string, string>, invocations = 1): Promise<{ results: Invocation[]; stdout: string; stderr: string }> {
@@ -282,14 +326,13 @@ const e2e = toolsAvailable(['moto_server', 'python3'], 'the Lambda zip against m
     return { results, stdout, stderr }
   }
 
-  test('holds only the bundle: no node_modules, ESM marked for the runtime', () => {
+  test('the release zip, unpacked into an empty folder, holds only the bundle, reads its secret, collects and sends, warm invocations included', async () => {
+    dir = unpackZip(ensureLambdaZip())
     const files = readdirSync(dir)
     expect(files).toContain('index.js')
     expect(files).not.toContain('node_modules')
     expect(JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'))).toEqual({ type: 'module' })
-  })
 
-  test('reads its secret from Secrets Manager, collects from X and sends to Datadog, warm invocations included', async () => {
     const { results, stdout, stderr } = await invoke({}, 2)
     // 18 account gauges and the collector's own 7 per invocation.
     expect(results).toEqual([
@@ -306,27 +349,5 @@ const e2e = toolsAvailable(['moto_server', 'python3'], 'the Lambda zip against m
     expect(records).toContainEqual(expect.objectContaining({ level: 'info', message: 'Run succeeded.', requestId: 'req-2', collected: 3, seriesSent: 25 }))
     expect(stdout + stderr).not.toContain(X_TOKEN)
     expect(stdout + stderr).not.toContain(DD_KEY)
-  })
-
-  test('throws when Datadog keeps failing, after logging the refused series as a re-sendable body', async () => {
-    dd.override = () => ({ status: 503, body: JSON.stringify({ errors: ['Service Unavailable'] }) })
-    const { results, stdout, stderr } = await invoke({ MAX_RETRIES: '1' })
-    expect(results).toHaveLength(1)
-    expect(results[0]!.ok).toBe(false)
-    expect(results[0]!.message).toMatch(/run failed.*Datadog answered 503/s)
-    expect(dd.requests).toHaveLength(2)
-    const undelivered = parseLines(stdout.trim().split('\n')).filter((r) => r.body !== undefined)
-    expect(undelivered).toHaveLength(1)
-    const body = undelivered[0]!.body as { series: { metric: string }[] }
-    expect(body.series.filter((s) => !s.metric.startsWith('twitter.collector.'))).toHaveLength(18)
-    expect(body.series).toHaveLength(25)
-    expect(JSON.parse(dd.requests[0]!.body)).toEqual(body)
-    expect(stdout + stderr + results[0]!.message).not.toContain(DD_KEY)
-  })
-
-  test('a secret that does not exist fails with its name and what to check', async () => {
-    const { results } = await invoke({ SECRET_ID: 'no/such/secret' })
-    expect(results[0]).toEqual({ ok: false, message: expect.stringMatching(/"no\/such\/secret" \(SECRET_ID\) was not found/) })
-    expect(x.requests).toHaveLength(0)
-  })
+  }, 60_000)
 })

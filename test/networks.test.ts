@@ -1,10 +1,11 @@
-/** Bluesky and Mastodon beside X: account forms, collection, and a mixed list through the built action. */
+/** Bluesky and Mastodon beside X: account forms, collection, and a mixed list through the action (its source, in-process). */
 import { afterEach, beforeEach, describe, expect, test } from '@jest/globals'
 import { parseAccounts, parseAccountEntry } from '../src/accounts.js'
 import { ConfigError } from '../src/errors.js'
 import { accountTags } from '../src/metrics.js'
 import { startBlueskyStandIn, startMastodonStandIn, type BlueskyProfile } from './support/network-stand-ins.js'
-import { runAction } from './support/run-action.js'
+import { fakeClock } from './support/clock.js'
+import { runActionInProcess as runAction } from './support/run-action.js'
 import { DD_KEY, X_TOKEN, metricsFor, startDatadogStandIn, startXStandIn, type DatadogStandIn, type StandIn, type XStandIn } from './support/stand-ins.js'
 
 const DID = 'did:plc:ewvi7nxzyoun6zhxrhs64oiz'
@@ -181,11 +182,14 @@ describe('a mixed list through the action', () => {
       index === 0
         ? { status: 429, headers: { 'x-ratelimit-reset': new Date(Date.now() + 1000).toISOString() }, body: JSON.stringify({ error: 'Too many requests' }) }
         : undefined
-    const started = Date.now()
-    const result = await runAction(inputs({ accounts: 'anna@one.social' }))
+    const clock = fakeClock()
+    const result = await runAction(inputs({ accounts: 'anna@one.social' }), {}, clock)
     expect(result.code).toBe(0)
     expect(masto.requests).toHaveLength(2)
-    expect(Date.now() - started).toBeGreaterThanOrEqual(900)
+    // One wait: until the reset (about 1 s away), plus at most 1 s of spread.
+    expect(clock.sleeps).toHaveLength(1)
+    expect(clock.sleeps[0]).toBeGreaterThanOrEqual(900)
+    expect(clock.sleeps[0]).toBeLessThanOrEqual(2000)
     expect(dd.series.some((s) => s.tags.includes('account:anna'))).toBe(true)
   })
 

@@ -71,22 +71,60 @@ type Widget = { definition: Record<string, unknown> }
 
 const FILTER = '{$account,$network}'
 
-function timeseries(title: string, q: string, displayType: 'line' | 'bars' = 'line'): Widget {
-  return { definition: { type: 'timeseries', title, show_legend: true, requests: [{ q, display_type: displayType }] } }
+/**
+ * Every widget asks with `queries` and `formulas` (Datadog's v1 spec marks the request's `q` deprecated). One metric
+ * query each, named query1; scalar widgets (change, toplist, query value) reduce it to its last value.
+ */
+function metricQuery(query: string, aggregator?: 'last'): Record<string, unknown> {
+  return { data_source: 'metrics', name: 'query1', query, ...(aggregator ? { aggregator } : {}) }
 }
 
-function change(title: string, q: string, compareTo: 'day_before' | 'week_before' | 'month_before'): Widget {
+function timeseries(title: string, query: string, displayType: 'line' | 'bars' = 'line'): Widget {
   return {
     definition: {
-      type: 'change',
+      type: 'timeseries',
       title,
-      requests: [{ q, compare_to: compareTo, change_type: 'absolute', order_by: 'change', order_dir: 'desc', increase_good: true, show_present: true }]
+      show_legend: true,
+      requests: [{ response_format: 'timeseries', queries: [metricQuery(query)], formulas: [{ formula: 'query1' }], display_type: displayType }]
     }
   }
 }
 
-function queryValue(title: string, q: string, badWhenAboveZero = false): Widget {
-  const request: Record<string, unknown> = { q, aggregator: 'last' }
+/** Now against the same query shifted back by `compareTo`, as Datadog's own change widgets write it. */
+function change(title: string, query: string, compareTo: 'day_before' | 'week_before' | 'month_before'): Widget {
+  return {
+    definition: {
+      type: 'change',
+      title,
+      requests: [
+        {
+          response_format: 'scalar',
+          queries: [metricQuery(query, 'last')],
+          formulas: [{ formula: `${compareTo}(query1)` }, { formula: 'query1' }],
+          compare_to: compareTo,
+          change_type: 'absolute',
+          order_by: 'change',
+          order_dir: 'desc',
+          increase_good: true,
+          show_present: true
+        }
+      ]
+    }
+  }
+}
+
+function toplist(title: string, query: string, count: number): Widget {
+  return {
+    definition: {
+      type: 'toplist',
+      title,
+      requests: [{ response_format: 'scalar', queries: [metricQuery(query, 'last')], formulas: [{ formula: 'query1', limit: { count, order: 'desc' } }] }]
+    }
+  }
+}
+
+function queryValue(title: string, query: string, badWhenAboveZero = false): Widget {
+  const request: Record<string, unknown> = { response_format: 'scalar', queries: [metricQuery(query, 'last')], formulas: [{ formula: 'query1' }] }
   if (badWhenAboveZero) {
     request.conditional_formats = [
       { comparator: '>', value: 0, palette: 'white_on_red' },
@@ -117,7 +155,7 @@ export function dashboardDefinition(prefix: string): DashboardBody {
     widgets: [
       group('Followers', [
         timeseries('Followers over time', `avg:${metric('followers_count')}${FILTER} by {account,network}`),
-        { definition: { type: 'toplist', title: 'Top accounts by followers', requests: [{ q: `top(${followers}, 25, 'last', 'desc')` }] } },
+        toplist('Top accounts by followers', followers, 25),
         change('Followers: net change over the last day', followers, 'day_before'),
         change('Followers: net change over the last week', followers, 'week_before'),
         change('Followers: net change over the last month', followers, 'month_before'),
@@ -144,22 +182,27 @@ export function dashboardDefinition(prefix: string): DashboardBody {
   }
 }
 
+/** The monitors' evaluation window, in minutes: two runs of the default 15-minute schedule. */
+export const MONITOR_WINDOW_MINUTES = 30
+
 /** Recommended monitors (POST /api/v1/monitor bodies), committed under docs/monitors/. */
 export function monitorDefinitions(prefix: string): Record<'collection-stopped' | 'account-failing', Record<string, unknown>> {
+  const window = MONITOR_WINDOW_MINUTES
+  // Datadog's monitor spec: "Datadog recommends at least 2x the monitor timeframe for query alerts."
+  const noData = 2 * window
   return {
     'collection-stopped': {
       name: `twitter-stats (${prefix}): collection stopped`,
       type: 'metric alert',
-      query: `max(last_30m):sum:${collectorMetricName(prefix, 'accounts_collected')}{*} < 1`,
-      message:
-        "twitter-stats has sent no collected accounts for 30 minutes: the scheduled workflow (or Lambda) is not running, is failing before it sends, or every account failed. Open the latest run's log.",
+      query: `max(last_${window}m):sum:${collectorMetricName(prefix, 'accounts_collected')}{*} < 1`,
+      message: `twitter-stats has collected no account for ${window} minutes, or sent nothing at all for ${noData} minutes: the scheduled workflow (or Lambda) is not running, is failing before it sends, or every account failed. Open the latest run's log.`,
       tags: ['app:twitter-stats'],
-      options: { thresholds: { critical: 1 }, notify_no_data: true, no_data_timeframe: 30, require_full_window: false, include_tags: false }
+      options: { thresholds: { critical: 1 }, notify_no_data: true, no_data_timeframe: noData, require_full_window: false, include_tags: false }
     },
     'account-failing': {
       name: `twitter-stats (${prefix}): accounts failing ({{reason.name}} on {{network.name}})`,
       type: 'metric alert',
-      query: `max(last_30m):sum:${collectorMetricName(prefix, 'accounts_failed')}{*} by {reason,network} > 0`,
+      query: `max(last_${window}m):sum:${collectorMetricName(prefix, 'accounts_failed')}{*} by {reason,network} > 0`,
       message:
         "twitter-stats could not collect {{value}} account(s) on {{network.name}} ({{reason.name}}). not_found or suspended: remove the account from `accounts`. rate_limited: run less often or raise rate-limit-max-wait. error: see the run's log.",
       tags: ['app:twitter-stats'],

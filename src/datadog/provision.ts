@@ -50,7 +50,7 @@ export async function syncMetricMetadata(api: DatadogApi, metrics: string[], pre
       }
     }
   )
-  if (failure) throw failure
+  if (failure !== undefined) throw failure instanceof Error ? failure : new Error('metadata sync failed with a value that is not an Error')
   return outcome
 }
 

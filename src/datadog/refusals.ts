@@ -47,6 +47,19 @@ export function describeRefusal(status: number, body: unknown, site: string, mas
       return `Datadog answered ${status} after all retries.${detail}`
   }
 }
+/**
+ * A 2xx whose `errors` array is not empty. Datadog's spec answers 202 with `{"errors": []}`; errors in a 2xx mean it
+ * took the request but not necessarily every point, and it does not say which, so the series are kept to be re-sent.
+ */
+export function describeAcceptedWithErrors(status: number, body: unknown, count: number): string {
+  return `Datadog answered ${status} to a request of ${count} series but reported errors in it, so they are not counted as delivered.${saidDetail(body)} They are kept with any not yet sent; re-sending is safe, since a gauge point sent again replaces itself.`
+}
+
+/** A 2xx whose body is not Datadog's JSON: a proxy or portal answered, and nothing says Datadog has the series. */
+export function describeUnconfirmed(status: number, site: string): string {
+  return `The Datadog address for ${site} answered ${status} with a body that is not Datadog's JSON (a proxy or a login page?), so nothing confirms the series arrived; they are kept. Check datadog-site and any proxy between this runner and Datadog.`
+}
+
 /** What each call is for and the permission it needs, for messages. */
 export interface ApiCall {
   /** For example "update the dashboard". */

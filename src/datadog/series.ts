@@ -1,22 +1,34 @@
 /**
- * Datadog delivery of series: POST /api/v2/series, split to Datadog's payload limits. The vendor client
- * (@datadog/datadog-api-client) stays in this file: it is imported narrowly (v2 MetricsApi only) and lazily.
- * Transport is ours: the shared retry policy, timeouts, and gzip done here so the size we split on is the size we send.
+ * Datadog delivery of series: one plain `POST /api/v2/series` per batch (gzip JSON, `DD-API-KEY`) through the shared
+ * `send()`, like the v1 calls. Batches are split to Datadog's payload limits here, and each body is serialised and
+ * compressed once, so the size we split on is the size we send. No vendor client at run time: its models check our
+ * payloads in the tests instead (test/datadog-contract.test.ts).
  */
 import { gzipSync } from 'node:zlib'
-import { NetworkError, RateLimitError, send, type HttpDeps, type HttpResponse, type RetryPolicy } from '../http.js'
+import { NetworkError, RateLimitError, parseJson, send, type HttpDeps, type HttpResponse, type RetryPolicy } from '../http.js'
 import type { Series } from '../metrics.js'
-import { oneLine } from '../foreign-text.js'
 import { createMasker } from '../secrets.js'
-import { describeRefusal } from './refusals.js'
+import { describeAcceptedWithErrors, describeRefusal, describeUnconfirmed } from './refusals.js'
 
-/** Datadog's documented limits for POST /api/v2/series. */
-export const DATADOG_LIMITS = { maxCompressedBytes: 512_000, maxRawBytes: 5_242_880 }
+export interface SplitLimits {
+  /** The most compressed bytes one request may carry (inclusive). */
+  maxCompressedBytes: number
+  /** The most decompressed bytes one request may carry (inclusive). */
+  maxRawBytes: number
+}
+
+/**
+ * Datadog's limits for POST /api/v2/series, in its spec's words: "The maximum payload size is 500 kilobytes (512000
+ * bytes). Compressed payloads must have a decompressed size of less than 5 megabytes (5242880 bytes)." So 512,000
+ * compressed bytes may be sent, but the decompressed body must stay one byte under 5 MiB.
+ */
+export const DATADOG_LIMITS: SplitLimits = { maxCompressedBytes: 512_000, maxRawBytes: 5_242_880 - 1 }
 
 export interface DeliveryReport {
   /** Series Datadog accepted (or, in a dry run, printed). */
   sent: number
   requests: number
+  /** Compressed bytes of the requests Datadog accepted. */
   bytesSent: number
   /** Series not delivered because Datadog finally refused them; empty on success. */
   undelivered: Series[]
@@ -28,59 +40,118 @@ export interface MetricsClient {
   submit(series: Series[]): Promise<DeliveryReport>
 }
 
-export interface SplitLimits {
-  maxCompressedBytes: number
-  maxRawBytes: number
-}
-
-const ENVELOPE = '{"series":[]}'.length
+/** What Datadog made of one request: decisions are taken on this type, never on the wording of a message. */
+export type BatchOutcome =
+  | { kind: 'accepted'; bytes: number }
+  /** 2xx whose body lists errors: Datadog took the request but says something in it was wrong. */
+  | { kind: 'accepted-with-errors'; status: number; body: string }
+  /** 2xx whose body is not Datadog's JSON (a proxy's or a captive portal's page): nothing says Datadog has the series. */
+  | { kind: 'unconfirmed'; status: number }
+  | { kind: 'refused'; status: number; body: string }
+  /** No answer: every attempt failed, or a rate limit outlasted the allowed wait; the message says which. */
+  | { kind: 'unanswered'; message: string }
 
 export function payloadOf(series: Series[]): string {
   return JSON.stringify({ series })
 }
 
-/**
- * Pure: splits series into batches whose JSON stays under the raw limit and whose gzip stays under
- * the compressed limit. Series are packed in order by size, then any batch that compresses too big
- * is halved until it fits. A single series that cannot fit is an error (it would never be accepted).
- */
-export function splitSeries(series: Series[], limits: SplitLimits = DATADOG_LIMITS): Series[][] {
-  const batches: Series[][] = []
-  let current: Series[] = []
+/** A batch with its series serialised once; `gzip` is filled when first needed and reused for the request. */
+interface Batch {
+  series: Series[]
+  json: string[]
+  gzip?: Buffer
+}
+
+/** The same text as payloadOf(series), from the series already serialised. */
+function rawBody(json: string[]): string {
+  return `{"series":[${json.join(',')}]}`
+}
+
+const ENVELOPE = rawBody([]).length
+
+/** A series that would exceed the limits even in a request of its own. */
+export class SeriesTooLargeError extends Error {
+  constructor(readonly metric: string) {
+    super(`the series ${metric} alone exceeds Datadog's payload limits and cannot be sent.`)
+    this.name = 'SeriesTooLargeError'
+  }
+}
+
+/** zlib's worst case for gzip: a body this short can never compress to more than `maxCompressed`. */
+function gzipCannotExceed(rawBytes: number, maxCompressed: number): boolean {
+  return rawBytes + (rawBytes >> 12) + (rawBytes >> 14) + (rawBytes >> 25) + 13 + 18 <= maxCompressed
+}
+
+function pack(series: Series[], limits: SplitLimits): Batch[] {
+  const packed: Batch[] = []
+  let current: Batch = { series: [], json: [] }
   let size = ENVELOPE
   for (const item of series) {
-    const itemSize = Buffer.byteLength(JSON.stringify(item)) + 1
-    if (current.length > 0 && size + itemSize > limits.maxRawBytes) {
-      batches.push(current)
-      current = []
+    const json = JSON.stringify(item)
+    const bytes = Buffer.byteLength(json)
+    // Each series after the first adds a comma.
+    if (current.json.length > 0 && size + 1 + bytes > limits.maxRawBytes) {
+      packed.push(current)
+      current = { series: [], json: [] }
       size = ENVELOPE
     }
-    current.push(item)
-    size += itemSize
+    size += bytes + (current.json.length > 0 ? 1 : 0)
+    current.series.push(item)
+    current.json.push(json)
   }
-  if (current.length > 0) batches.push(current)
+  if (current.json.length > 0) packed.push(current)
 
-  const fitted: Series[][] = []
-  const fit = (batch: Series[]): void => {
-    const payload = payloadOf(batch)
-    if (Buffer.byteLength(payload) <= limits.maxRawBytes && gzipSync(payload).length <= limits.maxCompressedBytes) {
-      fitted.push(batch)
-    } else if (batch.length > 1) {
-      const half = Math.ceil(batch.length / 2)
-      fit(batch.slice(0, half))
-      fit(batch.slice(half))
-    } else {
-      throw new Error(`the series ${batch[0]!.metric} alone exceeds Datadog's payload limits and cannot be sent.`)
+  const fitted: Batch[] = []
+  const fit = (batch: Batch): void => {
+    const raw = rawBody(batch.json)
+    const rawBytes = Buffer.byteLength(raw)
+    if (rawBytes <= limits.maxRawBytes) {
+      if (gzipCannotExceed(rawBytes, limits.maxCompressedBytes)) return void fitted.push(batch)
+      batch.gzip = gzipSync(raw)
+      if (batch.gzip.length <= limits.maxCompressedBytes) return void fitted.push(batch)
     }
+    if (batch.series.length === 1) throw new SeriesTooLargeError(batch.series[0]!.metric)
+    for (const half of halves(batch)) fit(half)
   }
-  batches.forEach(fit)
+  packed.forEach(fit)
   return fitted
+}
+
+function halves(batch: Batch): [Batch, Batch] {
+  const half = Math.ceil(batch.series.length / 2)
+  return [
+    { series: batch.series.slice(0, half), json: batch.json.slice(0, half) },
+    { series: batch.series.slice(half), json: batch.json.slice(half) }
+  ]
+}
+
+/**
+ * Pure: splits series into batches whose JSON and gzip stay within the limits. Series are packed in order by
+ * size, then any batch that compresses too big is halved until it fits. A series that cannot fit even alone
+ * throws SeriesTooLargeError (it would never be accepted).
+ */
+export function splitSeries(series: Series[], limits: SplitLimits = DATADOG_LIMITS): Series[][] {
+  return pack(series, limits).map((batch) => batch.series)
 }
 
 /** Datadog's x-ratelimit-reset is the number of seconds until the limit resets. */
 export function datadogResetAt(response: HttpResponse, now: number): number | undefined {
   const seconds = Number(response.headers.get('x-ratelimit-reset'))
   return Number.isFinite(seconds) && seconds >= 0 && response.headers.has('x-ratelimit-reset') ? now + seconds * 1000 : undefined
+}
+
+/**
+ * Reads Datadog's answer to POST /api/v2/series. Its spec answers 202 with `{"errors": []}`; a 2xx whose `errors`
+ * is not empty is not counted as accepted, since nothing says which series Datadog kept.
+ */
+export function readSeriesAnswer(response: HttpResponse, bytes: number): BatchOutcome {
+  const { status, body } = response
+  if (status < 200 || status > 299) return { kind: 'refused', status, body }
+  const parsed = parseJson(body)
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return { kind: 'unconfirmed', status }
+  const errors = (parsed as { errors?: unknown }).errors
+  if (Array.isArray(errors) && errors.length > 0) return { kind: 'accepted-with-errors', status, body }
+  return { kind: 'accepted', bytes }
 }
 
 export interface DatadogClientOptions {
@@ -90,123 +161,75 @@ export interface DatadogClientOptions {
   policy: RetryPolicy
   deps: HttpDeps
   limits?: SplitLimits
-  /** Called for each request Datadog accepted. */
-  onAccepted?: (seriesCount: number, bytes: number) => void
 }
-
-type Vendor = {
-  MetricsApi: typeof import('@datadog/datadog-api-client/dist/packages/datadog-api-client-v2/apis/MetricsApi.js').MetricsApi
-  createConfiguration: typeof import('@datadog/datadog-api-client/dist/packages/datadog-api-client-common/configuration.js').createConfiguration
-  BaseServerConfiguration: typeof import('@datadog/datadog-api-client/dist/packages/datadog-api-client-common/servers.js').BaseServerConfiguration
-  ResponseContext: typeof import('@datadog/datadog-api-client/dist/packages/datadog-api-client-common/http/http.js').ResponseContext
-  ApiException: typeof import('@datadog/datadog-api-client/dist/packages/datadog-api-client-common/exception.js').ApiException
-}
-
-let vendor: Promise<Vendor> | undefined
-
-/** Loads the Datadog client once; callers may start this early so it overlaps with collection. */
-export function loadDatadogClient(): Promise<Vendor> {
-  vendor ??= Promise.all([
-    import('@datadog/datadog-api-client/dist/packages/datadog-api-client-v2/apis/MetricsApi.js'),
-    import('@datadog/datadog-api-client/dist/packages/datadog-api-client-common/configuration.js'),
-    import('@datadog/datadog-api-client/dist/packages/datadog-api-client-common/servers.js'),
-    import('@datadog/datadog-api-client/dist/packages/datadog-api-client-common/http/http.js'),
-    import('@datadog/datadog-api-client/dist/packages/datadog-api-client-common/exception.js')
-  ]).then(([metrics, configuration, servers, http, exception]) => ({
-    MetricsApi: metrics.MetricsApi,
-    createConfiguration: configuration.createConfiguration,
-    BaseServerConfiguration: servers.BaseServerConfiguration,
-    ResponseContext: http.ResponseContext,
-    ApiException: exception.ApiException
-  }))
-  return vendor
-}
-
-/** A refusal that splitting can fix. */
-class PayloadTooLarge extends Error {}
 
 export function createDatadogClient(options: DatadogClientOptions): MetricsClient {
   const { apiKey, baseUrl, site, policy, deps } = options
   // Datadog's answer (or a proxy's) could echo the request's headers back.
   const mask = createMasker([apiKey])
-  let bytesSent = 0
-  // The last answer, for messages: the vendor wraps bodies it cannot parse in its own text, or fails on an HTML content type.
-  let lastAnswer: HttpResponse | undefined
+  const headers = {
+    'DD-API-KEY': apiKey,
+    'Content-Type': 'application/json',
+    'Content-Encoding': 'gzip',
+    Accept: 'application/json',
+    'User-Agent': 'twitter-stats'
+  }
+
+  async function post(batch: Batch): Promise<BatchOutcome> {
+    const body = (batch.gzip ??= gzipSync(rawBody(batch.json)))
+    try {
+      const response = await send(
+        { method: 'POST', url: `${baseUrl}/api/v2/series`, headers, body },
+        { policy, deps, service: 'Datadog', rateLimitResetAt: datadogResetAt }
+      )
+      return readSeriesAnswer(response, body.length)
+    } catch (error) {
+      if (error instanceof NetworkError || error instanceof RateLimitError) return { kind: 'unanswered', message: error.message }
+      // Whatever else went wrong, the series are kept and the run says so.
+      return { kind: 'unanswered', message: `Datadog delivery failed: ${error instanceof Error ? error.message : String(error)}` }
+    }
+  }
+
+  /** The message for a batch that was not accepted, free of the API key. */
+  function describe(outcome: Exclude<BatchOutcome, { kind: 'accepted' }>, count: number): string {
+    switch (outcome.kind) {
+      case 'refused':
+        return mask(describeRefusal(outcome.status, mask(outcome.body), site))
+      case 'accepted-with-errors':
+        return mask(describeAcceptedWithErrors(outcome.status, mask(outcome.body), count))
+      case 'unconfirmed':
+        return mask(describeUnconfirmed(outcome.status, site))
+      case 'unanswered':
+        return mask(outcome.message)
+    }
+  }
 
   return {
     async submit(series) {
       const report: DeliveryReport = { sent: 0, requests: 0, bytesSent: 0, undelivered: [] }
       if (series.length === 0) return report
-      const v = await loadDatadogClient()
-      const api = new v.MetricsApi(
-        v.createConfiguration({
-          authMethods: { apiKeyAuth: apiKey },
-          baseServer: new v.BaseServerConfiguration(baseUrl, {}),
-          httpApi: {
-            async send(request) {
-              const headers: Record<string, string> = { ...request.getHeaders(), 'user-agent': 'twitter-stats' }
-              const raw = request.getBody()
-              const body = typeof raw === 'string' && headers['Content-Encoding'] === 'gzip' ? gzipSync(raw) : (raw as string)
-              report.requests++
-              const response = await send(
-                { method: 'POST', url: request.getUrl(), headers, body },
-                { policy, deps, service: 'Datadog', rateLimitResetAt: datadogResetAt }
-              )
-              lastAnswer = response
-              if (response.status === 202) bytesSent = Buffer.byteLength(body)
-              return new v.ResponseContext(response.status, Object.fromEntries(response.headers.entries()), {
-                text: async () => response.body,
-                binary: async () => Buffer.from(response.body)
-              })
-            }
-          }
-        })
-      )
-
-      const submitBatch = async (batch: Series[]): Promise<void> => {
-        try {
-          bytesSent = 0
-          lastAnswer = undefined
-          await api.submitMetrics({ body: { series: batch }, contentEncoding: 'gzip' })
-          report.sent += batch.length
-          report.bytesSent += bytesSent
-          options.onAccepted?.(batch.length, bytesSent)
-        } catch (error) {
-          if (lastAnswer?.status === 413 && batch.length > 1) throw new PayloadTooLarge()
-          throw error
-        }
-      }
-
-      let queue: Series[][]
+      let queue: Batch[]
       try {
-        queue = splitSeries(series, options.limits)
+        queue = pack(series, options.limits ?? DATADOG_LIMITS)
       } catch (error) {
-        // A series too big to ever be accepted: report it with the rest kept for the caller, not a crash.
-        report.undelivered = series
-        report.error = `Datadog delivery failed: ${error instanceof Error ? error.message : String(error)}`
-        return report
+        // A series too big to ever be accepted: report it with everything kept for the caller, not a crash.
+        if (!(error instanceof SeriesTooLargeError)) throw error
+        return { ...report, undelivered: series, error: `Datadog delivery failed: ${error.message}` }
       }
       while (queue.length > 0) {
         const batch = queue.shift()!
-        try {
-          await submitBatch(batch)
-        } catch (error) {
-          if (error instanceof PayloadTooLarge) {
-            // Datadog's limit was stricter than ours: halve and try again; nothing is dropped.
-            const half = Math.ceil(batch.length / 2)
-            queue.unshift(batch.slice(0, half), batch.slice(half))
-            continue
-          }
-          report.undelivered = [batch, ...queue].flat()
-          const refusal = lastAnswer && (lastAnswer.status < 200 || lastAnswer.status > 299) ? lastAnswer : undefined
-          if (error instanceof NetworkError || error instanceof RateLimitError) {
-            report.error = error.message
-          } else if (refusal) {
-            report.error = describeRefusal(refusal.status, refusal.body, site, mask)
-          } else {
-            report.error = `Datadog delivery failed: ${error instanceof Error ? error.message : String(error)}`
-          }
-          report.error = oneLine(mask(report.error), 1_000)
+        report.requests++
+        const outcome = await post(batch)
+        if (outcome.kind === 'accepted') {
+          report.sent += batch.series.length
+          report.bytesSent += outcome.bytes
+        } else if (outcome.kind === 'refused' && outcome.status === 413 && batch.series.length > 1) {
+          // Datadog's limit was stricter than ours: halve and try again; nothing is dropped.
+          queue.unshift(...halves(batch))
+        } else {
+          // Stop at the first batch not accepted: everything from it on is kept to be re-sent.
+          report.undelivered = [batch, ...queue].flatMap((b) => b.series)
+          report.error = describe(outcome, batch.series.length)
           return report
         }
       }

@@ -1,7 +1,7 @@
 /**
- * One fault scenario: fresh X and Datadog stand-ins, scripted faults, the built action run once
- * with short timeouts, and what each side saw. Each scenario has its own servers, so scenarios
- * can run concurrently.
+ * One fault scenario: fresh X and Datadog stand-ins, scripted faults, the action's source run once
+ * in-process on a fake clock (backoffs and rate-limit waits are instant and recorded), and what each
+ * side saw. Each scenario has its own servers; the runs themselves take turns (see runActionInProcess).
  */
 import {
   DD_KEY,
@@ -16,10 +16,17 @@ import {
   type XStandIn,
   type XUser
 } from './stand-ins.js'
-import { runAction, type ActionResult } from './run-action.js'
+import { fakeClock } from './clock.js'
+import { runActionInProcess, type ActionResult } from './run-action.js'
 
-/** Short limits, so that a case that waits out every retry takes seconds (2 s timeouts: 1 s flaked on a busy machine). */
+/** Few retries and a short allowed rate-limit wait; the waits themselves are on the fake clock. */
 export const FAST_INPUTS = { 'request-timeout': '2', 'max-retries': '2', 'rate-limit-max-wait': '5' }
+
+/**
+ * For cases where a stand-in hangs: a request timeout is real time (the transport's own timer), so
+ * it is short here. Normal answers come from this very process in milliseconds, far inside it.
+ */
+export const HANG_TIMEOUT = { 'request-timeout': '0.5' }
 
 /** 120 accounts: batch A (u0..u99) and batch B (u100..u119), two X requests. */
 export const MANY = Array.from({ length: 120 }, (_, i) => `u${i}`)
@@ -38,6 +45,8 @@ export interface ScenarioOptions {
 
 export interface Scenario {
   result: ActionResult
+  /** The waits the run asked for (backoffs, rate-limit waits), in milliseconds. */
+  sleeps: number[]
   x: XStandIn
   /** Its `series` holds the account series; the collector's own (self-monitoring) ones are in `collectorSeries`. */
   dd: DatadogStandIn & { collectorSeries: DatadogStandIn['series'] }
@@ -56,15 +65,20 @@ export async function runScenario(options: ScenarioOptions = {}): Promise<Scenar
   x.override = options.x
   dd.override = options.dd
   try {
-    const result = await runAction({
-      accounts: accounts.join(','),
-      'x-bearer-token': options.xToken ?? X_TOKEN,
-      'datadog-api-key': options.ddKey ?? DD_KEY,
-      'datadog-site': dd.url,
-      'x-api-url': x.url,
-      ...FAST_INPUTS,
-      ...options.inputs
-    })
+    const clock = fakeClock()
+    const result = await runActionInProcess(
+      {
+        accounts: accounts.join(','),
+        'x-bearer-token': options.xToken ?? X_TOKEN,
+        'datadog-api-key': options.ddKey ?? DD_KEY,
+        'datadog-site': dd.url,
+        'x-api-url': x.url,
+        ...FAST_INPUTS,
+        ...options.inputs
+      },
+      {},
+      clock
+    )
     const log = result.stdout
       .split('\n')
       .filter((line) => !line.startsWith('::add-mask::'))
@@ -72,7 +86,7 @@ export async function runScenario(options: ScenarioOptions = {}): Promise<Scenar
     // The matrix is about account data; the collector's series are checked in test/self-monitoring.test.ts.
     const split = Object.assign(dd, { collectorSeries: dd.series.filter((series) => isCollectorSeries(series)) })
     split.series = dd.series.filter((series) => !isCollectorSeries(series))
-    return { result, x, dd: split, log }
+    return { result, sleeps: clock.sleeps, x, dd: split, log }
   } finally {
     await x.close()
     await dd.close()

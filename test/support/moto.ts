@@ -54,23 +54,51 @@ export interface Moto {
   stop(): Promise<void>
 }
 
+/** Waits until nothing answers on `url` any more, so a stopped moto cannot linger unnoticed. */
+async function stoppedListening(url: string, group?: number): Promise<void> {
+  const deadline = Date.now() + 5_000
+  for (;;) {
+    try {
+      await fetch(`${url}/moto-api/data.json`, { signal: AbortSignal.timeout(1_000) })
+    } catch {
+      return
+    }
+    if (Date.now() > deadline) throw new Error(`moto_server on ${url} still answers after it was stopped${group ? ` (process group ${group})` : ''}`)
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+}
+
 export async function startMoto(): Promise<Moto> {
   const port = await freePort()
   const url = `http://127.0.0.1:${port}`
-  const child: ChildProcess = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], { stdio: ['ignore', 'ignore', 'pipe'] })
+  // Its own process group: `moto_server` may be a launcher (a pyenv shim) whose child is the server,
+  // and stopping only the launcher would leave the server running.
+  const child: ChildProcess = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], { stdio: ['ignore', 'ignore', 'pipe'], detached: true })
+  const stopGroup = (): void => {
+    try {
+      process.kill(-child.pid!, 'SIGTERM')
+    } catch {
+      // the group is gone already
+    }
+  }
+  // A test process that ends without calling stop() still takes the server with it.
+  process.once('exit', stopGroup)
   let stderr = ''
   child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-2000)))
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
   const deadline = Date.now() + 20_000
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`moto_server exited (${child.exitCode}): ${stderr}`)
+    if (child.exitCode !== null) {
+      stopGroup()
+      throw new Error(`moto_server exited (${child.exitCode}): ${stderr}`)
+    }
     try {
       if ((await fetch(`${url}/moto-api/data.json`)).ok) break
     } catch {
       // not listening yet
     }
     if (Date.now() > deadline) {
-      child.kill()
+      stopGroup()
       throw new Error(`moto_server did not answer on ${url} within 20 s: ${stderr}`)
     }
     await new Promise((resolve) => setTimeout(resolve, 100))
@@ -79,8 +107,11 @@ export async function startMoto(): Promise<Moto> {
     url,
     env: { ...AWS_TEST_ENV, AWS_ENDPOINT_URL: url },
     async stop() {
-      if (child.exitCode === null) child.kill('SIGTERM')
+      // The whole group, even when the launcher has exited and left the server behind.
+      stopGroup()
       await exited
+      await stoppedListening(url, child.pid)
+      process.off('exit', stopGroup)
     }
   }
 }

@@ -1,9 +1,14 @@
-/** Runs the built dist/index.js exactly as the runner does: INPUT_* variables, output and summary files. */
+/**
+ * Runs the action as the runner does, INPUT_* variables, output and summary files: the source in this
+ * process (runActionInProcess, what tests of behaviour use), or the committed bundle (runBuiltAction,
+ * for the one smoke test of dist/).
+ */
 import { spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { realHttpDeps, type HttpDeps } from '../../src/http.js'
+import { fakeClock } from './clock.js'
 
 export interface ActionResult {
   code: number | null
@@ -53,7 +58,8 @@ export async function runNode(args: string[], env: NodeJS.ProcessEnv): Promise<N
   return { code, stdout, stderr }
 }
 
-export async function runAction(
+/** Runs the committed dist/index.js in a child process, exactly as the runner does. */
+export async function runBuiltAction(
   inputs: Record<string, string>,
   env: Record<string, string> = {},
   entry = join(ROOT, 'dist', 'index.js')
@@ -81,18 +87,50 @@ export async function runAction(
   return result
 }
 
+/** One in-process run at a time: a run takes over process.env, process.exitCode and the standard streams. */
+let running: Promise<unknown> = Promise.resolve()
+
 /**
  * Runs the action's source in this process, as the runner would run the bundle: INPUT_* variables,
- * output and summary files, stdout captured. `http` overrides the network and the clock (a fake
- * `sleep` makes waits instant). Tests of behaviour use this, so a change in src/ fails them without
- * a rebuild of dist/.
+ * output and summary files, stdout and stderr captured. `http` overrides the network and the clock;
+ * by default the clock is a fake one (test/support/clock.ts), so backoffs and rate-limit waits are
+ * instant. Tests of behaviour use this, so a change in src/ fails them without a rebuild of dist/.
+ * Runs are queued, so concurrent tests in one file cannot see each other's environment.
  */
-export async function runActionInProcess(
+export function runActionInProcess(
   inputs: Record<string, string>,
   env: Record<string, string> = {},
-  http: Partial<HttpDeps> = {}
+  http: Partial<HttpDeps> = fakeClock()
 ): Promise<ActionResult> {
+  const result = running.then(() => runOnce(inputs, env, http))
+  running = result.catch(() => undefined)
+  return result
+}
+
+function capture(stream: NodeJS.WriteStream, append: (text: string) => void): () => void {
+  const saved = stream.write
+  stream.write = ((chunk: string | Uint8Array) => {
+    append(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'))
+    return true
+  }) as typeof stream.write
+  return () => {
+    stream.write = saved
+  }
+}
+
+/**
+ * Loads, before the first run, what the source loads lazily during one: loading the Datadog client in
+ * jest's module system blocks the event loop for seconds, which would stall a request past a short
+ * timeout. Duck-typed, so it stays harmless when the source stops loading a client lazily.
+ */
+async function warmUp(): Promise<void> {
+  const series = (await import('../../src/datadog/series.js')) as { loadDatadogClient?: () => Promise<unknown> }
+  await series.loadDatadogClient?.()
+}
+
+async function runOnce(inputs: Record<string, string>, env: Record<string, string>, http: Partial<HttpDeps>): Promise<ActionResult> {
   const { run } = await import('../../src/action/main.js')
+  await warmUp()
   const dir = mkdtempSync(join(tmpdir(), 'twitter-stats-run-'))
   const outputFile = join(dir, 'output')
   const summaryFile = join(dir, 'summary')
@@ -101,8 +139,8 @@ export async function runActionInProcess(
   const inputEnv = Object.fromEntries(Object.entries(inputs).map(([name, value]) => [`INPUT_${name.toUpperCase()}`, value]))
   const savedEnv = process.env
   const savedExitCode = process.exitCode
-  const savedWrite = process.stdout.write
   let stdout = ''
+  let stderr = ''
   process.env = {
     PATH: savedEnv.PATH,
     GITHUB_OUTPUT: outputFile,
@@ -113,22 +151,21 @@ export async function runActionInProcess(
     ...env
   }
   process.exitCode = undefined
-  process.stdout.write = ((chunk: string | Uint8Array) => {
-    stdout += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8')
-    return true
-  }) as typeof process.stdout.write
+  const restoreStdout = capture(process.stdout, (text) => (stdout += text))
+  const restoreStderr = capture(process.stderr, (text) => (stderr += text))
   let code: number
   try {
     await run({ http: { ...realHttpDeps, ...http }, env: process.env })
     code = Number(process.exitCode ?? 0)
   } finally {
-    process.stdout.write = savedWrite
+    restoreStdout()
+    restoreStderr()
     process.env = savedEnv
     process.exitCode = savedExitCode
   }
   const outputs = parseOutputFile(readFileSync(outputFile, 'utf8'))
   const undeliveredFile = outputs['undelivered-file']
-  const result: ActionResult = { code, stdout, stderr: '', outputs, summary: readFileSync(summaryFile, 'utf8') }
+  const result: ActionResult = { code, stdout, stderr, outputs, summary: readFileSync(summaryFile, 'utf8') }
   if (undeliveredFile) result.undelivered = readFileSync(undeliveredFile, 'utf8')
   rmSync(dir, { recursive: true, force: true })
   return result

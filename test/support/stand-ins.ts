@@ -196,12 +196,13 @@ export async function startDatadogStandIn(apiKey = DD_KEY, otherRoutes?: (reques
       return otherRoutes?.(request) ?? { status: 404, body: JSON.stringify({ errors: ['Not found'] }) }
     }
     if (request.headers['dd-api-key'] !== apiKey) return { status: 403, body: JSON.stringify({ errors: ['Forbidden'] }) }
-    if (request.rawLength > 512_000 || Buffer.byteLength(request.body) > 5_242_880) {
+    // "The maximum payload size is 500 kilobytes (512000 bytes)... a decompressed size of less than 5 megabytes (5242880 bytes)."
+    if (request.rawLength > 512_000 || Buffer.byteLength(request.body) >= 5_242_880) {
       return { status: 413, body: JSON.stringify({ errors: ['Payload too large'] }) }
     }
     let payload: { series?: DatadogStandIn['series'] }
     try {
-      payload = JSON.parse(request.body)
+      payload = JSON.parse(request.body) as typeof payload
     } catch {
       return { status: 400, body: JSON.stringify({ errors: ['Unable to decompress payload or invalid JSON'] }) }
     }
