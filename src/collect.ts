@@ -8,7 +8,8 @@ import { selfMonitoringSeries } from './self-monitoring.js'
 import type { HttpDeps } from './http.js'
 import type { Logger } from './log.js'
 import { toRecords, toSeries, type MetricRecord, type Sample, type Series } from './metrics.js'
-import { combine, countAccounts, emptyCollection } from './sources/shared.js'
+import { collectAll, markUndelivered, reconcile, unexpectedProblem, withholdRejected } from './run-outcome.js'
+import { countAccounts, emptyCollection } from './sources/shared.js'
 import type { Collection, Failure, Source } from './sources/types.js'
 import { createBlueskySource } from './sources/bluesky.js'
 import { createMastodonSource } from './sources/mastodon.js'
@@ -71,7 +72,7 @@ export function judge(collection: Collection, delivery: DeliveryReport | undefin
   const fatal = problems.length > 0
   const rateLimited = collection.failures.filter((f) => f.reason === 'rate_limited')
   if (rateLimited.length > 0) problems.push(`a rate limit outlasted the allowed wait for ${countAccounts(rateLimited)} account(s).`)
-  const errors = collection.failures.filter((f) => !f.fatal && f.reason === 'error')
+  const errors = collection.failures.filter((f) => !f.fatal && !f.undelivered && f.reason === 'error')
   if (errors.length > 0) problems.push(`${countAccounts(errors)} account(s) could not be collected because of errors (see the warnings above).`)
   if (!fatal && collection.samples.length === 0) problems.push('no account could be collected.')
   if (delivery?.error) problems.push(delivery.error)
@@ -81,98 +82,123 @@ export function judge(collection: Collection, delivery: DeliveryReport | undefin
 
 /**
  * Runs one collection. Never throws for an account's or a service's sake: everything that went
- * wrong is in the report, and the report says whether the run as a whole failed.
+ * wrong is in the report, and the report says whether the run as a whole failed. Whatever throws
+ * unexpectedly after accounts were collected, their series are still sent, or kept in
+ * `delivery.undelivered` for the adapter to save, and the run fails saying why.
  */
 export async function runCollection(config: Config, deps: RunDeps): Promise<RunReport> {
   const started = deps.http.now()
   const { logger } = deps
-  const sources = deps.sources ?? createSources(config, deps.http)
+  const unexpected: string[] = []
+  const guard = async <T>(phase: string, task: () => Promise<T>, fallback: T): Promise<T> => {
+    try {
+      return await task()
+    } catch (error) {
+      unexpected.push(unexpectedProblem(phase, error))
+      return fallback
+    }
+  }
 
   let collection: Collection = emptyCollection()
   const rateLimits: Partial<Record<Network, number>> = {}
-  await logger.group(`Collecting ${config.accounts.length} account(s)`, async () => {
-    let settled = 0
-    const onProgress = (count: number): void => {
-      settled += count
-      logger.progress?.(settled, config.accounts.length)
-    }
-    const results = await Promise.all(
-      sources.map((source) =>
-        source.collect(
-          config.accounts.filter((a) => a.network === source.network),
-          onProgress
-        )
-      )
-    )
-    collection = combine(results)
-    results.forEach((result, i) => {
-      if (result.rateLimitRemaining !== undefined) rateLimits[sources[i]!.network] = result.rateLimitRemaining
-    })
-    for (const warning of collection.warnings) logger.warning(warning)
-    for (const failure of collection.failures) {
-      const account = failure.accounts.length === 1 ? failure.accounts[0]!.key : undefined
-      if (failure.fatal) logger.error(failure.message, { network: failure.network, reason: failure.reason })
-      else logger.warning(failure.message, { account, network: failure.network, reason: failure.reason, count: failure.accounts.length })
-    }
-    logger.info(`Collected ${collection.samples.length} of ${config.accounts.length} account(s).`, {
-      collected: collection.samples.length,
-      total: config.accounts.length
-    })
-  })
+  await guard(
+    'collecting the accounts',
+    () =>
+      logger.group(`Collecting ${config.accounts.length} account(s)`, async () => {
+        const sources = deps.sources ?? createSources(config, deps.http)
+        let settled = 0
+        const onProgress = (count: number): void => {
+          settled += count
+          logger.progress?.(settled, config.accounts.length)
+        }
+        const collected = await collectAll(sources, config.accounts, onProgress)
+        collection = collected.collection
+        Object.assign(rateLimits, collected.rateLimits)
+        for (const warning of collection.warnings) logger.warning(warning)
+        for (const failure of collection.failures) {
+          const account = failure.accounts.length === 1 ? failure.accounts[0]!.key : undefined
+          if (failure.fatal) logger.error(failure.message, { network: failure.network, reason: failure.reason })
+          else logger.warning(failure.message, { account, network: failure.network, reason: failure.reason, count: failure.accounts.length })
+        }
+      }),
+    undefined
+  )
+  // Rejected credentials withhold that network's series; each account counted once; duplicates dropped.
+  const reconciled = reconcile(config.accounts, withholdRejected(collection))
+  const accounts = reconciled.accounts
+  collection = reconciled.collection
+  logger.info(`Collected ${collection.samples.length} of ${accounts.length} account(s).`, { collected: collection.samples.length, total: accounts.length })
+  for (const network of new Set(collection.failures.filter((f) => f.fatal).map((f) => f.network)))
+    logger.error(`Nothing from ${network} was sent to Datadog; fix the problem above and run again.`)
 
-  // A network whose credentials were rejected sends nothing at all, even from batches that got
-  // through; the other networks' accounts, and the collector's own series, are still sent.
-  const rejected = new Set(collection.failures.filter((f) => f.fatal).map((f) => f.network))
-  for (const network of rejected) logger.error(`Nothing from ${network} was sent to Datadog; fix the problem above and run again.`)
-  const sendable = collection.samples.filter((s) => !rejected.has(s.account.network))
-  const series = toSeries(sendable, config.metricPrefix, config.tags)
-  if (!config.dryRun) {
-    const now = deps.http.now()
-    const outcome = {
-      ...collection,
-      accounts: config.accounts,
-      timestamp: Math.floor(now / 1000),
-      durationSeconds: (now - started) / 1000,
-      rateLimitRemaining: rateLimits
-    }
-    series.push(...selfMonitoringSeries(outcome, config.metricPrefix, config.tags))
-  }
+  let series: Series[] = []
+  await guard(
+    'building the series',
+    async () => {
+      series = toSeries(collection.samples, config.metricPrefix, config.tags)
+      if (config.dryRun) return
+      const now = deps.http.now()
+      const outcome = { ...collection, accounts, timestamp: Math.floor(now / 1000), durationSeconds: (now - started) / 1000, rateLimitRemaining: rateLimits }
+      series = [...series, ...selfMonitoringSeries(outcome, config.metricPrefix, config.tags)]
+    },
+    undefined
+  )
+
   let delivery: DeliveryReport | undefined
   if (series.length > 0) {
-    const client = deps.client ?? createClient(config, deps.http, logger)
-    delivery = await logger.group(
-      config.dryRun ? `Dry run: ${series.length} series that would be sent` : `Sending ${series.length} series to Datadog`,
-      async () => {
-        const report = await client.submit(series)
-        if (report.error) logger.error(report.error)
-        else if (!config.dryRun)
-          logger.info(`Datadog accepted ${report.sent} series in ${report.requests} request(s).`, { series: report.sent, requests: report.requests })
-        return report
-      }
+    const kept = (reason: string): DeliveryReport => ({ sent: 0, requests: 0, bytesSent: 0, undelivered: series, error: reason })
+    delivery = await guard(
+      'sending the series to Datadog',
+      () =>
+        logger.group(config.dryRun ? `Dry run: ${series.length} series that would be sent` : `Sending ${series.length} series to Datadog`, async () => {
+          const client = deps.client ?? createClient(config, deps.http, logger)
+          const report = await client.submit(series)
+          if (report.error) logger.error(report.error)
+          else if (!config.dryRun)
+            logger.info(`Datadog accepted ${report.sent} series in ${report.requests} request(s).`, { series: report.sent, requests: report.requests })
+          return report
+        }),
+      undefined
     )
+    // Nothing says which series got through: keep them all (a gauge point sent again replaces itself).
+    delivery ??= kept(`${series.length} series are kept to be re-sent, because sending them stopped unexpectedly.`)
   }
 
   const problems = judge(collection, delivery, config.dryRun)
   const appKey = config.datadogApp.appKey
   if (appKey && !config.dryRun && delivery && !delivery.error) {
     const { apiKey, baseUrl, site } = config.datadog
-    const api = deps.api ?? createDatadogApi({ apiKey: apiKey!, appKey, baseUrl, site, policy: config.policy, deps: deps.http })
     const metrics = [...new Set(series.map((s) => s.metric))]
     const options = { prefix: config.metricPrefix, site, metrics, dashboard: config.datadogApp.dashboard, concurrency: config.concurrency }
-    problems.push(...(await logger.group('Datadog metric metadata and dashboard', () => provisionDatadog(api, options, logger))))
+    const provisioned = await guard(
+      'setting metric metadata and the dashboard (the metrics themselves were delivered)',
+      () =>
+        logger.group('Datadog metric metadata and dashboard', () => {
+          const api = deps.api ?? createDatadogApi({ apiKey: apiKey!, appKey, baseUrl, site, policy: config.policy, deps: deps.http })
+          return provisionDatadog(api, options, logger)
+        }),
+      []
+    )
+    problems.push(...provisioned)
   }
-  const failedAccounts = countAccounts(collection.failures)
+  for (const problem of unexpected) {
+    logger.error(problem)
+    problems.push(problem)
+  }
+  // Counted after delivery: an account whose series Datadog did not accept is failed, not collected.
+  const final = config.dryRun ? collection : markUndelivered(collection, delivery, config.metricPrefix, config.tags)
   return {
-    accounts: config.accounts,
-    samples: collection.samples,
-    failures: collection.failures,
-    warnings: collection.warnings,
+    accounts,
+    samples: final.samples,
+    failures: final.failures,
+    warnings: final.warnings,
     series,
+    // Every value read and not withheld: delivered, or in the re-sendable body.
     records: toRecords(collection.samples, config.metricPrefix),
     delivery,
-    collected: collection.samples.length,
-    failed: failedAccounts,
-    rateLimitRemaining: collection.rateLimitRemaining,
+    collected: final.samples.length,
+    failed: countAccounts(final.failures),
+    rateLimitRemaining: final.rateLimitRemaining,
     durationMs: deps.http.now() - started,
     problems,
     ok: problems.length === 0

@@ -77,6 +77,7 @@ export function combine(results: (Collection | undefined)[]): Collection {
     all.samples.push(...result.samples)
     all.failures.push(...result.failures)
     all.warnings.push(...result.warnings)
+    if (result.duplicates?.length) (all.duplicates ??= []).push(...result.duplicates)
     if (result.rateLimitRemaining !== undefined) all.rateLimitRemaining = Math.min(all.rateLimitRemaining ?? Infinity, result.rateLimitRemaining)
   }
   return all
