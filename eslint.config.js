@@ -32,7 +32,11 @@ export default tseslint.config(
   {
     files: ['**/*.ts'],
     // An async method with nothing to await is how a sync stand-in or fake implements a Promise-returning interface.
-    rules: { '@typescript-eslint/require-await': 'off' }
+    rules: {
+      '@typescript-eslint/require-await': 'off',
+      // Errors passed on from Node's streams and abort signals are typed unknown; they are still Errors.
+      '@typescript-eslint/prefer-promise-reject-errors': ['error', { allowThrowingUnknown: true, allowThrowingAny: true }]
+    }
   },
   { files: ['src/**/*.ts'], rules: { '@typescript-eslint/no-non-null-assertion': 'warn' } }
 )

@@ -3,6 +3,9 @@ import { ConfigError, quote } from './errors.js'
 export const NETWORKS = ['x', 'bluesky', 'mastodon'] as const
 export type Network = (typeof NETWORKS)[number]
 
+/** Each network as people write it, for every message a person reads. */
+export const NETWORK_NAMES: Record<Network, string> = { x: 'X', bluesky: 'Bluesky', mastodon: 'Mastodon' }
+
 /** One account to collect, normalised. */
 export interface Account {
   network: Network

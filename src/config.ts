@@ -1,7 +1,8 @@
 import { parseAccountLists, type Account, type AccountList } from './accounts.js'
 import { ConfigError, quote } from './errors.js'
+import { isSiteUrl, knownSite, siteApiUrl } from './datadog/site.js'
 import { DEFAULT_POLICY, type RetryPolicy } from './http.js'
-import { parseTags, validateMetricPrefix } from './metrics.js'
+import { parseMetricNames, parseTags, validateMetricPrefix, type MetricName } from './metrics.js'
 
 /**
  * The one table of settings: each has an action input name and an environment variable name,
@@ -16,6 +17,15 @@ export const SETTINGS = [
     default: '',
     description:
       'Accounts to collect, separated by commas, semicolons, whitespace or newlines: X usernames (jack), Bluesky handles (alice.bsky.social) and Mastodon accounts (user@instance.social); profile URLs accepted.'
+  },
+  {
+    key: 'accountsFile',
+    input: 'accounts-file',
+    env: 'ACCOUNTS_FILE',
+    secret: false,
+    default: '',
+    description:
+      'A file listing accounts, one or more a line (blank lines and # comments ignored), merged with accounts. A path relative to the workspace (the current directory on the command line, where - reads standard input).'
   },
   {
     key: 'xBearerToken',
@@ -103,6 +113,15 @@ export const SETTINGS = [
     description: 'Timeout of each HTTP request, in seconds.'
   },
   {
+    key: 'runTimeout',
+    input: 'run-timeout',
+    env: 'RUN_TIMEOUT',
+    secret: false,
+    default: '600',
+    description:
+      'Longest run, in seconds. Retries, backoffs and rate-limit waits stop in time to send what was collected (the last quarter, at most 60 s, is kept for sending). In the Lambda the default is the time the function has left, less 20 s.'
+  },
+  {
     key: 'maxRetries',
     input: 'max-retries',
     env: 'MAX_RETRIES',
@@ -133,6 +152,23 @@ export const SETTINGS = [
     secret: false,
     default: 'false',
     description: 'Create or update the twitter-stats dashboard in Datadog on each run (needs datadog-app-key with dashboards_read and dashboards_write).'
+  },
+  {
+    key: 'metrics',
+    input: 'metrics',
+    env: 'METRICS',
+    secret: false,
+    default: 'all',
+    description:
+      'The account metrics to send, comma or whitespace separated, by name without the prefix: followers_count, friends_count, status_count, listed_count, favourites_count, media_count; or all. Each metric per account is a Datadog custom metric.'
+  },
+  {
+    key: 'selfMonitoring',
+    input: 'self-monitoring',
+    env: 'SELF_MONITORING',
+    secret: false,
+    default: 'true',
+    description: "Send the collector's own series ({prefix}.collector.*: accounts collected and failed, run duration, rate limit) with each run."
   }
 ] as const satisfies readonly SettingSpec[]
 
@@ -162,9 +198,15 @@ export interface Config {
   tags: string[]
   dryRun: boolean
   policy: RetryPolicy
+  /** The whole run's bound (run-timeout): see src/deadline.ts. */
+  runTimeoutMs: number
   concurrency: number
   /** Opt-in extras that need a Datadog application key: metric metadata, and the dashboard. */
   datadogApp: { appKey: string | undefined; dashboard: boolean }
+  /** The account metrics sent, in the Metrics table's order. */
+  metrics: MetricName[]
+  /** Whether the collector's own `{prefix}.collector.*` series are sent. */
+  selfMonitoring: boolean
 }
 
 /** Reads every setting with `read`, for example from action inputs or from environment variables. */
@@ -215,18 +257,9 @@ export function validateBaseUrl(value: string, name: string): string {
   return url.toString().replace(/\/+$/, '')
 }
 
-const SITE = /^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,}$/
-
-/** A Datadog site name becomes https://api.<site>; a full URL is used as the base. */
+/** A Datadog site name becomes https://api.<site>; a full URL (a proxy) is used as the base. */
 export function datadogBaseUrl(site: string): string {
-  if (/^[a-z]+:\/\//i.test(site)) return validateBaseUrl(site, 'datadog-site')
-  const host = site.toLowerCase().replace(/^(?:app|api)\./, '')
-  if (!SITE.test(host)) {
-    throw new ConfigError([
-      `\`datadog-site\` ${quote(site)} is not a Datadog site: use for example "datadoghq.com", "datadoghq.eu", "us5.datadoghq.com", or a full https:// URL.`
-    ])
-  }
-  return `https://api.${host}`
+  return isSiteUrl(site) ? validateBaseUrl(site, 'datadog-site') : siteApiUrl(knownSite(site))
 }
 
 function parseBoolean(value: string | undefined, name: string, fallback: boolean): boolean {
@@ -307,7 +340,11 @@ export function parseConfig(raw: RawSettings, lists: AccountList[] = []): Config
 
   const accounts = attempt(() => {
     const all: AccountList[] = [...(raw.accounts ? [{ source: '`accounts`', text: raw.accounts }] : []), ...lists]
-    if (all.length === 0) throw new ConfigError([`${describeSetting('accounts')} is required: list the accounts to collect, for example "jack, nasa".`])
+    if (all.length === 0) {
+      throw new ConfigError([
+        `${describeSetting('accounts')} or ${describeSetting('accountsFile')} is required: list the accounts to collect, for example "jack, nasa", or name a file that lists them, one or more a line.`
+      ])
+    }
     return parseAccountLists(all)
   })
   const dryRun = attempt(() => parseBoolean(raw.dryRun, 'dry-run', false)) ?? false
@@ -334,9 +371,12 @@ export function parseConfig(raw: RawSettings, lists: AccountList[] = []): Config
   const tags = attempt(() => parseTags(raw.tags ?? ''))
   const maxWait = attempt(() => parseNumber(raw.rateLimitMaxWait, 'rate-limit-max-wait', defaultOf('rateLimitMaxWait'), 0, 86_400))
   const timeout = attempt(() => parseNumber(raw.requestTimeout, 'request-timeout', defaultOf('requestTimeout'), 0.1, 600))
+  const runTimeout = attempt(() => parseNumber(raw.runTimeout, 'run-timeout', defaultOf('runTimeout'), 1, 86_400))
   const maxRetries = attempt(() => parseNumber(raw.maxRetries, 'max-retries', defaultOf('maxRetries'), 0, 10))
   const concurrency = attempt(() => parseNumber(raw.concurrency, 'concurrency', defaultOf('concurrency'), 1, 64))
   const dashboard = attempt(() => parseBoolean(raw.datadogDashboard, 'datadog-dashboard', false)) ?? false
+  const metrics = attempt(() => parseMetricNames(raw.metrics ?? defaultOf('metrics')))
+  const selfMonitoring = attempt(() => parseBoolean(raw.selfMonitoring, 'self-monitoring', true)) ?? true
   if (dashboard && !dryRun && !raw.datadogAppKey) {
     problems.push(
       `datadog-dashboard is true but ${describeSetting('datadogAppKey')} is missing: the dashboards API needs an application key with the dashboards_read and dashboards_write permissions. Set it, or set datadog-dashboard to false.`
@@ -359,7 +399,10 @@ export function parseConfig(raw: RawSettings, lists: AccountList[] = []): Config
       timeoutMs: Math.round(parsed(timeout, 'request-timeout') * 1000),
       maxRateLimitWaitMs: Math.round(parsed(maxWait, 'rate-limit-max-wait') * 1000)
     },
+    runTimeoutMs: Math.round(parsed(runTimeout, 'run-timeout') * 1000),
     concurrency: Math.floor(parsed(concurrency, 'concurrency')),
-    datadogApp: { appKey: raw.datadogAppKey, dashboard }
+    datadogApp: { appKey: raw.datadogAppKey, dashboard },
+    metrics: metrics!,
+    selfMonitoring
   }
 }

@@ -1,7 +1,7 @@
 /**
  * The one bundle entry. Run as `node dist/index.js` (action.yml) it runs the action; imported by the
  * command-line launcher (dist/cli.js) it only exports runCli, so both share one bundle and one
- * copy of the Datadog client in dist/.
+ * copy of every dependency in dist/.
  */
 import { realpathSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'

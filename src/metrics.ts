@@ -1,9 +1,36 @@
+import { createHash } from 'node:crypto'
 import type { Account, Network } from './accounts.js'
+import { nearest } from './nearest.js'
 import { ConfigError, quote } from './errors.js'
 
 /** The metric names, shared by every network so one graph can show them together. */
 export const METRIC_NAMES = ['followers_count', 'friends_count', 'status_count', 'listed_count', 'favourites_count', 'media_count'] as const
 export type MetricName = (typeof METRIC_NAMES)[number]
+
+/**
+ * The `metrics` setting: names from METRIC_NAMES (comma or whitespace separated), or `all`. An unknown name is
+ * refused with the nearest known one, so a typo never silently sends nothing.
+ */
+export function parseMetricNames(text: string): MetricName[] {
+  const words = text.split(/[\s,;]+/).filter((word) => word.length > 0)
+  if (words.length === 0 || words.some((word) => word.toLowerCase() === 'all')) {
+    if (words.length > 1) throw new ConfigError([`\`metrics\` lists "all" with other names; give "all" alone, or only the names to send.`])
+    if (words.length === 0) throw new ConfigError([`\`metrics\` is empty; give "all", or the names to send, for example "followers_count".`])
+    return [...METRIC_NAMES]
+  }
+  const known = new Set<string>(METRIC_NAMES)
+  const unknown = words.filter((word) => !known.has(word.toLowerCase()))
+  if (unknown.length > 0) {
+    throw new ConfigError(
+      unknown.map(
+        (word) =>
+          `\`metrics\` ${quote(word)} is not a metric. Did you mean "${nearest(word.toLowerCase().replace(/^.*\./, ''), METRIC_NAMES)}"? Known metrics: ${METRIC_NAMES.join(', ')} (without the prefix), or all.`
+      )
+    )
+  }
+  const chosen = new Set(words.map((word) => word.toLowerCase()))
+  return METRIC_NAMES.filter((name) => chosen.has(name))
+}
 
 /** What a source measured for one account at one moment. */
 export interface Sample {
@@ -82,23 +109,39 @@ export function parseTags(text: string): string[] {
   return tags
 }
 
+/** Datadog's longest tag. */
+const MAX_TAG = 200
+
 /**
- * The tags that identify one account's series. Datadog turns "@" into "_", so a Mastodon account
- * `user@instance.social` is tagged `account:user` plus `instance:instance.social`.
+ * A tag as Datadog stores it (docs.datadoghq.com/getting_started/tagging, "Define tags"): lower case; characters
+ * other than letters, digits, "_", "-", ":", "." and "/" become "_"; at most 200 characters. A longer one keeps
+ * its start and ends in a hash of the whole, so two long values never merge into one series.
+ */
+export function datadogTag(key: string, value: string): string {
+  const tag = `${key}:${value}`.toLowerCase().replace(/[^\p{L}\p{N}_\-:./]/gu, '_')
+  if (tag.length <= MAX_TAG) return tag
+  const hash = createHash('sha256').update(tag).digest('hex').slice(0, 12)
+  return `${tag.slice(0, MAX_TAG - hash.length - 1)}-${hash}`
+}
+
+/**
+ * The tags that identify one account's series. A Mastodon account's `account` names user and instance
+ * (`alice@a.social` is `account:alice_a.social`, Datadog turning "@" into "_"), so `alice@a.social` and
+ * `alice@b.social` never share a series; an instance name has no "_", so the last "_" still separates the two.
  */
 export function accountTags(account: Account): string[] {
   if (account.network === 'mastodon') {
-    return [`account:${account.key.split('@')[0]}`, 'network:mastodon', `instance:${account.instance}`]
+    return [datadogTag('account', account.key), 'network:mastodon', datadogTag('instance', account.instance ?? '')]
   }
-  return [`account:${account.key}`, `network:${account.network}`]
+  return [datadogTag('account', account.key), `network:${account.network}`]
 }
 
 /** Pure: samples in, Datadog series out, one gauge per account per metric. */
-export function toSeries(samples: Sample[], prefix: string, extraTags: string[]): Series[] {
+export function toSeries(samples: Sample[], prefix: string, extraTags: string[], names: readonly MetricName[] = METRIC_NAMES): Series[] {
   const series: Series[] = []
   for (const sample of samples) {
     const tags = [...accountTags(sample.account), ...extraTags]
-    for (const name of METRIC_NAMES) {
+    for (const name of names) {
       const value = sample.metrics[name]
       if (value === undefined) continue
       series.push({ metric: `${prefix}.${name}`, type: 3, points: [{ timestamp: sample.timestamp, value }], tags })
@@ -108,9 +151,9 @@ export function toSeries(samples: Sample[], prefix: string, extraTags: string[])
 }
 
 /** Pure: the rows of the `metrics` output. */
-export function toRecords(samples: Sample[], prefix: string): MetricRecord[] {
+export function toRecords(samples: Sample[], prefix: string, names: readonly MetricName[] = METRIC_NAMES): MetricRecord[] {
   return samples.flatMap((sample) =>
-    METRIC_NAMES.flatMap((name) => {
+    names.flatMap((name) => {
       const value = sample.metrics[name]
       return value === undefined
         ? []

@@ -3,14 +3,12 @@
  * that throws fails its own accounts, series withheld or refused count as failed, and every listed
  * account is counted exactly once (`collected + failed = accounts`).
  */
-import type { Account, Network } from './accounts.js'
+import { NETWORK_NAMES, type Account, type Network } from './accounts.js'
 import type { DeliveryReport } from './datadog/series.js'
 import { oneLine } from './foreign-text.js'
 import { accountTags, type Sample, type Series } from './metrics.js'
 import { combine, failed } from './sources/shared.js'
 import type { Collection, Failure, Source } from './sources/types.js'
-
-const NETWORK_NAMES: Record<Network, string> = { x: 'X', bluesky: 'Bluesky', mastodon: 'Mastodon' }
 
 /** A problem for something that should never throw, naming the phase; the run fails with it. */
 export function unexpectedProblem(phase: string, error: unknown): string {
@@ -41,10 +39,8 @@ export async function collectAll(
         return result.value
       }
       const mine = accounts.filter((a) => a.network === network)
-      // Fatal: a problem with the run, not with these accounts, so the run fails with this very message.
-      const failure = failed(network, mine, 'error', unexpectedProblem(`collecting the ${NETWORK_NAMES[network]} accounts`, result.reason))
-      failure.failures[0]!.fatal = true
-      return failure
+      // An error of these accounts: the run fails with this very message quoted.
+      return failed(network, mine, 'error', unexpectedProblem(`collecting the ${NETWORK_NAMES[network]} accounts`, result.reason))
     })
   )
   return { collection, rateLimits }

@@ -18,7 +18,7 @@ describe('action.yml', () => {
     for (const spec of SETTINGS) {
       expect([spec.input, action.inputs[spec.input]!.default ?? '']).toEqual([spec.input, spec.default])
     }
-    expect(action.inputs.accounts!.required).toBe(true)
+    expect(action.inputs.accounts!.required).toBe(false)
   })
 
   test('runs the committed bundle on node24 and declares the documented outputs', () => {

@@ -7,7 +7,12 @@ let x: XStandIn
 let dd: DatadogStandIn
 
 beforeEach(async () => {
-  x = await startXStandIn({ jack: metricsFor(1), nasa: metricsFor(2), github: metricsFor(3), gone: 'suspended' })
+  x = await startXStandIn({ jack: metricsFor(1), nasa: metricsFor(2), github: metricsFor(3), gone: 'suspended' }, X_TOKEN, {
+    consumerKey: 'ck',
+    consumerSecret: 'cs',
+    accessToken: 'at',
+    accessTokenSecret: 'ats'
+  })
   dd = await startDatadogStandIn()
 })
 afterEach(async () => {
@@ -48,8 +53,8 @@ describe('the action end to end', () => {
   test('a suspended and a missing account fail alone, each with its own warning, and the rest are sent', async () => {
     const result = await runAction(inputs({ accounts: 'jack\n@gone\nnobody_here' }))
     expect(result.code).toBe(0)
-    expect(result.stdout).toMatch(/::warning title=x account gone::X account gone is suspended/)
-    expect(result.stdout).toMatch(/::warning title=x account nobody_here::X account nobody_here was not found/)
+    expect(result.stdout).toMatch(/::warning title=X account gone::X account gone is suspended/)
+    expect(result.stdout).toMatch(/::warning title=X account nobody_here::X account nobody_here was not found/)
     const accountSeries = dd.series.filter((s) => !s.metric.startsWith('twitter.collector.'))
     expect(accountSeries.every((s) => s.tags.includes('account:jack'))).toBe(true)
     expect(accountSeries).toHaveLength(6)
@@ -102,7 +107,7 @@ describe('the action end to end', () => {
     const result = await runAction(inputs({ 'x-bearer-token': 'wrong-token-abc' }))
     expect(result.code).toBe(1)
     expect(result.stdout).toContain('X rejected the credentials (401 Unauthorized)')
-    expect(result.stdout).toContain('Nothing from x was sent to Datadog')
+    expect(result.stdout).toContain('Nothing from X was sent to Datadog')
     expect(dd.series.filter((s) => !s.metric.startsWith('twitter.collector.'))).toEqual([])
     const failed = dd.series.filter((s) => s.metric === 'twitter.collector.accounts_failed' && s.tags.includes('reason:error') && s.tags.includes('network:x'))
     expect(failed.map((s) => s.points[0]!.value)).toEqual([3])

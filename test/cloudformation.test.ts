@@ -3,32 +3,11 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals'
 import { execFile } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
-import { join } from 'node:path'
 import { promisify } from 'node:util'
-import { parseDocument } from 'yaml'
 import { boto, ensureLambdaZip, startMoto, toolsAvailable, type Moto } from './support/moto.js'
-import { ROOT } from './support/run-action.js'
+import { loadTemplate, TEMPLATE } from './support/template.js'
 
-const TEMPLATE = join(ROOT, 'cloudformation', 'twitter-stats.yaml')
 const CREDENTIALS = ['DatadogApiKey', 'XBearerToken', 'XConsumerKey', 'XConsumerSecret', 'XAccessToken', 'XAccessTokenSecret']
-
-interface Template {
-  Parameters: Record<string, { Type: string; Default?: string | number; MinValue?: number; NoEcho?: boolean }>
-  Resources: Record<string, { Type: string; Condition?: string; Properties: Record<string, unknown> }>
-  Outputs: Record<string, unknown>
-}
-
-/** The template with CloudFormation's short tags (!Ref, !Sub…) read as plain { tag: value } objects. */
-function loadTemplate(): Template {
-  const tags = ['Ref', 'Sub', 'GetAtt', 'Not', 'Equals', 'If', 'And', 'Or'].map((name) => ({
-    tag: `!${name}`,
-    resolve: (value: unknown) => ({ [name === 'Ref' ? 'Ref' : `Fn::${name}`]: value }),
-    collection: undefined
-  }))
-  const scalar = tags.map((t) => ({ ...t, collection: undefined }))
-  const sequence = tags.map((t) => ({ ...t, collection: 'seq' as const, resolve: (value: { toJSON(): unknown }) => t.resolve(value.toJSON()) }))
-  return parseDocument(readFileSync(TEMPLATE, 'utf8'), { customTags: [...scalar, ...sequence] }).toJS() as Template
-}
 
 describe('the template', () => {
   const template = loadTemplate()
@@ -37,6 +16,7 @@ describe('the template', () => {
     expect(Object.keys(template.Parameters).sort()).toEqual(
       [
         'Accounts',
+        'AccountsS3Uri',
         'Frequency',
         'MetricPrefix',
         'Tags',
@@ -51,7 +31,7 @@ describe('the template', () => {
       ].sort()
     )
     for (const name of CREDENTIALS) expect(template.Parameters[name]!.NoEcho).toBe(true)
-    expect(template.Parameters.Frequency).toMatchObject({ Default: 5, MinValue: 5 })
+    expect(template.Parameters.Frequency).toMatchObject({ Default: '5' })
     expect(template.Parameters.MetricPrefix!.Default).toBe('twitter')
     expect(template.Parameters.DatadogSite!.Default).toBe('datadoghq.com')
   })
@@ -64,11 +44,21 @@ describe('the template', () => {
     expect(environment).toContain('"SECRET_ID":{"Ref":"Credentials"}')
   })
 
-  test('grants the role nothing on "*": its own log group and its own secret only', () => {
-    const role = template.Resources.Role!.Properties as { Policies: { PolicyDocument: { Statement: { Action: string | string[]; Resource: unknown }[] } }[] }
-    const statements = role.Policies.flatMap((p) => p.PolicyDocument.Statement)
-    expect(statements.map((s) => s.Resource)).toEqual([{ 'Fn::GetAtt': 'LogGroup.Arn' }, { Ref: 'Credentials' }])
-    expect(statements.flatMap((s) => s.Action)).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents', 'secretsmanager:GetSecretValue'])
+  test('grants the role nothing on "*": its own log group, its own secret and the account list object only', () => {
+    type Statement = { Action: string | string[]; Resource: unknown }
+    const role = template.Resources.Role!.Properties as {
+      Policies: { PolicyDocument: { Statement: (Statement | { 'Fn::If': [string, Statement, unknown] })[] } }[]
+    }
+    // The account list statement exists only with AccountsS3Uri (test/cloudformation-parameters.test.ts deploys both ways).
+    const statements = role.Policies.flatMap((p) => p.PolicyDocument.Statement).map((s) => ('Fn::If' in s ? s['Fn::If'][1] : s))
+    expect(statements.map((s) => s.Resource)).toEqual([
+      { 'Fn::GetAtt': 'LogGroup.Arn' },
+      { Ref: 'Credentials' },
+      {
+        'Fn::Sub': ['arn:${AWS::Partition}:s3:::${BucketAndKey}', { BucketAndKey: { 'Fn::Select': [1, { 'Fn::Split': ['s3://', { Ref: 'AccountsS3Uri' }] }] } }]
+      }
+    ])
+    expect(statements.flatMap((s) => s.Action)).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents', 'secretsmanager:GetSecretValue', 's3:GetObject'])
   })
 
   test('alarms only when an e-mail is given', () => {
@@ -156,7 +146,7 @@ const deploy = toolsAvailable(['moto_server', 'python3'], 'the CloudFormation de
 
   test('creates the function from the uploaded zip with the runtime, handler and no secret in its environment', () => {
     const fn = deployed.function
-    expect(fn.Runtime).toBe('nodejs22.x')
+    expect(fn.Runtime).toBe('nodejs24.x')
     expect(fn.Handler).toBe('index.handler')
     expect(fn.CodeSha256).toBe(createHash('sha256').update(readFileSync(zip)).digest('base64'))
     expect(fn.Environment.Variables).toMatchObject({ ACCOUNTS: 'jack, nasa;github', DATADOG_SITE: 'datadoghq.com', METRIC_PREFIX: 'twitter' })

@@ -67,7 +67,7 @@ describe('a part that throws unexpectedly', () => {
     expect(accepted().filter((s) => s.startsWith('account:carol'))).toEqual([])
     expect(accepted().filter((s) => s.startsWith('account:alice'))).toHaveLength(6)
     expect(report.ok).toBe(false)
-    expect(report.problems.join('\n')).toContain(
+    expect(report.problems.map((p) => p.message).join('\n')).toContain(
       "stopped unexpectedly while collecting the Bluesky accounts (Cannot read properties of undefined (reading 'profiles'))"
     )
     expect([report.collected, report.failed]).toEqual([2, 1])
@@ -78,7 +78,7 @@ describe('a part that throws unexpectedly', () => {
     expect(report.ok).toBe(false)
     expect(report.delivery?.undelivered).toEqual(report.series)
     expect(report.series.filter((s) => !s.metric.includes('.collector.'))).toHaveLength(6 + 6 + 3)
-    expect(report.problems.join('\n')).toContain('stopped unexpectedly while sending the series to Datadog (Invalid array length)')
+    expect(report.problems.map((p) => p.message).join('\n')).toContain('stopped unexpectedly while sending the series to Datadog (Invalid array length)')
     expect([report.collected, report.failed]).toEqual([0, 3])
   })
 
@@ -86,7 +86,7 @@ describe('a part that throws unexpectedly', () => {
     const report = await run({ client: { submit: () => Promise.reject(new Error('printer on fire')) } }, { dryRun: 'true' })
     expect(report.ok).toBe(false)
     expect(report.delivery?.undelivered).toHaveLength(15)
-    expect(report.problems.join('\n')).toContain('printer on fire')
+    expect(report.problems.map((p) => p.message).join('\n')).toContain('printer on fire')
   })
 
   test('provisioning that throws: the series stay delivered and the run fails saying why', async () => {
@@ -97,7 +97,7 @@ describe('a part that throws unexpectedly', () => {
     expect(accepted()).toHaveLength(15)
     expect(report.delivery?.undelivered).toEqual([])
     expect(report.ok).toBe(false)
-    expect(report.problems.join('\n')).toContain('dashboard.widgets is not iterable')
+    expect(report.problems.map((p) => p.message).join('\n')).toContain('dashboard.widgets is not iterable')
     expect([report.collected, report.failed]).toEqual([3, 0])
   })
 
@@ -114,6 +114,6 @@ describe('a part that throws unexpectedly', () => {
     const report = await run({ logger })
     expect(accepted()).toHaveLength(15)
     expect(report.ok).toBe(false)
-    expect(report.problems.join('\n')).toContain('EPIPE: the log went away')
+    expect(report.problems.map((p) => p.message).join('\n')).toContain('EPIPE: the log went away')
   })
 })

@@ -82,7 +82,8 @@ describe('the action with datadog-app-key and datadog-dashboard', () => {
     expect(result.code).toBe(1)
     expect(dd.series.filter((s) => s.metric === 'twitter.followers_count')).toHaveLength(2)
     expect(result.outputs['undelivered-file']).toBeUndefined()
-    expect(result.stdout).toMatch(/::error::Datadog refused to create the dashboard \(403 Forbidden\).*`dashboards_write`/)
+    expect(result.stdout).toMatch(/::error title=[^:]*::Datadog refused to create the dashboard \(403 Forbidden\).*`dashboards_write`/)
+    expect(result.stdout.match(/Datadog refused to create the dashboard/g)).toHaveLength(1)
     expect(result.stdout).toContain('The metrics themselves were delivered.')
     expect(dd.dashboards.size).toBe(0)
     const logged = result.stdout

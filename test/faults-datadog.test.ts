@@ -148,7 +148,7 @@ describe('Datadog finally refuses: the run fails and the series are saved for re
 
   test('connections that always reset', async () => {
     const s = await scenario(fault({ ...ACCEPTED, resetMidBody: true }))
-    await expectSavedForResend(s, /Datadog request to 127\.0\.0\.1:\d+ failed after 3 attempts: connection failed \(UND_ERR_SOCKET\)\./)
+    await expectSavedForResend(s, /Datadog request to 127\.0\.0\.1:\d+ failed after 3 attempts: connection failed \(ECONNRESET\)\./)
   })
 
   test('400 with an error body, not retried', async () => {

@@ -78,7 +78,7 @@ describe('X rate limits', () => {
     expectBatchAKept(s)
     expect(requestsFor(s.x, 'B')).toHaveLength(3)
     expect(s.log).toContain('X kept answering 429 Too Many Requests after 3 attempts and did not say when the limit resets.')
-    expect(s.log).toContain('a rate limit outlasted the allowed wait for 20 account(s).')
+    expect(s.log).toContain('The X rate limit outlasted the allowed wait for 20 account(s):')
   })
 
   test('a reset later than rate-limit-max-wait fails the batch at once, saying when and what to change', async () => {
@@ -109,7 +109,7 @@ describe('X server errors and broken answers', () => {
     expect(requestsFor(s.x, 'B')).toHaveLength(3)
     expect(s.log).toMatch(/X answered 503 from 127\.0\.0\.1:\d+ \("Service Unavailable: Service Unavailable"\); 20 account\(s\) were not collected\./)
     expect(s.log).not.toContain('/2/users/by')
-    expect(s.log).toContain('20 account(s) could not be collected because of errors')
+    expect(s.log).toContain('20 X account(s) could not be collected because of errors')
   })
 
   test('an HTML error page is reported by status, without the HTML', async () => {
@@ -139,7 +139,7 @@ describe('X server errors and broken answers', () => {
     const s = await runScenario({ x: fault((normal) => ({ ...normal(), resetMidBody: true }), onB) })
     expectBatchAKept(s)
     expect(requestsFor(s.x, 'B')).toHaveLength(3)
-    expect(s.log).toMatch(/X request to 127\.0\.0\.1:\d+ failed after 3 attempts: connection failed \(UND_ERR_SOCKET\)\./)
+    expect(s.log).toMatch(/X request to 127\.0\.0\.1:\d+ failed after 3 attempts: connection failed \(ECONNRESET\)\./)
   })
 
   test('a 200 with malformed JSON fails its batch without retrying', async () => {
@@ -263,7 +263,7 @@ describe('X refuses the credentials or the access tier', () => {
   function expectFatal(s: Scenario, message: string): void {
     expect(s.result.code).toBe(1)
     expect(s.log).toContain(message)
-    expect(s.log).toContain('Nothing from x was sent to Datadog')
+    expect(s.log).toContain('Nothing from X was sent to Datadog')
     expect(s.dd.series).toHaveLength(0)
     expect(
       s.dd.collectorSeries.find((c) => c.metric === 'twitter.collector.accounts_failed' && c.tags.includes('reason:error'))!.points[0]!.value

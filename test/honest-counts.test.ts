@@ -102,7 +102,7 @@ describe('X rejects the credentials on a later batch', () => {
       fakeClock()
     )
     expect([result.outputs['accounts-collected'], result.outputs['accounts-failed']]).toEqual(['1', '150'])
-    expect(result.summary).toContain('1 collected, 150 failed')
+    expect(result.summary).toContain('1 of 151 account(s) collected, 150 failed')
   })
 })
 

@@ -59,7 +59,7 @@ describe('account forms', () => {
   })
 
   test('Mastodon accounts are tagged with the user and the instance, in characters Datadog keeps', () => {
-    expect(accountTags(parseAccountEntry('Anna@Fosstodon.org')!)).toEqual(['account:anna', 'network:mastodon', 'instance:fosstodon.org'])
+    expect(accountTags(parseAccountEntry('Anna@Fosstodon.org')!)).toEqual(['account:anna_fosstodon.org', 'network:mastodon', 'instance:fosstodon.org'])
     expect(accountTags(parseAccountEntry('alice.bsky.social')!)).toEqual(['account:alice.bsky.social', 'network:bluesky'])
   })
 })
@@ -68,7 +68,7 @@ describe('a mixed list through the action', () => {
   let x: XStandIn
   let dd: DatadogStandIn
   let bsky: StandIn
-  let masto: StandIn & { inFlightPeak: number }
+  let masto: StandIn
   const profiles: BlueskyProfile[] = [
     { did: DID, handle: 'alice.bsky.social', followersCount: 700, followsCount: 70, postsCount: 7000 },
     { did: 'did:plc:aaaaaaaaaaaaaaaaaaaaaaaa', handle: 'bob.example.com', followersCount: 800, followsCount: 80, postsCount: 8000 }
@@ -115,7 +115,7 @@ describe('a mixed list through the action', () => {
     expect(followers.map((s) => [s.tags, s.points[0]!.value])).toEqual([
       [['account:jack', 'network:x'], 1001],
       [['account:alice.bsky.social', 'network:bluesky'], 700],
-      [['account:anna', 'network:mastodon', 'instance:one.social'], 300]
+      [['account:anna_one.social', 'network:mastodon', 'instance:one.social'], 300]
     ])
     // Bluesky and Mastodon have followers, following and posts only.
     const accountSeries = dd.series.filter((s) => !s.metric.startsWith('twitter.collector.'))
@@ -149,7 +149,7 @@ describe('a mixed list through the action', () => {
     })
     expect(result.code).toBe(0)
     expect(result.stdout).toMatch(/twitter\.followers_count 700 @\d+ \[account:alice\.bsky\.social,network:bluesky\]/)
-    expect(result.stdout).toMatch(/twitter\.status_count 3000 @\d+ \[account:anna,network:mastodon,instance:one\.social\]/)
+    expect(result.stdout).toMatch(/twitter\.status_count 3000 @\d+ \[account:anna_one\.social,network:mastodon,instance:one\.social\]/)
     expect(x.requests).toHaveLength(0)
   })
 
@@ -190,7 +190,7 @@ describe('a mixed list through the action', () => {
     expect(clock.sleeps).toHaveLength(1)
     expect(clock.sleeps[0]).toBeGreaterThanOrEqual(900)
     expect(clock.sleeps[0]).toBeLessThanOrEqual(2000)
-    expect(dd.series.some((s) => s.tags.includes('account:anna'))).toBe(true)
+    expect(dd.series.some((s) => s.tags.includes('account:anna_one.social'))).toBe(true)
   })
 
   test('a Bluesky rate limit that resets later than the wait fails those accounts and says when it resets', async () => {

@@ -125,7 +125,7 @@ describe('no credential leaks from a failing run of the action', () => {
     })
     expect(s.result.code).toBe(1)
     expect(s.log).toContain('Datadog refused the API key (403)')
-    expect(s.log).toContain('UND_ERR_SOCKET')
+    expect(s.log).toContain('ECONNRESET')
     expect(s.result.undelivered).toBeDefined()
     expectNoSecret(s)
   })

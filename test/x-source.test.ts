@@ -11,8 +11,11 @@ describe('X lookups', () => {
   test('1,000 accounts take exactly 10 requests of 100 usernames, at most `concurrency` at once', async () => {
     const names = Array.from({ length: 1000 }, (_, i) => `user_${i}`)
     x = await startXStandIn(Object.fromEntries(names.map((n, i) => [n, metricsFor(i)])))
+    // Slow answers, so that requests sent together are in flight together.
+    x.override = (_request, _index, normal) => ({ ...normal(), delayMs: 100 })
     const source = createXSource({ auth: { kind: 'bearer', token: X_TOKEN }, apiUrl: x.url, policy: DEFAULT_POLICY, concurrency: 3, deps: realHttpDeps })
     const result = await source.collect(parseAccounts(names.join(',')))
+    expect(x.inFlightPeak).toBe(3)
     expect(x.requests).toHaveLength(10)
     for (const request of x.requests) expect(new URL(request.url, 'http://h').searchParams.get('usernames')!.split(',')).toHaveLength(100)
     expect(result.samples).toHaveLength(1000)

@@ -1,16 +1,18 @@
 /** The GitHub Action adapter: read inputs, mask secrets, run the pipeline, report. Nothing else. */
 import * as core from '@actions/core'
 import { tmpdir } from 'node:os'
+import { readAccountsFile } from '../accounts-file.js'
 import { runCollection, type RunReport } from '../collect.js'
 import { parseConfig, readSettings, secretValues } from '../config.js'
 import { ConfigError } from '../errors.js'
 import { forWorkflowLog } from '../foreign-text.js'
-import type { Logger } from '../log.js'
 import { realHttpDeps, type HttpDeps } from '../http.js'
-import { createMasker, type Masker } from '../secrets.js'
+import { createMasker } from '../secrets.js'
 import { saveUndelivered, undeliveredMessage } from '../undelivered.js'
+import { verdict } from '../verdict.js'
 import { createActionLogger } from './log.js'
-import { writeSummary } from './summary.js'
+import { setInitialOutputs, setRunOutputs } from './outputs.js'
+import { appendSummary, configErrorSummary, runSummary, summaryBudget, summaryRunUrl, unexpectedErrorSummary } from './summary.js'
 
 /**
  * What the action takes from outside besides its inputs: the network and clock, and the runner's
@@ -22,42 +24,54 @@ export interface ActionDeps {
   env: NodeJS.ProcessEnv
 }
 
-/** Writes series Datadog refused to a file a later step can re-send within Datadog's one-hour window. */
-function reportUndelivered(report: RunReport, env: NodeJS.ProcessEnv, logger: Logger): void {
+/**
+ * Writes series Datadog refused to a file a later step can re-send within Datadog's one-hour window, and
+ * returns how to. A notice, not another error: the problem that kept them back was said once already.
+ */
+function reportUndelivered(report: RunReport, env: NodeJS.ProcessEnv, baseUrl: string, safe: (text: string) => string): string | undefined {
   const undelivered = report.delivery?.undelivered ?? []
-  if (undelivered.length === 0) return
+  if (undelivered.length === 0) return undefined
   const file = saveUndelivered(undelivered, env.RUNNER_TEMP || tmpdir(), Date.now())
   core.setOutput('undelivered-file', file)
-  logger.error(undeliveredMessage(undelivered.length, file, ' (output undelivered-file)'))
+  const message = undeliveredMessage(undelivered.length, file, ' (output undelivered-file)', baseUrl)
+  core.notice(safe(message))
+  return message
 }
 
 export async function run(deps: ActionDeps = { http: realHttpDeps, env: process.env }): Promise<void> {
   // Mask every secret before anything can be logged, including parse errors.
   const raw = readSettings((spec) => core.getInput(spec.input))
   for (const secret of secretValues(raw)) core.setSecret(secret)
-  // The runner masks the log only; our masker also covers the summary, the outputs and escaped echoes.
-  const mask: Masker = createMasker(secretValues(raw))
-  const logger = createActionLogger(mask)
 
-  core.setOutput('accounts-collected', 0)
-  core.setOutput('accounts-failed', 0)
-  core.setOutput('metrics', '[]')
+  setInitialOutputs(deps.env)
+  // The runner masks the log, not the summary file: every summary goes through the masker too.
+  const mask = createMasker(secretValues(raw))
+  const summarize = (html: string): void => appendSummary(mask(html), deps.env)
+  // The runner masks the raw value only; our masker also catches escaped echoes, and forWorkflowLog keeps lines from reading as commands.
+  const logger = createActionLogger(mask)
+  const safe = (text: string): string => forWorkflowLog(mask(text))
+  const url = summaryRunUrl(deps.env)
   let config
   try {
-    config = parseConfig(raw)
+    config = parseConfig(raw, await readAccountsFile(raw, { base: deps.env.GITHUB_WORKSPACE || process.cwd() }))
   } catch (error) {
     if (error instanceof ConfigError) {
-      core.setFailed(forWorkflowLog(mask(error.message)))
+      summarize(configErrorSummary(error.problems, url))
+      core.setFailed(safe(error.message))
       return
     }
     throw error
   }
 
-  const report = await runCollection(config, { http: deps.http, logger })
-  core.setOutput('accounts-collected', report.collected)
-  core.setOutput('accounts-failed', report.failed)
-  core.setOutput('metrics', JSON.stringify(report.records))
-  reportUndelivered(report, deps.env, logger)
-  await writeSummary(report, deps.env, mask)
-  if (!report.ok) core.setFailed(forWorkflowLog(mask(report.problems.join('\n'))))
+  try {
+    const report = await runCollection(config, { http: deps.http, logger })
+    setRunOutputs(report, deps.env)
+    const undelivered = reportUndelivered(report, deps.env, config.datadog.baseUrl, safe)
+    summarize(runSummary(report, { undelivered, runUrl: url }, summaryBudget(deps.env)))
+    // Each problem has had its own annotation with what to do; the step's failure lists them in a line.
+    if (!report.ok) core.setFailed(safe(`twitter-stats ${verdict(report.problems)}`))
+  } catch (error) {
+    summarize(unexpectedErrorSummary(`twitter-stats stopped unexpectedly: ${error instanceof Error ? error.message : String(error)}.`, url))
+    throw error
+  }
 }

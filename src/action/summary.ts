@@ -1,12 +1,32 @@
-/** The job summary: what a person opening the run from GitHub reads first. */
-import * as core from '@actions/core'
+/**
+ * The job summary: what a person opening the run from GitHub reads first. Its first line is the outcome;
+ * a failed run says what to do next; then the accounts, within GitHub's size limit at any list size.
+ */
 import { context } from '@actions/github'
-import { appendFileSync } from 'node:fs'
+import { appendFileSync, statSync } from 'node:fs'
+import { NETWORK_NAMES } from '../accounts.js'
 import { summaryRows } from '../account-rows.js'
 import type { RunReport } from '../collect.js'
 import { forHtml } from '../foreign-text.js'
+import { verdict } from '../verdict.js'
 
-function runUrl(env: NodeJS.ProcessEnv): string | undefined {
+/** What our summary may take: GitHub refuses a step summary over 1 MiB (1,048,576 bytes) and shows none of it. */
+export const SUMMARY_BUDGET_BYTES = 1_000_000
+
+export interface RunSummaryExtras {
+  /** The saved file of series Datadog refused and how to re-send them (undeliveredMessage), when there is one. */
+  undelivered?: string
+  /**
+   * The run's footprint (X users read and their cost, distinct series sent), when the run report has one.
+   * Slot for the footprint line of issue 11; nothing fills it until the report carries it.
+   */
+  footprint?: string
+  /** A link to this run, when the runner says which run it is. */
+  runUrl?: string
+}
+
+/** The run's link for summaries, or nothing outside a workflow. */
+export function summaryRunUrl(env: NodeJS.ProcessEnv): string | undefined {
   // @actions/github reads the environment once, when first imported; build a fresh Context for this run.
   const current = new (context.constructor as new () => typeof context)()
   // context.repo throws outside a workflow; check the variable it reads first.
@@ -15,23 +35,135 @@ function runUrl(env: NodeJS.ProcessEnv): string | undefined {
   return `${current.serverUrl}/${owner}/${repo}/actions/runs/${current.runId}`
 }
 
-export async function writeSummary(report: RunReport, env: NodeJS.ProcessEnv, mask: (text: string) => string = (text) => text): Promise<void> {
-  // GitHub renders the summary as HTML: every cell and problem is masked, then escaped.
-  const html = (text: string): string => forHtml(mask(text))
+/** The one-line outcome: "twitter-stats succeeded" or "twitter-stats failed: why". */
+function outcomeHeading(line: string): string {
+  return `<h2>${forHtml(line === 'ok' ? 'twitter-stats succeeded' : `twitter-stats ${line}`)}</h2>\n`
+}
+
+function whatToDo(items: string[]): string {
+  if (items.length === 0) return ''
+  return `<h3>What to do</h3>\n<ul>\n${items.map((item) => `<li>${forHtml(item)}</li>\n`).join('')}</ul>\n`
+}
+
+function link(url: string | undefined): string {
+  return url ? `<p><a href="${forHtml(url)}">This run</a></p>\n` : ''
+}
+
+const HEADER = ['account', 'network', 'followers', 'following', 'posts', 'listed', 'status']
+
+interface Row {
+  cells: string[]
+  failed: boolean
+  followers: number
+}
+
+function rowHtml(row: Row): string {
+  return `<tr>${row.cells.map((cell) => `<td>${forHtml(cell)}</td>`).join('')}</tr>\n`
+}
+
+/**
+ * The accounts table within `budget` bytes. When every row fits, rows keep the list's order; when not,
+ * failures come first, then the largest accounts by followers, and a line says how many were left out.
+ */
+export function accountsTable(report: Pick<RunReport, 'accounts' | 'samples' | 'failures'>, budget: number): string {
+  const rows: Row[] = summaryRows(report).map((cells, i) => ({
+    cells: [cells[0]!, NETWORK_NAMES[report.accounts[i]!.network], ...cells.slice(2)],
+    failed: cells[6] !== 'ok',
+    followers: Number(cells[2] || 0)
+  }))
+  const open = `<table>\n<tr>${HEADER.map((name) => `<th>${name}</th>`).join('')}</tr>\n`
+  const close = '</table>\n'
+  const html = rows.map(rowHtml)
+  const total = Buffer.byteLength(open + close) + html.reduce((n, row) => n + Buffer.byteLength(row), 0)
+  if (total <= budget) return open + html.join('') + close
+
+  const ranked = rows.map((row, i) => ({ row, html: html[i]! }))
+  ranked.sort((a, b) => Number(b.row.failed) - Number(a.row.failed) || b.row.followers - a.row.followers)
+  // Room for the line about the rows left out, whose length depends on the counts.
+  let left = budget - Buffer.byteLength(open + close) - 400
+  const kept: string[] = []
+  for (const { html: row } of ranked) {
+    const size = Buffer.byteLength(row)
+    if (size > left) break
+    kept.push(row)
+    left -= size
+  }
+  const omitted = rows.length - kept.length
+  return (
+    open +
+    kept.join('') +
+    close +
+    `<p>${omitted} of ${rows.length} accounts are left out of this table to keep the summary within GitHub's 1 MiB limit: it shows the failures first, then the largest accounts by followers.</p>\n`
+  )
+}
+
+function countsLine(report: RunReport): string {
+  const delivery = report.delivery
+  const sent = !delivery
+    ? 'nothing sent'
+    : delivery.requests === 0
+      ? `${delivery.sent} series printed (dry run)`
+      : `${delivery.sent} series sent in ${delivery.requests} request(s)`
+  return `<p>${report.collected} of ${report.accounts.length} account(s) collected, ${report.failed} failed, ${sent}.</p>\n`
+}
+
+/** How many accounts the summary names in its line about accounts that are gone. */
+const NAMED_GONE = 20
+
+/** One line for every account that was not found or is suspended: the run went on, but the list needs a fix. */
+function goneAccounts(report: RunReport): string[] {
+  const gone = report.failures
+    .filter((f) => f.reason === 'not_found' || f.reason === 'suspended')
+    .flatMap((f) => f.accounts.map((a) => `${a.handle} (${NETWORK_NAMES[a.network]}, ${f.reason === 'suspended' ? 'suspended' : 'not found'})`))
+  if (gone.length === 0) return []
+  const more = gone.length > NAMED_GONE ? `, and ${gone.length - NAMED_GONE} more` : ''
+  return [
+    `${gone.length} account(s) were not found or are suspended; correct them or remove them from the account list: ${gone.slice(0, NAMED_GONE).join(', ')}${more}.`
+  ]
+}
+
+/** Pure: the summary of a run that started, as HTML, at most `budget` bytes. */
+export function runSummary(report: RunReport, extras: RunSummaryExtras = {}, budget = SUMMARY_BUDGET_BYTES): string {
+  const todo = [...report.problems.map((p) => p.message), ...(extras.undelivered ? [extras.undelivered] : []), ...goneAccounts(report)]
+  const head =
+    outcomeHeading(verdict(report.problems)) + countsLine(report) + whatToDo(todo) + (extras.footprint ? `<p>${forHtml(extras.footprint)}</p>\n` : '')
+  const tail = link(extras.runUrl)
+  return head + accountsTable(report, budget - Buffer.byteLength(head + tail)) + tail
+}
+
+/** Pure: the summary of a run stopped by its settings: what was wrong, and the setting to change. */
+export function configErrorSummary(problems: string[], url?: string): string {
+  return (
+    outcomeHeading(verdict([{ reason: 'the configuration is invalid' }])) +
+    '<p>Nothing was collected or sent: the settings were checked before any request.</p>\n' +
+    whatToDo(problems) +
+    link(url)
+  )
+}
+
+/** Pure: the summary of a run stopped by a bug. */
+export function unexpectedErrorSummary(message: string, url?: string): string {
+  return outcomeHeading('failed: twitter-stats stopped unexpectedly') + whatToDo([`${message} Please report this with the log.`]) + link(url)
+}
+
+/**
+ * Appends to the step's summary file, if the runner gave one. Appended by us, not core.summary.write(),
+ * which caches the first file it was given for the life of the process.
+ */
+export function appendSummary(html: string, env: NodeJS.ProcessEnv): void {
   const file = env.GITHUB_STEP_SUMMARY
   if (!file) return
-  const header = ['account', 'network', 'followers', 'following', 'posts', 'listed', 'status'].map((data) => ({ data, header: true }))
-  const url = runUrl(env)
-  core.summary
-    .addHeading('twitter-stats', 2)
-    .addRaw(
-      `${report.collected} collected, ${report.failed} failed, ${report.delivery?.sent ?? 0} series ${report.delivery && report.delivery.requests === 0 ? 'printed (dry run)' : 'sent'}.`,
-      true
-    )
-    .addTable([header, ...summaryRows(report).map((row) => row.map(html))])
-  if (report.problems.length > 0) core.summary.addList(report.problems.map(html))
-  if (url) core.summary.addLink('This run', url)
-  // Appended by us, not core.summary.write(), which caches the first file it was given for the life of the process.
-  appendFileSync(file, core.summary.stringify())
-  core.summary.emptyBuffer()
+  appendFileSync(file, html)
+}
+
+/** Bytes already in the summary file, so a summary written after another stays within the limit. */
+export function summaryBudget(env: NodeJS.ProcessEnv): number {
+  const file = env.GITHUB_STEP_SUMMARY
+  let used = 0
+  try {
+    if (file) used = statSync(file).size
+  } catch {
+    used = 0
+  }
+  return Math.max(0, SUMMARY_BUDGET_BYTES - used)
 }

@@ -1,6 +1,7 @@
 /** The command-line adapter: flags and environment in, a table or a JSON report out, an exit code. Nothing else. */
 import { UsageError, helpText, parseCliArgs } from './args.js'
 import { runCollection, type RunReport } from '../collect.js'
+import { readAccountsFile } from '../accounts-file.js'
 import { parseConfig, readSettingsFromEnv, secretValues } from '../config.js'
 import { ConfigError } from '../errors.js'
 import { forTerminal, jsonForTerminal } from '../foreign-text.js'
@@ -10,6 +11,7 @@ import type { Logger } from '../log.js'
 import { tmpdir } from 'node:os'
 import { summaryRows } from '../account-rows.js'
 import { saveUndelivered, undeliveredMessage } from '../undelivered.js'
+import { verdict } from '../verdict.js'
 
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const
 
@@ -19,6 +21,10 @@ export interface CliIO {
   stdout: { write(text: string): unknown }
   stderr: { write(text: string): unknown }
   http?: HttpDeps
+  /** Standard input, read when --accounts-file is "-". */
+  stdin?: AsyncIterable<string | Buffer>
+  /** Where a relative --accounts-file starts; the process's current directory by default. */
+  cwd?: string
   /** The package version, read by the launcher from package.json next to dist/. */
   version?: string
 }
@@ -26,7 +32,13 @@ export interface CliIO {
 /** Lists longer than this get progress lines on stderr, one per tenth of the list. */
 export const PROGRESS_FROM = 200
 
-function stderrLogger(write: (line: string) => void, quiet: boolean): Logger {
+/** Every warning and error the run printed, so --json carries the same words as stderr. */
+interface Said {
+  warnings: string[]
+  errors: string[]
+}
+
+function stderrLogger(write: (line: string) => void, quiet: boolean, said: Said): Logger {
   let shownTenths = 0
   return {
     info: (message) => (quiet ? undefined : write(message)),
@@ -36,13 +48,32 @@ function stderrLogger(write: (line: string) => void, quiet: boolean): Logger {
       shownTenths = tenths
       write(`  ${settled} of ${total} account(s) looked up`)
     },
-    warning: (message) => write(`warning: ${message}`),
-    error: (message) => write(`error: ${message}`),
+    warning: (message) => {
+      said.warnings.push(message)
+      write(`warning: ${message}`)
+    },
+    error: (message) => {
+      said.errors.push(message)
+      write(`error: ${message}`)
+    },
     group: async (name, task) => {
       if (!quiet) write(`${name}…`)
       return task()
     }
   }
+}
+
+/**
+ * With --quiet, the mode for cron and log files, every line starts with the time in ISO 8601 UTC, so a
+ * line in a shared log can be matched to its run; a person at a terminal sees the lines as they come.
+ */
+function stamper(quiet: boolean, now: () => number): (text: string) => string {
+  if (!quiet) return (text) => text
+  return (text) =>
+    text
+      .split('\n')
+      .map((line, i, lines) => (i === lines.length - 1 && line === '' ? line : `${new Date(now()).toISOString()} ${line}`))
+      .join('\n')
 }
 
 const HEADER = ['account', 'network', 'followers', 'following', 'posts', 'listed', 'status']
@@ -70,10 +101,14 @@ function outcome(report: RunReport): string {
   return `${report.collected} collected, ${report.failed} failed, ${sent}.`
 }
 
-/** The --json report: what a script needs to decide and to alert, without the raw series. */
-export function jsonReport(report: RunReport, undeliveredFile?: string): object {
+/**
+ * The --json report: what a script needs to decide and to alert, without the raw series. Self-contained:
+ * `warnings` and `problems` are every warning and error the run printed on stderr, in the same words.
+ */
+export function jsonReport(report: RunReport, said: Said, undeliveredFile?: string): object {
   return {
     ok: report.ok,
+    verdict: verdict(report.problems),
     collected: report.collected,
     failed: report.failed,
     records: report.records,
@@ -84,8 +119,8 @@ export function jsonReport(report: RunReport, undeliveredFile?: string): object 
       message: f.message,
       accounts: f.accounts.map((a) => a.handle)
     })),
-    warnings: report.warnings,
-    problems: report.problems,
+    warnings: said.warnings,
+    problems: said.errors,
     delivery: report.delivery && {
       sent: report.delivery.sent,
       requests: report.delivery.requests,
@@ -94,6 +129,7 @@ export function jsonReport(report: RunReport, undeliveredFile?: string): object 
       error: report.delivery.error
     },
     ...(undeliveredFile ? { undeliveredFile } : {}),
+    footprint: report.footprint,
     rateLimitRemaining: report.rateLimitRemaining,
     durationMs: report.durationMs
   }
@@ -103,13 +139,13 @@ export function jsonReport(report: RunReport, undeliveredFile?: string): object 
 export async function runCli(io: CliIO): Promise<number> {
   // Every line goes out masked and without terminal escapes: it may quote a server, or a word typed by someone else.
   const mask = createMasker(secretValues(readSettingsFromEnv(io.env)))
-  const err = (line: string): unknown => io.stderr.write(`${forTerminal(mask(line))}\n`)
   let command
   try {
     command = parseCliArgs(io.argv, io.env)
   } catch (error) {
     if (!(error instanceof UsageError)) throw error
-    err(`twitter-stats: ${error.message}`)
+    io.stderr.write(`${forTerminal(mask(`twitter-stats: ${error.message}`))}\n`)
+    io.stdout.write(`${verdict([{ reason: 'the command line is invalid' }])}\n`)
     return EXIT.usage
   }
   if (command.kind === 'help') {
@@ -122,33 +158,41 @@ export async function runCli(io: CliIO): Promise<number> {
   }
 
   mask.add(secretValues(command.raw))
+  const stamp = stamper(command.quiet, io.http?.now ?? Date.now)
+  const err = (line: string): unknown => io.stderr.write(stamp(`${forTerminal(mask(line))}\n`))
+  // The table can be long (10,000 accounts): each line is made safe, none is cut.
+  const out = (text: string): unknown => io.stdout.write(stamp(forTerminal(mask(text), Infinity, Infinity)))
+  const json = (value: object): unknown => io.stdout.write(`${jsonForTerminal(JSON.stringify(maskDeep(value, mask)))}\n`)
   let config
   try {
-    config = parseConfig(command.raw)
+    config = parseConfig(command.raw, await readAccountsFile(command.raw, { base: io.cwd ?? process.cwd(), stdin: io.stdin }))
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error
     err(`twitter-stats: ${error.message}`)
     err('Flags and variables are listed by twitter-stats --help.')
+    const line = verdict([{ reason: 'the configuration is invalid' }])
+    if (command.json) json({ ok: false, verdict: line, warnings: [], problems: error.problems })
+    else out(`${line}\n`)
     return EXIT.usage
   }
 
-  const report = await runCollection(config, { http: io.http ?? realHttpDeps, logger: stderrLogger(err, command.quiet) })
+  const said: Said = { warnings: [], errors: [] }
+  const report = await runCollection(config, { http: io.http ?? realHttpDeps, logger: stderrLogger(err, command.quiet, said) })
   const undelivered = report.delivery?.undelivered ?? []
   const undeliveredFile = undelivered.length > 0 ? saveUndelivered(undelivered, io.env.TMPDIR || tmpdir(), Date.now()) : undefined
-  if (undeliveredFile) err(`error: ${undeliveredMessage(undelivered.length, undeliveredFile, '')}`)
+  if (undeliveredFile) {
+    // How to recover, not another problem: the one that kept the series back was said already.
+    const message = undeliveredMessage(undelivered.length, undeliveredFile, '', config.datadog.baseUrl)
+    said.warnings.push(message)
+    err(`warning: ${message}`)
+  }
   if (command.json) {
-    io.stdout.write(`${jsonForTerminal(JSON.stringify(maskDeep(jsonReport(report, undeliveredFile), mask)))}\n`)
+    json(jsonReport(report, said, undeliveredFile))
   } else {
-    io.stdout.write(forTerminal(mask(formatTable(summaryRows(report))), Infinity, Infinity))
-    io.stdout.write(`${forTerminal(mask(outcome(report)))}\n`)
+    out(formatTable(summaryRows(report)))
+    out(`${outcome(report)}\n`)
+    // The last line is the verdict, so `tail -1` of a log says how the run went.
+    out(`${verdict(report.problems)}\n`)
   }
-  if (!report.ok) {
-    err(
-      report.problems.length === 1
-        ? `error: the run failed: ${report.problems[0]}`
-        : `error: the run failed:\n${report.problems.map((p) => `  - ${p}`).join('\n')}`
-    )
-    return EXIT.failed
-  }
-  return EXIT.ok
+  return report.ok ? EXIT.ok : EXIT.failed
 }

@@ -6,6 +6,7 @@ import { oneLine, quoteValue } from '../foreign-text.js'
 import { mapWithConcurrency } from '../http.js'
 import type { Logger } from '../log.js'
 import { dashboardDefinition, dashboardMarker, dashboardTitle, metricMetadata } from './definitions.js'
+import { isSiteUrl, knownSite, siteAppUrl } from './site.js'
 import { DatadogApiError, type DatadogApi } from './v1-api.js'
 
 /** True when every field of `desired` is in `actual` with the same value (Datadog adds ids and defaults). */
@@ -34,22 +35,21 @@ export async function syncMetricMetadata(api: DatadogApi, metrics: string[], pre
   const table = metricMetadata(prefix)
   const outcome: MetadataOutcome = { updated: [], unchanged: [], pending: [] }
   let failure: unknown
-  await mapWithConcurrency(
-    metrics.filter((name) => table.has(name)),
-    concurrency,
-    async (name) => {
-      if (failure) return
-      try {
-        const desired = table.get(name)!
-        const current = await api.getMetricMetadata(name)
-        if (current !== undefined && METADATA_FIELDS.every((field) => current[field] === desired[field])) outcome.unchanged.push(name)
-        else if (current !== undefined && (await api.updateMetricMetadata(name, desired))) outcome.updated.push(name)
-        else outcome.pending.push(name)
-      } catch (error) {
-        failure ??= error
-      }
+  const known = metrics.flatMap((name) => {
+    const desired = table.get(name)
+    return desired ? [{ name, desired }] : []
+  })
+  await mapWithConcurrency(known, concurrency, async ({ name, desired }) => {
+    if (failure) return
+    try {
+      const current = await api.getMetricMetadata(name)
+      if (current !== undefined && METADATA_FIELDS.every((field) => current[field] === desired[field])) outcome.unchanged.push(name)
+      else if (current !== undefined && (await api.updateMetricMetadata(name, desired))) outcome.updated.push(name)
+      else outcome.pending.push(name)
+    } catch (error) {
+      failure ??= error
     }
-  )
+  })
   if (failure !== undefined) throw failure instanceof Error ? failure : new Error('metadata sync failed with a value that is not an Error')
   return outcome
 }
@@ -94,9 +94,8 @@ export async function syncDashboard(api: DatadogApi, prefix: string): Promise<Da
 
 /** The web address of a dashboard path Datadog returned, for the log: app.<site> or <region>.<site>. */
 export function dashboardLink(site: string, path: string): string {
-  if (/^[a-z]+:\/\//i.test(site) || !path.startsWith('/')) return path
-  const host = site.toLowerCase().replace(/^(?:app|api)\./, '')
-  return `https://${host.split('.').length > 2 ? host : `app.${host}`}${path}`
+  if (isSiteUrl(site) || !path.startsWith('/')) return path
+  return `${siteAppUrl(knownSite(site))}${path}`
 }
 
 export interface ProvisionOptions {
@@ -120,7 +119,7 @@ export async function provisionDatadog(api: DatadogApi, options: ProvisionOption
       await task()
     } catch (error) {
       if (!(error instanceof DatadogApiError)) throw error
-      logger.error(error.message)
+      // Said once, by the pipeline, with the run's other problems.
       problems.push(`${error.message} The metrics themselves were delivered.`)
     }
   }

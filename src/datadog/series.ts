@@ -5,7 +5,7 @@
  * payloads in the tests instead (test/datadog-contract.test.ts).
  */
 import { gzipSync } from 'node:zlib'
-import { NetworkError, RateLimitError, parseJson, send, type HttpDeps, type HttpResponse, type RetryPolicy } from '../http.js'
+import { NetworkError, RateLimitError, parseJson, plausibleResetAt, send, type HttpDeps, type HttpResponse, type RetryPolicy, type RunBounds } from '../http.js'
 import type { Series } from '../metrics.js'
 import { createMasker } from '../secrets.js'
 import { describeAcceptedWithErrors, describeRefusal, describeUnconfirmed } from './refusals.js'
@@ -110,7 +110,8 @@ function pack(series: Series[], limits: SplitLimits): Batch[] {
       batch.gzip = gzipSync(raw)
       if (batch.gzip.length <= limits.maxCompressedBytes) return void fitted.push(batch)
     }
-    if (batch.series.length === 1) throw new SeriesTooLargeError(batch.series[0]!.metric)
+    const [first, ...rest] = batch.series
+    if (first && rest.length === 0) throw new SeriesTooLargeError(first.metric)
     for (const half of halves(batch)) fit(half)
   }
   packed.forEach(fit)
@@ -134,10 +135,10 @@ export function splitSeries(series: Series[], limits: SplitLimits = DATADOG_LIMI
   return pack(series, limits).map((batch) => batch.series)
 }
 
-/** Datadog's x-ratelimit-reset is the number of seconds until the limit resets. */
+/** Datadog's x-ratelimit-reset is the number of seconds until the limit resets; one out of range counts as absent. */
 export function datadogResetAt(response: HttpResponse, now: number): number | undefined {
   const seconds = Number(response.headers.get('x-ratelimit-reset'))
-  return Number.isFinite(seconds) && seconds >= 0 && response.headers.has('x-ratelimit-reset') ? now + seconds * 1000 : undefined
+  return response.headers.has('x-ratelimit-reset') && seconds >= 0 ? plausibleResetAt(now + seconds * 1000, now) : undefined
 }
 
 /**
@@ -154,7 +155,7 @@ export function readSeriesAnswer(response: HttpResponse, bytes: number): BatchOu
   return { kind: 'accepted', bytes }
 }
 
-export interface DatadogClientOptions {
+export interface DatadogClientOptions extends RunBounds {
   apiKey: string
   baseUrl: string
   site: string
@@ -180,7 +181,7 @@ export function createDatadogClient(options: DatadogClientOptions): MetricsClien
     try {
       const response = await send(
         { method: 'POST', url: `${baseUrl}/api/v2/series`, headers, body },
-        { policy, deps, service: 'Datadog', rateLimitResetAt: datadogResetAt }
+        { policy, deps, deadline: options.deadline, onRetry: options.onRetry, service: 'Datadog', rateLimitResetAt: datadogResetAt }
       )
       return readSeriesAnswer(response, body.length)
     } catch (error) {
@@ -216,8 +217,7 @@ export function createDatadogClient(options: DatadogClientOptions): MetricsClien
         if (!(error instanceof SeriesTooLargeError)) throw error
         return { ...report, undelivered: series, error: `Datadog delivery failed: ${error.message}` }
       }
-      while (queue.length > 0) {
-        const batch = queue.shift()!
+      for (let batch = queue.shift(); batch; batch = queue.shift()) {
         report.requests++
         const outcome = await post(batch)
         if (outcome.kind === 'accepted') {

@@ -1,4 +1,4 @@
-import { NetworkError, RateLimitError, parseJson, send, type HttpResponse, type RetryPolicy, type HttpDeps } from '../http.js'
+import { NetworkError, RateLimitError, parseJson, send, type HttpResponse, type RetryPolicy, type HttpDeps, type RunBounds } from '../http.js'
 import { createMasker } from '../secrets.js'
 import { describeApiRefusal, type ApiCall } from './refusals.js'
 import { datadogResetAt } from './series.js'
@@ -9,7 +9,7 @@ import { datadogResetAt } from './series.js'
  * vendor's v1 client: its model serializer would cost another second and ~100 MB per run for two
  * small, stable JSON shapes.
  */
-export interface DatadogApiOptions {
+export interface DatadogApiOptions extends RunBounds {
   apiKey: string
   appKey: string
   baseUrl: string
@@ -80,7 +80,7 @@ export function createDatadogApi(options: DatadogApiOptions): DatadogApi {
     try {
       response = await send(
         { method, url: `${baseUrl}${path}`, headers, body: body === undefined ? undefined : JSON.stringify(body) },
-        { policy, deps, service: 'Datadog', rateLimitResetAt: datadogResetAt }
+        { policy, deps, deadline: options.deadline, onRetry: options.onRetry, service: 'Datadog', rateLimitResetAt: datadogResetAt }
       )
     } catch (error) {
       if (error instanceof NetworkError || error instanceof RateLimitError)

@@ -8,6 +8,7 @@ import { payloadOf, splitSeries } from '../datadog/series.js'
 import { ConfigError } from '../errors.js'
 import { MAX_MESSAGE, capText } from '../foreign-text.js'
 import { realHttpDeps, type HttpDeps } from '../http.js'
+import { parseS3Uri, readAccountsObject, s3ObjectReader, type ReadObject } from './accounts-s3.js'
 import { createJsonLogger, type JsonLogger } from './log.js'
 import { fetchSecretFromAws, parseSecretSettings, type FetchSecret } from './secrets.js'
 import type { Series } from '../metrics.js'
@@ -22,13 +23,15 @@ export interface LambdaDeps {
   env: NodeJS.ProcessEnv
   http: HttpDeps
   fetchSecret: FetchSecret
+  /** Reads the account list object named by ACCOUNTS_S3_URI; the AWS SDK's S3 client when absent. */
+  readObject?: ReadObject
   write: (line: string) => void
   /** Milliseconds before Lambda stops the invocation. */
   remainingMs?: () => number
   requestId?: string
 }
 
-/** Time kept after a rate-limit wait for the rest of the run to finish before the function's timeout. */
+/** Time kept between the run's deadline (run-timeout) and the function's timeout, to log what was not delivered. */
 export const DEADLINE_MARGIN_MS = 20_000
 /** CloudWatch Logs takes events up to 256 KB; each undelivered line stays well under. */
 const UNDELIVERED_LINE_BYTES = 200_000
@@ -69,44 +72,77 @@ function logUndelivered(logger: JsonLogger, undelivered: Series[]): void {
   })
 }
 
+const NO_ACCOUNTS =
+  'no accounts to collect: set ACCOUNTS (the stack parameter Accounts) to a short list, or ACCOUNTS_S3_URI (AccountsS3Uri) to an s3://bucket/key object with one or more accounts a line, or both.'
+
+/** A read made alongside others: its value, or its user-caused problems collected so all are reported at once. */
+function settled<T>(result: PromiseSettledResult<T>, problems: string[]): T | undefined {
+  if (result.status === 'fulfilled') return result.value
+  const reason: unknown = result.reason
+  if (!(reason instanceof ConfigError)) throw reason instanceof Error ? reason : new Error(String(reason))
+  problems.push(...reason.problems)
+  return undefined
+}
+
 /** A failure already logged, its message free of secrets. */
 export class RunFailedError extends Error {
   override name = 'RunFailedError'
 }
 
 export async function runLambda(deps: LambdaDeps): Promise<LambdaResult> {
-  const logger = createJsonLogger(deps.write, deps.requestId ? { requestId: deps.requestId } : {})
+  const logger = createJsonLogger(deps.write, deps.requestId ? { requestId: deps.requestId } : {}, deps.http.now)
   const fromEnv = readSettingsFromEnv(deps.env)
   logger.scrub(secretValues(fromEnv))
-  const fail = (message: string, problems: string[]): RunFailedError => {
+  // `logged` is what the last log line lists: a run's problems were each logged in full already, so there only their reasons.
+  const fail = (message: string, problems: string[], logged = problems): RunFailedError => {
     forgetSecret()
-    logger.line('error', message, { problems })
+    logger.line('error', message, { problems: logged })
     return new RunFailedError(capText(logger.mask(`${message} ${problems.join(' ')}`), MAX_MESSAGE))
   }
 
   try {
     let config
+    let runTimeoutSet = false
     try {
+      const s3Uri = deps.env.ACCOUNTS_S3_URI?.trim()
+      if (!s3Uri && !fromEnv.accounts) throw new ConfigError([NO_ACCOUNTS])
+      // Checked before any request; the list is read on every run (never cached), so an edited object applies at the next run.
+      const location = s3Uri ? parseS3Uri(s3Uri) : undefined
       const secretId = deps.env.SECRET_ID?.trim()
-      const raw = secretId ? { ...fromEnv, ...(await secretSettings(secretId, deps.fetchSecret)) } : fromEnv
+      const [secretRead, listRead] = await Promise.allSettled([
+        secretId ? secretSettings(secretId, deps.fetchSecret) : Promise.resolve({}),
+        location ? readAccountsObject(location, deps.readObject ?? s3ObjectReader()) : Promise.resolve(undefined)
+      ])
+      const problems: string[] = []
+      const fromSecret = settled(secretRead, problems)
+      const list = settled(listRead, problems)
+      if (problems.length > 0) throw new ConfigError(problems)
+      const raw = { ...fromEnv, ...fromSecret }
+      runTimeoutSet = raw.runTimeout !== undefined
       logger.scrub(secretValues(raw))
-      config = parseConfig(raw)
+      config = parseConfig(raw, list ? [list] : [])
     } catch (error) {
       if (error instanceof ConfigError) throw fail('twitter-stats cannot start: the configuration is invalid.', error.problems)
       throw error
     }
 
     if (deps.remainingMs) {
-      // A rate-limit wait must end before Lambda's timeout does, or the run dies without a report.
-      const budget = Math.max(0, deps.remainingMs() - DEADLINE_MARGIN_MS)
-      config.policy = { ...config.policy, maxRateLimitWaitMs: Math.min(config.policy.maxRateLimitWaitMs, budget) }
+      // The run must end before Lambda's timeout does, with time left to log what was not delivered.
+      const budget = Math.max(1000, deps.remainingMs() - DEADLINE_MARGIN_MS)
+      config.runTimeoutMs = !runTimeoutSet ? budget : Math.min(config.runTimeoutMs, budget)
     }
 
     const report = await runCollection(config, { http: deps.http, logger })
     logUndelivered(logger, report.delivery?.undelivered ?? [])
     const result: LambdaResult = { collected: report.collected, failed: report.failed, seriesSent: config.dryRun ? 0 : (report.delivery?.sent ?? 0) }
     logger.info(report.ok ? 'Run succeeded.' : 'Run failed.', { ...result, durationMs: report.durationMs, rateLimitRemaining: report.rateLimitRemaining })
-    if (!report.ok) throw fail('twitter-stats run failed:', report.problems)
+    if (!report.ok) {
+      throw fail(
+        'twitter-stats run failed:',
+        report.problems.map((p) => p.message),
+        report.problems.map((p) => p.reason)
+      )
+    }
     return result
   } catch (error) {
     if (error instanceof RunFailedError) throw error

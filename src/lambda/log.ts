@@ -17,12 +17,13 @@ export interface JsonLogger extends Logger {
   readonly mask: Masker
 }
 
-export function createJsonLogger(write: (line: string) => void, base: Record<string, unknown> = {}): JsonLogger {
+/** Each line carries its time (ISO 8601 UTC) unless its fields bring their own, so a copied line still says when. */
+export function createJsonLogger(write: (line: string) => void, base: Record<string, unknown> = {}, now: () => number = Date.now): JsonLogger {
   const mask = createMasker()
   const line = (level: Level, message: string, fields: LogFields | Record<string, unknown> = {}): void => {
     const defined = Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined))
     // Every string, however deep, is masked; JSON.stringify escapes control characters, so each entry stays one line.
-    write(JSON.stringify(maskDeep({ level, message, ...base, ...defined }, mask)))
+    write(JSON.stringify(maskDeep({ time: new Date(now()).toISOString(), level, message, ...base, ...defined }, mask)))
   }
   return {
     line,

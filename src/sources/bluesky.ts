@@ -1,7 +1,7 @@
 /** Bluesky: app.bsky.actor.getProfiles on the public AppView, no credentials, 25 actors per request. */
 import type { Account } from '../accounts.js'
 import { quoteValue } from '../foreign-text.js'
-import { hostOf, mapWithConcurrency, parseJson, type HttpDeps, type RetryPolicy } from '../http.js'
+import { hostOf, mapWithConcurrency, parseJson, type HttpDeps, type RetryPolicy, type RunBounds } from '../http.js'
 import type { Sample } from '../metrics.js'
 import {
   chunk,
@@ -25,7 +25,7 @@ const FIELDS: FieldMap = [
   ['status_count', ['postsCount']]
 ]
 
-export interface BlueskySourceOptions {
+export interface BlueskySourceOptions extends RunBounds {
   apiUrl: string
   policy: RetryPolicy
   concurrency: number
@@ -115,6 +115,8 @@ export function createBlueskySource(options: BlueskySourceOptions): Source {
       {
         policy,
         deps,
+        deadline: options.deadline,
+        onRetry: options.onRetry,
         service: 'Bluesky',
         rateLimitResetAt: resetAt
       }

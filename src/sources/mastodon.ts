@@ -4,7 +4,7 @@
  */
 import type { Account } from '../accounts.js'
 import { quoteValue } from '../foreign-text.js'
-import { mapWithConcurrency, parseJson, type HttpDeps, type HttpResponse, type RetryPolicy } from '../http.js'
+import { mapWithConcurrency, parseJson, plausibleResetAt, type HttpDeps, type HttpResponse, type RetryPolicy, type RunBounds } from '../http.js'
 import { combine, emptyCollection, failed, isCollection, readCounts, sendForAccounts, unexpectedFailure, type FieldMap } from './shared.js'
 import type { Collection, Source } from './types.js'
 
@@ -17,7 +17,7 @@ const FIELDS: FieldMap = [
   ['status_count', ['statuses_count']]
 ]
 
-export interface MastodonSourceOptions {
+export interface MastodonSourceOptions extends RunBounds {
   /** When set, used for every instance instead of https://<instance> (a proxy, or a stand-in in tests). */
   apiUrl: string | undefined
   policy: RetryPolicy
@@ -27,11 +27,10 @@ export interface MastodonSourceOptions {
   deps: HttpDeps
 }
 
-/** Mastodon's X-RateLimit-Reset is an ISO 8601 time. */
-function mastodonResetAt(response: HttpResponse): number | undefined {
+/** Mastodon's X-RateLimit-Reset is an ISO 8601 time; one out of range counts as absent. */
+export function mastodonResetAt(response: HttpResponse, now: number): number | undefined {
   const value = response.headers.get('x-ratelimit-reset')
-  const time = value ? Date.parse(value) : NaN
-  return Number.isFinite(time) ? time : undefined
+  return plausibleResetAt(value ? Date.parse(value) : undefined, now)
 }
 
 /** Groups accounts by instance, keeping the list's order. */
@@ -62,6 +61,8 @@ export function createMastodonSource(options: MastodonSourceOptions): Source {
         {
           policy,
           deps,
+          deadline: options.deadline,
+          onRetry: options.onRetry,
           service: `Mastodon instance ${instance}`,
           rateLimitResetAt: mastodonResetAt
         }

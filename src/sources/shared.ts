@@ -1,24 +1,28 @@
 /** What every source does the same way: read counts, send through the shared transport, turn errors into failures. */
 import type { Account, Network } from '../accounts.js'
 import { oneLine, quoteValue } from '../foreign-text.js'
-import { NetworkError, RateLimitError, send, type HttpRequest, type HttpResponse, type SendOptions } from '../http.js'
+import { NetworkError, RateLimitError, plausibleResetAt, send, type HttpRequest, type HttpResponse, type SendOptions } from '../http.js'
 import type { MetricName, Sample } from '../metrics.js'
 import type { Collection, Failure } from './types.js'
 
-/** Our metric name → the field names a network uses for it, first match wins. */
-export type FieldMap = [MetricName, string[]][]
+/**
+ * Our metric name → the field names a network uses for it, first match wins. `nullable`: the network's
+ * schema allows null for "not reported" (X's like_count and media_count), which is skipped without a warning.
+ */
+export type FieldMap = [MetricName, string[], { nullable: true }?][]
 
 /**
  * Reads counts from an API object, dropping values that are not non-negative integers with a
- * warning naming the service, the field and the account. A value that is not an object reads as empty.
+ * warning naming the service, the field and the account (a null the schema allows is dropped silently). A value that is not an object reads as empty.
  */
 export function readCounts(fields: unknown, map: FieldMap, service: string, handle: string, warnings: string[]): Sample['metrics'] {
   const metrics: Sample['metrics'] = {}
   const source = fields && typeof fields === 'object' ? (fields as Record<string, unknown>) : {}
-  for (const [name, names] of map) {
+  for (const [name, names, rule] of map) {
     const field = names.find((f) => Object.prototype.hasOwnProperty.call(source, f))
     if (field === undefined) continue
     const value = source[field]
+    if (value === null && rule?.nullable) continue
     if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) {
       metrics[name] = value
     } else {
@@ -96,7 +100,7 @@ export async function sendForAccounts(network: Network, accounts: Account[], req
         network,
         accounts,
         'rate_limited',
-        `${error.message} ${accounts.length} account(s) were not collected; raise rate-limit-max-wait or run less often.`
+        `${error.message} ${accounts.length} account(s) were not collected; raise ${error.limitedBy} or run less often.`
       )
     }
     if (error instanceof NetworkError) return failed(network, accounts, 'error', `${error.message} ${accounts.length} account(s) were not collected.`)
@@ -104,11 +108,11 @@ export async function sendForAccounts(network: Network, accounts: Account[], req
   }
 }
 
-/** Rate-limit headers that give the reset as epoch seconds (X, Bluesky). */
-export function epochSecondsHeader(name: string): (response: HttpResponse) => number | undefined {
-  return (response) => {
+/** Rate-limit headers that give the reset as epoch seconds (X, Bluesky); one out of range (a reset of 1e13) counts as absent. */
+export function epochSecondsHeader(name: string): (response: HttpResponse, now: number) => number | undefined {
+  return (response, now) => {
     const reset = Number(response.headers.get(name))
-    return response.headers.has(name) && Number.isFinite(reset) && reset > 0 ? reset * 1000 : undefined
+    return response.headers.has(name) && reset > 0 ? plausibleResetAt(reset * 1000, now) : undefined
   }
 }
 

@@ -7,7 +7,7 @@ import { OAuth1Helper } from 'twitter-api-v2/dist/cjs/client-mixins/oauth1.helpe
 import type { Account } from '../accounts.js'
 import type { XAuth } from '../config.js'
 import { oneLine, quoteValue } from '../foreign-text.js'
-import { hostOf, mapWithConcurrency, parseJson, type HttpDeps, type HttpResponse, type RetryPolicy } from '../http.js'
+import { hostOf, mapWithConcurrency, parseJson, type HttpDeps, type HttpRequest, type HttpResponse, type RetryPolicy, type RunBounds } from '../http.js'
 import { createMasker } from '../secrets.js'
 import type { Sample } from '../metrics.js'
 import { chunk, combine, epochSecondsHeader, failed, isCollection, readCounts, sendForAccounts, unexpectedFailure, type FieldMap } from './shared.js'
@@ -17,14 +17,17 @@ export { chunk }
 
 export const X_BATCH_SIZE = 100
 
-/** X's `public_metrics` fields, mapped to our metric names (the original system's names). */
+/**
+ * X's `public_metrics` fields, mapped to our metric names (the original system's names). X's OpenAPI spec
+ * (UserPublicMetrics) marks like_count and media_count nullable: null there means "not reported".
+ */
 const X_FIELDS: FieldMap = [
   ['followers_count', ['followers_count']],
   ['friends_count', ['following_count']],
   ['status_count', ['tweet_count', 'post_count']],
   ['listed_count', ['listed_count']],
-  ['favourites_count', ['like_count']],
-  ['media_count', ['media_count']]
+  ['favourites_count', ['like_count'], { nullable: true }],
+  ['media_count', ['media_count'], { nullable: true }]
 ]
 
 /** X rejected the credentials or the access tier: no account of this run can be collected. */
@@ -35,7 +38,7 @@ export class XAuthError extends Error {
   }
 }
 
-export interface XSourceOptions {
+export interface XSourceOptions extends RunBounds {
   auth: XAuth
   apiUrl: string
   policy: RetryPolicy
@@ -56,11 +59,15 @@ interface XProblem {
   type?: unknown
 }
 
-function authorization(auth: XAuth, url: string): string {
-  if (auth.kind === 'bearer') return `Bearer ${auth.token}`
+/**
+ * The Authorization header for one attempt. OAuth 1.0a signs each attempt anew (fresh nonce and timestamp): RFC
+ * 5849 lets X refuse a reused nonce or a stale timestamp, and a retry may come minutes after a rate-limit wait.
+ */
+export function authorizer(auth: XAuth): (request: HttpRequest) => string {
+  if (auth.kind === 'bearer') return () => `Bearer ${auth.token}`
   const helper = new OAuth1Helper({ consumerKeys: { key: auth.consumerKey, secret: auth.consumerSecret } })
-  const info = helper.authorize({ url, method: 'GET' }, { key: auth.accessToken, secret: auth.accessTokenSecret })
-  return helper.toHeader(info).Authorization
+  const token = { key: auth.accessToken, secret: auth.accessTokenSecret }
+  return (request) => helper.toHeader(helper.authorize({ url: request.url, method: request.method }, token)).Authorization
 }
 
 function text(value: unknown): string {
@@ -165,6 +172,7 @@ export function createXSource(options: XSourceOptions): Source {
   const { auth, apiUrl, policy, deps, concurrency } = options
   // Masks X's words in messages (a proxy's error page may echo the request's credentials); the answer itself is parsed as it came.
   const mask = createMasker(secretsOf(auth))
+  const authorization = authorizer(auth)
   let rateLimitRemaining: number | undefined
 
   async function lookup(batch: Account[]): Promise<Collection> {
@@ -174,10 +182,13 @@ export function createXSource(options: XSourceOptions): Source {
     const answer = await sendForAccounts(
       'x',
       batch,
-      { method: 'GET', url, headers: { authorization: authorization(auth, url), 'user-agent': 'twitter-stats' } },
+      { method: 'GET', url, headers: { 'user-agent': 'twitter-stats' } },
       {
+        sign: (request) => ({ authorization: authorization(request) }),
         policy,
         deps,
+        deadline: options.deadline,
+        onRetry: options.onRetry,
         service: 'X',
         rateLimitResetAt: epochSecondsHeader('x-rate-limit-reset'),
         onResponse: (r) => {

@@ -18,6 +18,8 @@ export interface ActionResult {
   summary: string
   /** Contents of the file named by the undelivered-file output, if any. */
   undelivered?: string
+  /** Contents of the file named by the metrics-file output, if any. */
+  metricsFile?: string
 }
 
 export const ROOT = resolve(import.meta.dirname, '..', '..')
@@ -83,6 +85,7 @@ export async function runBuiltAction(
   const undeliveredFile = outputs['undelivered-file']
   const result: ActionResult = { code, stdout, stderr, outputs, summary: readFileSync(summaryFile, 'utf8') }
   if (undeliveredFile) result.undelivered = readFileSync(undeliveredFile, 'utf8')
+  if (outputs['metrics-file']) result.metricsFile = readFileSync(outputs['metrics-file'], 'utf8')
   rmSync(dir, { recursive: true, force: true })
   return result
 }
@@ -107,30 +110,22 @@ export function runActionInProcess(
   return result
 }
 
+/** Replaces the stream's write with `append` (as an own property) until the returned function puts the original back. */
 function capture(stream: NodeJS.WriteStream, append: (text: string) => void): () => void {
-  const saved = stream.write
-  stream.write = ((chunk: string | Uint8Array) => {
+  const own = Object.getOwnPropertyDescriptor(stream, 'write')
+  const write = (chunk: string | Uint8Array): boolean => {
     append(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'))
     return true
-  }) as typeof stream.write
-  return () => {
-    stream.write = saved
   }
-}
-
-/**
- * Loads, before the first run, what the source loads lazily during one: loading the Datadog client in
- * jest's module system blocks the event loop for seconds, which would stall a request past a short
- * timeout. Duck-typed, so it stays harmless when the source stops loading a client lazily.
- */
-async function warmUp(): Promise<void> {
-  const series = (await import('../../src/datadog/series.js')) as { loadDatadogClient?: () => Promise<unknown> }
-  await series.loadDatadogClient?.()
+  Object.defineProperty(stream, 'write', { value: write, configurable: true, writable: true })
+  return () => {
+    if (own) Object.defineProperty(stream, 'write', own)
+    else Reflect.deleteProperty(stream, 'write')
+  }
 }
 
 async function runOnce(inputs: Record<string, string>, env: Record<string, string>, http: Partial<HttpDeps>): Promise<ActionResult> {
   const { run } = await import('../../src/action/main.js')
-  await warmUp()
   const dir = mkdtempSync(join(tmpdir(), 'twitter-stats-run-'))
   const outputFile = join(dir, 'output')
   const summaryFile = join(dir, 'summary')
@@ -167,6 +162,7 @@ async function runOnce(inputs: Record<string, string>, env: Record<string, strin
   const undeliveredFile = outputs['undelivered-file']
   const result: ActionResult = { code, stdout, stderr, outputs, summary: readFileSync(summaryFile, 'utf8') }
   if (undeliveredFile) result.undelivered = readFileSync(undeliveredFile, 'utf8')
+  if (outputs['metrics-file']) result.metricsFile = readFileSync(outputs['metrics-file'], 'utf8')
   rmSync(dir, { recursive: true, force: true })
   return result
 }

@@ -5,6 +5,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { gunzipSync } from 'node:zlib'
+import { createOAuth1Verifier, type OAuth1Keys } from './oauth1.js'
 
 export interface RecordedRequest {
   method: string
@@ -24,6 +25,8 @@ export interface Answer {
   delayMs?: number
   /** Destroy the socket after sending the headers and part of the body. */
   resetMidBody?: boolean
+  /** Writes the whole answer itself instead (endless, huge or binary bodies; see hostile-answers.ts). */
+  raw?: (res: ServerResponse) => void
 }
 
 /**
@@ -37,6 +40,8 @@ export interface StandIn {
   url: string
   requests: RecordedRequest[]
   override: Override | undefined
+  /** The most requests that were ever open at once: arrived and not yet fully answered. */
+  inFlightPeak: number
   close(): Promise<void>
 }
 
@@ -48,6 +53,7 @@ async function readBody(req: IncomingMessage): Promise<Buffer> {
 
 function reply(res: ServerResponse, answer: Answer): void {
   const write = (): void => {
+    if (answer.raw) return answer.raw(res)
     const body = answer.body ?? ''
     res.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers })
     if (answer.resetMidBody) {
@@ -68,13 +74,17 @@ export async function start(handle: (request: RecordedRequest) => Answer): Promi
     url: '',
     requests: [],
     override: undefined,
+    inFlightPeak: 0,
     close: () =>
       new Promise<void>((resolve) => {
         for (const socket of sockets) socket.destroy()
         server.close(() => resolve())
       })
   }
+  let inFlight = 0
   const server: Server = createServer((req, res) => {
+    standIn.inFlightPeak = Math.max(standIn.inFlightPeak, ++inFlight)
+    res.once('close', () => inFlight--)
     void (async () => {
       const raw = await readBody(req)
       const body = req.headers['content-encoding'] === 'gzip' ? gunzipSync(raw).toString() : raw.toString()
@@ -101,18 +111,36 @@ export interface XStandIn extends StandIn {
   users: Map<string, XUser>
   /** Lookups answered so far, for rate-limit headers. */
   remaining: number
+  /** Why each OAuth 1.0a request refused with 401 was refused ("nonce already used", …). */
+  oauthRefusals: string[]
 }
 
 export const X_TOKEN = 'x-bearer-token-for-tests-0d1e'
 
-/** X API v2 `GET /2/users/by`: data for known users, an errors entry for unknown or suspended ones. */
-export async function startXStandIn(users: Record<string, XUser> = {}, token = X_TOKEN): Promise<XStandIn> {
+/** The OAuth 1.0a keys the X stand-in accepts unless told others. */
+export const X_OAUTH: OAuth1Keys = {
+  consumerKey: 'x-consumer-key-for-tests-51c2',
+  consumerSecret: 'x-consumer-secret-for-tests-a9e0',
+  accessToken: '4242-x-access-token-for-tests-77b1',
+  accessTokenSecret: 'x-access-token-secret-for-tests-3f68'
+}
+
+/**
+ * X API v2 `GET /2/users/by`: data for known users, an errors entry for unknown or suspended ones. A bearer token
+ * must match `token`; an OAuth 1.0a header must carry a valid HMAC-SHA1 signature made with `oauth`'s secrets,
+ * a fresh timestamp and a nonce not used before, or X answers 401.
+ */
+export async function startXStandIn(users: Record<string, XUser> = {}, token = X_TOKEN, oauth: OAuth1Keys = X_OAUTH): Promise<XStandIn> {
   const table = new Map(Object.entries(users).map(([name, value]) => [name.toLowerCase(), value]))
   let remaining = 900
+  const verify = createOAuth1Verifier(oauth)
   const standIn = (await start((request) => {
     const url = new URL(request.url, 'http://127.0.0.1')
     const auth = request.headers.authorization ?? ''
-    if (auth !== `Bearer ${token}` && !auth.startsWith('OAuth ')) {
+    const refusal =
+      auth === `Bearer ${token}` ? undefined : auth.startsWith('OAuth ') ? verify(request.method, `${standIn.url}${request.url}`, auth) : 'no credentials'
+    if (refusal) {
+      if (auth.startsWith('OAuth ')) standIn.oauthRefusals.push(refusal)
       return { status: 401, body: JSON.stringify({ title: 'Unauthorized', type: 'about:blank', status: 401, detail: 'Unauthorized' }) }
     }
     if (request.method !== 'GET' || url.pathname !== '/2/users/by') {
@@ -176,6 +204,7 @@ export async function startXStandIn(users: Record<string, XUser> = {}, token = X
   })) as XStandIn
   standIn.users = table
   standIn.remaining = remaining
+  standIn.oauthRefusals = []
   return standIn
 }
 
