@@ -87,7 +87,7 @@ function describeXError(body: unknown, mask: Mask): { message: string; code453: 
   const errors = (Array.isArray(problem.errors) ? (problem.errors as unknown[]) : []).filter((e): e is Record<string, unknown> => !!e && typeof e === 'object')
   const code453 = errors.some((e) => e.code === 453) || problem.reason === 'client-not-enrolled'
   const parts = [text(problem.title), text(problem.detail), ...errors.map((e) => text(e.message))].filter(Boolean)
-  return { message: oneLine(mask(parts.join(': '))), code453 }
+  return { message: oneLine(mask(parts.join(': ')), 300), code453 }
 }
 
 function authError(response: HttpResponse, mask: Mask): XAuthError {
