@@ -1,4 +1,10 @@
-/** Tests run as ESM (the code is ESM, and so is @actions/core). */
+/**
+ * Tests run as ESM (the code is ESM, and so is @actions/core). `npm test` builds the Lambda zip first when
+ * it is missing or older than the source; the suites that unpack it build it themselves when jest is
+ * started directly.
+ */
+import { availableParallelism } from 'node:os'
+
 export default {
   testEnvironment: 'node',
   extensionsToTreatAsEsm: ['.ts'],
@@ -7,6 +13,7 @@ export default {
     '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json', diagnostics: { ignoreCodes: [151002] } }]
   },
   testMatch: ['<rootDir>/test/**/*.test.ts'],
-  globalSetup: '<rootDir>/test/support/global-setup.mjs',
+  // At least two workers, also on two cores: most suites wait on sockets, moto or a child process part of the time.
+  maxWorkers: Math.max(2, availableParallelism() - 1),
   testTimeout: 30000
 }

@@ -7,7 +7,7 @@ import { provisionDatadog } from './datadog/provision.js'
 import { selfMonitoringSeries } from './self-monitoring.js'
 import { footprintLine, measureFootprint, type Footprint } from './footprint.js'
 import type { HttpDeps, RunBounds } from './http.js'
-import { runDeadlines } from './deadline.js'
+import { deliveryDeadline, runDeadlines } from './deadline.js'
 import type { Logger } from './log.js'
 import { toRecords, toSeries, type MetricRecord, type Sample, type Series } from './metrics.js'
 import { collectAll, markUndelivered, reconcile, unexpectedProblem, withholdRejected } from './run-outcome.js'
@@ -209,7 +209,7 @@ export async function runCollection(config: Config, deps: RunDeps): Promise<RunR
       'sending the series to Datadog',
       () =>
         logger.group(config.dryRun ? `Dry run: ${series.length} series that would be sent` : `Sending ${series.length} series to Datadog`, async () => {
-          const client = deps.client ?? createClient(config, deps.http, logger, { deadline: deadlines.endBy, onRetry })
+          const client = deps.client ?? createClient(config, deps.http, logger, { deadline: deliveryDeadline(deadlines, deps.http.now()), onRetry })
           const report = await client.submit(series)
           if (!report.error && !config.dryRun)
             logger.info(`Datadog accepted ${report.sent} series in ${report.requests} request(s).`, { series: report.sent, requests: report.requests })

@@ -13,7 +13,7 @@ import type { HttpDeps } from '../src/http.js'
 import { runLambda, secretSettings, type LambdaResult } from '../src/lambda/handler.js'
 import { createJsonLogger } from '../src/lambda/log.js'
 import { describeSecretError, fetchSecretFromAws, parseSecretSettings } from '../src/lambda/secrets.js'
-import { ensureLambdaZip, startMoto, toolsAvailable, unpackZip, type Moto } from './support/moto.js'
+import { LAMBDA_BUILD_TIMEOUT_MS, ensureLambdaZip, startMoto, toolsAvailable, unpackZip, type Moto } from './support/moto.js'
 import { startBlueskyStandIn, startMastodonStandIn } from './support/network-stand-ins.js'
 import { DD_KEY, X_TOKEN, metricsFor, startDatadogStandIn, startXStandIn, type DatadogStandIn, type XStandIn } from './support/stand-ins.js'
 
@@ -256,11 +256,12 @@ const e2e = toolsAvailable(['moto_server', 'python3'], 'the Lambda against Secre
   let dd: DatadogStandIn
 
   beforeAll(async () => {
+    dir = unpackZip(ensureLambdaZip())
     moto = await startMoto()
     const client = new SecretsManagerClient({ region: 'us-east-1', endpoint: moto.url, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } })
     await client.send(new CreateSecretCommand({ Name: SECRET_NAME, SecretString: JSON.stringify({ X_BEARER_TOKEN: X_TOKEN, DATADOG_API_KEY: DD_KEY }) }))
     client.destroy()
-  }, 60_000)
+  }, LAMBDA_BUILD_TIMEOUT_MS)
   afterAll(async () => {
     await moto?.stop()
     if (dir) rmSync(dir, { recursive: true, force: true })
@@ -331,7 +332,6 @@ const e2e = toolsAvailable(['moto_server', 'python3'], 'the Lambda against Secre
   }
 
   test('the release zip, unpacked into an empty folder, holds only the bundle, reads its secret, collects and sends, warm invocations included', async () => {
-    dir = unpackZip(ensureLambdaZip())
     const files = readdirSync(dir)
     expect(files).toContain('index.js')
     expect(files).not.toContain('node_modules')

@@ -3,13 +3,9 @@
  * message is masked and made safe for the runner, which acts on lines that look like workflow commands.
  */
 import * as core from '@actions/core'
-import { NETWORK_NAMES, NETWORKS, type Network } from '../accounts.js'
+import { networkName } from '../accounts.js'
 import { forWorkflowLog } from '../foreign-text.js'
 import type { LogFields, Logger } from '../log.js'
-
-function networkName(network: unknown): string {
-  return NETWORKS.includes(network as Network) ? NETWORK_NAMES[network as Network] : ''
-}
 
 /** An annotation's title: the account a warning is about, or the problem an error is. */
 function title(fields: LogFields | undefined, safe: (text: string) => string): core.AnnotationProperties | undefined {

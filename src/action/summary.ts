@@ -4,9 +4,10 @@
  */
 import { context } from '@actions/github'
 import { appendFileSync, statSync } from 'node:fs'
-import { NETWORK_NAMES } from '../accounts.js'
+import { NETWORK_NAMES, networkName } from '../accounts.js'
 import { summaryRows } from '../account-rows.js'
 import type { RunReport } from '../collect.js'
+import { footprintLine } from '../footprint.js'
 import { forHtml } from '../foreign-text.js'
 import { verdict } from '../verdict.js'
 
@@ -16,11 +17,6 @@ export const SUMMARY_BUDGET_BYTES = 1_000_000
 export interface RunSummaryExtras {
   /** The saved file of series Datadog refused and how to re-send them (undeliveredMessage), when there is one. */
   undelivered?: string
-  /**
-   * The run's footprint (X users read and their cost, distinct series sent), when the run report has one.
-   * Slot for the footprint line of issue 11; nothing fills it until the report carries it.
-   */
-  footprint?: string
   /** A link to this run, when the runner says which run it is. */
   runUrl?: string
 }
@@ -66,19 +62,16 @@ function rowHtml(row: Row): string {
  * failures come first, then the largest accounts by followers, and a line says how many were left out.
  */
 export function accountsTable(report: Pick<RunReport, 'accounts' | 'samples' | 'failures'>, budget: number): string {
-  const rows: Row[] = summaryRows(report).map((cells, i) => ({
-    cells: [cells[0]!, NETWORK_NAMES[report.accounts[i]!.network], ...cells.slice(2)],
-    failed: cells[6] !== 'ok',
-    followers: Number(cells[2] || 0)
-  }))
+  const rows = summaryRows(report).map(([account = '', network = '', ...rest]): Row & { html: string } => {
+    const row = { cells: [account, networkName(network), ...rest], failed: rest.at(-1) !== 'ok', followers: Number(rest[0] || 0) }
+    return { ...row, html: rowHtml(row) }
+  })
   const open = `<table>\n<tr>${HEADER.map((name) => `<th>${name}</th>`).join('')}</tr>\n`
   const close = '</table>\n'
-  const html = rows.map(rowHtml)
-  const total = Buffer.byteLength(open + close) + html.reduce((n, row) => n + Buffer.byteLength(row), 0)
-  if (total <= budget) return open + html.join('') + close
+  const total = Buffer.byteLength(open + close) + rows.reduce((n, row) => n + Buffer.byteLength(row.html), 0)
+  if (total <= budget) return open + rows.map((row) => row.html).join('') + close
 
-  const ranked = rows.map((row, i) => ({ row, html: html[i]! }))
-  ranked.sort((a, b) => Number(b.row.failed) - Number(a.row.failed) || b.row.followers - a.row.followers)
+  const ranked = [...rows].sort((a, b) => Number(b.failed) - Number(a.failed) || b.followers - a.followers)
   // Room for the line about the rows left out, whose length depends on the counts.
   let left = budget - Buffer.byteLength(open + close) - 400
   const kept: string[] = []
@@ -125,8 +118,7 @@ function goneAccounts(report: RunReport): string[] {
 /** Pure: the summary of a run that started, as HTML, at most `budget` bytes. */
 export function runSummary(report: RunReport, extras: RunSummaryExtras = {}, budget = SUMMARY_BUDGET_BYTES): string {
   const todo = [...report.problems.map((p) => p.message), ...(extras.undelivered ? [extras.undelivered] : []), ...goneAccounts(report)]
-  const head =
-    outcomeHeading(verdict(report.problems)) + countsLine(report) + whatToDo(todo) + (extras.footprint ? `<p>${forHtml(extras.footprint)}</p>\n` : '')
+  const head = outcomeHeading(verdict(report.problems)) + countsLine(report) + whatToDo(todo) + `<p>${forHtml(footprintLine(report.footprint))}</p>\n`
   const tail = link(extras.runUrl)
   return head + accountsTable(report, budget - Buffer.byteLength(head + tail)) + tail
 }

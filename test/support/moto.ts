@@ -137,9 +137,11 @@ export async function boto(moto: Moto, script: string, input: unknown): Promise<
 
 /**
  * The release zip, as `npm run package:lambda` builds it. Rebuilt when missing or older than the
- * source (the script decides), so a local run never tests a stale zip; jest's global setup calls
- * this once before the test files run.
+ * source (the script decides), so a local run never tests a stale zip. `npm test` builds it before
+ * jest starts, which leaves this a quick check; a suite started directly with jest may wait for a build.
  */
+export const LAMBDA_BUILD_TIMEOUT_MS = 300_000
+
 export function ensureLambdaZip(): string {
   const built = spawnSync(process.execPath, [join(ROOT, 'scripts', 'package-lambda.mjs'), '--if-stale'], { cwd: ROOT, stdio: 'inherit' })
   if (built.status !== 0) throw new Error('npm run package:lambda failed; run it by hand to see why.')

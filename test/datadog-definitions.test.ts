@@ -1,5 +1,5 @@
 /** The dashboard, metadata and monitor definitions: valid for Datadog's API, and the committed copies in sync. */
-// After changing a definition in src/datadog/definitions.ts, rewrite docs/ with: UPDATE_DASHBOARD_DOCS=1 npm test -- test/dashboard.test.ts
+// After changing a definition in src/datadog/definitions.ts, rewrite docs/ with: UPDATE_DASHBOARD_DOCS=1 npm test -- test/datadog-definitions.test.ts
 import { describe, expect, test } from '@jest/globals'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
