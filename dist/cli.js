@@ -13,7 +13,15 @@ function packageVersion() {
 }
 
 try {
-  process.exitCode = await runCli({ argv: process.argv.slice(2), env: process.env, stdout: process.stdout, stderr: process.stderr, version: packageVersion() })
+  process.exitCode = await runCli({
+    argv: process.argv.slice(2),
+    env: process.env,
+    // Touched only for --accounts-file -, so a run without it never opens standard input.
+    stdin: { [Symbol.asyncIterator]: () => process.stdin[Symbol.asyncIterator]() },
+    stdout: process.stdout,
+    stderr: process.stderr,
+    version: packageVersion()
+  })
 } catch (error) {
   process.stderr.write(
     `twitter-stats stopped unexpectedly: ${error instanceof Error ? error.message : String(error)}. Please report this with the command you ran.\n`

@@ -1,1 +1,0 @@
-export const id=146;export const ids=[146];export const modules={115146:(e,t)=>{Object.defineProperty(t,"__esModule",{value:!0}),t.ApiException=void 0;class o extends Error{constructor(e,t){super("HTTP-Code: "+e+"\nMessage: "+JSON.stringify(t)),this.code=e,this.body=t,Object.setPrototypeOf(this,o.prototype),this.code=e,this.body=t}}t.ApiException=o}};
