@@ -6,6 +6,12 @@ export type Network = (typeof NETWORKS)[number]
 /** Each network as people write it, for every message a person reads. */
 export const NETWORK_NAMES: Record<Network, string> = { x: 'X', bluesky: 'Bluesky', mastodon: 'Mastodon' }
 
+/** A network id (from a log field or a table cell) as people write it; anything else unchanged. */
+export function networkName(network: unknown): string {
+  const known = NETWORKS.find((n) => n === network)
+  return known ? NETWORK_NAMES[known] : typeof network === 'string' ? network : ''
+}
+
 /** One account to collect, normalised. */
 export interface Account {
   network: Network

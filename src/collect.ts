@@ -7,7 +7,7 @@ import { provisionDatadog } from './datadog/provision.js'
 import { selfMonitoringSeries } from './self-monitoring.js'
 import { footprintLine, measureFootprint, type Footprint } from './footprint.js'
 import type { HttpDeps, RunBounds } from './http.js'
-import { runDeadlines } from './deadline.js'
+import { deliveryDeadline, runDeadlines } from './deadline.js'
 import type { Logger } from './log.js'
 import { toRecords, toSeries, type MetricRecord, type Sample, type Series } from './metrics.js'
 import { combine, countAccounts, emptyCollection } from './sources/shared.js'
@@ -197,7 +197,7 @@ export async function runCollection(config: Config, deps: RunDeps): Promise<RunR
   }
   let delivery: DeliveryReport | undefined
   if (series.length > 0) {
-    const client = deps.client ?? createClient(config, deps.http, logger, { deadline: deadlines.endBy, onRetry })
+    const client = deps.client ?? createClient(config, deps.http, logger, { deadline: deliveryDeadline(deadlines, deps.http.now()), onRetry })
     delivery = await logger.group(
       config.dryRun ? `Dry run: ${series.length} series that would be sent` : `Sending ${series.length} series to Datadog`,
       async () => {

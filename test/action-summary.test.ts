@@ -75,6 +75,8 @@ describe('the job summary and the log of every outcome', () => {
     expect(whatToDo(result)).toEqual([])
     expect(annotations(result)).toEqual([])
     expect(result.summary).toContain('<tr><td>nasa</td><td>X</td><td>1002</td>')
+    // What the run costs, as in the log.
+    expect(result.summary).toMatch(/<p>Footprint: 2 X user\(s\) read: \$0\.02 a UTC day/)
   })
 
   test('an invalid configuration: a summary all the same, naming the setting to change, and one error', async () => {

@@ -1,11 +1,7 @@
 /** The action's log: workflow commands for warnings and errors, collapsible groups for phases. */
 import * as core from '@actions/core'
-import { NETWORK_NAMES, NETWORKS, type Network } from '../accounts.js'
+import { networkName } from '../accounts.js'
 import type { LogFields, Logger } from '../log.js'
-
-function networkName(network: unknown): string {
-  return NETWORKS.includes(network as Network) ? NETWORK_NAMES[network as Network] : ''
-}
 
 /** An annotation's title: the account a warning is about, or the problem an error is. */
 function title(fields: LogFields | undefined): core.AnnotationProperties | undefined {

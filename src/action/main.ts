@@ -5,7 +5,6 @@ import { readAccountsFile } from '../accounts-file.js'
 import { runCollection, type RunReport } from '../collect.js'
 import { parseConfig, readSettings, secretValues } from '../config.js'
 import { ConfigError } from '../errors.js'
-import { footprintLine } from '../footprint.js'
 import { realHttpDeps, type HttpDeps } from '../http.js'
 import { createMasker } from '../secrets.js'
 import { saveUndelivered, undeliveredMessage } from '../undelivered.js'
@@ -64,7 +63,7 @@ export async function run(deps: ActionDeps = { http: realHttpDeps, env: process.
     const report = await runCollection(config, { http: deps.http, logger: actionLogger })
     setRunOutputs(report, deps.env)
     const undelivered = reportUndelivered(report, deps.env, config.datadog.baseUrl)
-    summarize(runSummary(report, { undelivered, runUrl: url, footprint: footprintLine(report.footprint) }, summaryBudget(deps.env)))
+    summarize(runSummary(report, { undelivered, runUrl: url }, summaryBudget(deps.env)))
     // Each problem has had its own annotation with what to do; the step's failure lists them in a line.
     if (!report.ok) core.setFailed(`twitter-stats ${verdict(report.problems)}`)
   } catch (error) {

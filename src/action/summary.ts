@@ -4,9 +4,10 @@
  */
 import { context } from '@actions/github'
 import { appendFileSync, statSync } from 'node:fs'
-import { NETWORK_NAMES, NETWORKS } from '../accounts.js'
+import { NETWORK_NAMES, networkName } from '../accounts.js'
 import { summaryRows } from '../account-rows.js'
 import type { RunReport } from '../collect.js'
+import { footprintLine } from '../footprint.js'
 import { forHtml } from '../foreign-text.js'
 import { verdict } from '../verdict.js'
 
@@ -16,10 +17,6 @@ export const SUMMARY_BUDGET_BYTES = 1_000_000
 export interface RunSummaryExtras {
   /** The saved file of series Datadog refused and how to re-send them (undeliveredMessage), when there is one. */
   undelivered?: string
-  /**
-   * The run's footprint (X users read and their cost, distinct series sent), when the run report has one.
-   */
-  footprint?: string
   /** A link to this run, when the runner says which run it is. */
   runUrl?: string
 }
@@ -46,11 +43,6 @@ function whatToDo(items: string[]): string {
 
 function link(url: string | undefined): string {
   return url ? `<p><a href="${forHtml(url)}">This run</a></p>\n` : ''
-}
-
-function networkName(network: string): string {
-  const known = NETWORKS.find((n) => n === network)
-  return known ? NETWORK_NAMES[known] : network
 }
 
 const HEADER = ['account', 'network', 'followers', 'following', 'posts', 'listed', 'status']
@@ -126,8 +118,7 @@ function goneAccounts(report: RunReport): string[] {
 /** Pure: the summary of a run that started, as HTML, at most `budget` bytes. */
 export function runSummary(report: RunReport, extras: RunSummaryExtras = {}, budget = SUMMARY_BUDGET_BYTES): string {
   const todo = [...report.problems.map((p) => p.message), ...(extras.undelivered ? [extras.undelivered] : []), ...goneAccounts(report)]
-  const head =
-    outcomeHeading(verdict(report.problems)) + countsLine(report) + whatToDo(todo) + (extras.footprint ? `<p>${forHtml(extras.footprint)}</p>\n` : '')
+  const head = outcomeHeading(verdict(report.problems)) + countsLine(report) + whatToDo(todo) + `<p>${forHtml(footprintLine(report.footprint))}</p>\n`
   const tail = link(extras.runUrl)
   return head + accountsTable(report, budget - Buffer.byteLength(head + tail)) + tail
 }
