@@ -67,6 +67,14 @@ function mastodonAccount(entry: string): Account | undefined {
   return { network: 'mastodon', handle: `${user}@${instance}`, key: `${user.toLowerCase()}@${instance}`, instance }
 }
 
+function decodeOrUndefined(text: string): string | undefined {
+  try {
+    return decodeURIComponent(text)
+  } catch {
+    return undefined
+  }
+}
+
 /** Reads one entry: an explicit prefix first, then URLs, then the entry's shape. */
 export function parseAccountEntry(entry: string): Account | undefined {
   if (entry.length > MAX_ENTRY_LENGTH) return undefined
@@ -81,7 +89,11 @@ export function parseAccountEntry(entry: string): Account | undefined {
   const fromX = X_PROFILE_URL.exec(entry)
   if (fromX) return xAccount(fromX[1]!)
   const fromBluesky = BLUESKY_PROFILE_URL.exec(entry)
-  if (fromBluesky) return blueskyAccount(decodeURIComponent(fromBluesky[1]!))
+  if (fromBluesky) {
+    // A malformed escape (%E0%A4%A) is a bad entry, reported with the others, not a crash.
+    const decoded = decodeOrUndefined(fromBluesky[1] ?? '')
+    return decoded === undefined ? undefined : blueskyAccount(decoded)
+  }
   if (/^https?:\/\//i.test(entry)) {
     const acct = profileUrlAccount(entry)
     return acct ? mastodonAccount(acct) : undefined

@@ -7,10 +7,11 @@ import { provisionDatadog } from './datadog/provision.js'
 import { selfMonitoringSeries } from './self-monitoring.js'
 import { footprintLine, measureFootprint, type Footprint } from './footprint.js'
 import type { HttpDeps, RunBounds } from './http.js'
-import { runDeadlines } from './deadline.js'
+import { deliveryDeadline, runDeadlines } from './deadline.js'
 import type { Logger } from './log.js'
 import { toRecords, toSeries, type MetricRecord, type Sample, type Series } from './metrics.js'
-import { combine, countAccounts, emptyCollection } from './sources/shared.js'
+import { collectAll, markUndelivered, reconcile, unexpectedProblem, withholdRejected } from './run-outcome.js'
+import { countAccounts, emptyCollection } from './sources/shared.js'
 import type { Collection, Failure, Source } from './sources/types.js'
 import { createBlueskySource } from './sources/bluesky.js'
 import { createMastodonSource } from './sources/mastodon.js'
@@ -96,7 +97,8 @@ export function judge(collection: Collection, delivery: DeliveryReport | undefin
   }
   for (const network of NETWORKS) {
     const name = NETWORK_NAMES[network]
-    const ofReason = (reason: Failure['reason']): Failure[] => collection.failures.filter((f) => !f.fatal && f.network === network && f.reason === reason)
+    const ofReason = (reason: Failure['reason']): Failure[] =>
+      collection.failures.filter((f) => !f.fatal && !f.undelivered && f.network === network && f.reason === reason)
     const limited = ofReason('rate_limited')
     if (limited.length > 0) {
       problems.push({
@@ -135,107 +137,127 @@ export function judge(collection: Collection, delivery: DeliveryReport | undefin
 
 /**
  * Runs one collection. Never throws for an account's or a service's sake: everything that went
- * wrong is in the report, and the report says whether the run as a whole failed.
+ * wrong is in the report, and the report says whether the run as a whole failed. Whatever throws
+ * unexpectedly after accounts were collected, their series are still sent, or kept in
+ * `delivery.undelivered` for the adapter to save, and the run fails saying why.
  */
 export async function runCollection(config: Config, deps: RunDeps): Promise<RunReport> {
   const started = deps.http.now()
   const { logger } = deps
+  const unexpected: Problem[] = []
+  const guard = async <T>(phase: string, task: () => Promise<T>, fallback: T): Promise<T> => {
+    try {
+      return await task()
+    } catch (error) {
+      unexpected.push({ reason: 'twitter-stats stopped unexpectedly', message: unexpectedProblem(phase, error) })
+      return fallback
+    }
+  }
   // Every retry and wait is a log line; collection stops early enough to deliver what it got.
   const deadlines = runDeadlines(started, config.runTimeoutMs)
   const onRetry: RunBounds['onRetry'] = (event) =>
     logger.info(event.message, { service: event.service, attempt: event.attempt, of: event.of, waitMs: event.waitMs })
-  const sources = deps.sources ?? createSources(config, deps.http, { deadline: deadlines.collectBy, onRetry })
 
   let collection: Collection = emptyCollection()
   const rateLimits: Partial<Record<Network, number>> = {}
-  await logger.group(`Collecting ${config.accounts.length} account(s)`, async () => {
-    let settled = 0
-    const onProgress = (count: number): void => {
-      settled += count
-      logger.progress?.(settled, config.accounts.length)
-    }
-    const results = await Promise.all(
-      sources.map((source) =>
-        source.collect(
-          config.accounts.filter((a) => a.network === source.network),
-          onProgress
-        )
-      )
-    )
-    collection = combine(results)
-    results.forEach((result, i) => {
-      if (result.rateLimitRemaining !== undefined) rateLimits[sources[i]!.network] = result.rateLimitRemaining
-    })
-    for (const warning of collection.warnings) logger.warning(warning)
-    // Failures that fail the run are said once, in their problem at the end; the others are warnings.
-    for (const failure of collection.failures) {
-      if (failure.fatal || failure.reason === 'rate_limited' || failure.reason === 'error') continue
-      const account = failure.accounts.length === 1 ? failure.accounts[0]!.key : undefined
-      logger.warning(failure.message, { account, network: failure.network, reason: failure.reason, count: failure.accounts.length })
-    }
-    logger.info(`Collected ${collection.samples.length} of ${config.accounts.length} account(s).`, {
-      collected: collection.samples.length,
-      total: config.accounts.length
-    })
-  })
+  await guard(
+    'collecting the accounts',
+    () =>
+      logger.group(`Collecting ${config.accounts.length} account(s)`, async () => {
+        const sources = deps.sources ?? createSources(config, deps.http, { deadline: deadlines.collectBy, onRetry })
+        let settled = 0
+        const onProgress = (count: number): void => {
+          settled += count
+          logger.progress?.(settled, config.accounts.length)
+        }
+        const collected = await collectAll(sources, config.accounts, onProgress)
+        collection = collected.collection
+        Object.assign(rateLimits, collected.rateLimits)
+        for (const warning of collection.warnings) logger.warning(warning)
+        // Failures that fail the run are said once, in their problem at the end; the others are warnings.
+        for (const failure of collection.failures) {
+          if (failure.fatal || failure.reason === 'rate_limited' || failure.reason === 'error') continue
+          const account = failure.accounts.length === 1 ? failure.accounts[0]!.key : undefined
+          logger.warning(failure.message, { account, network: failure.network, reason: failure.reason, count: failure.accounts.length })
+        }
+      }),
+    undefined
+  )
+  // A network whose credentials were rejected sends nothing at all, even from batches that got through: those
+  // accounts count as failed. Each listed account is counted once; a source's duplicates are dropped.
+  const reconciled = reconcile(config.accounts, withholdRejected(collection))
+  const accounts = reconciled.accounts
+  collection = reconciled.collection
+  logger.info(`Collected ${collection.samples.length} of ${accounts.length} account(s).`, { collected: collection.samples.length, total: accounts.length })
 
-  // A network whose credentials were rejected sends nothing at all, even from batches that got
-  // through; the other networks' accounts, and the collector's own series, are still sent.
-  const rejected = new Set(collection.failures.filter((f) => f.fatal).map((f) => f.network))
-  const sendable = collection.samples.filter((s) => !rejected.has(s.account.network))
-  const series = toSeries(sendable, config.metricPrefix, config.tags, config.metrics)
-  if (!config.dryRun && config.selfMonitoring) {
-    const now = deps.http.now()
-    const outcome = {
-      ...collection,
-      accounts: config.accounts,
-      timestamp: Math.floor(now / 1000),
-      durationSeconds: (now - started) / 1000,
-      rateLimitRemaining: rateLimits
-    }
-    series.push(...selfMonitoringSeries(outcome, config.metricPrefix, config.tags))
-  }
+  let series: Series[] = []
+  await guard(
+    'building the series',
+    async () => {
+      series = toSeries(collection.samples, config.metricPrefix, config.tags, config.metrics)
+      if (config.dryRun || !config.selfMonitoring) return
+      const now = deps.http.now()
+      const outcome = { ...collection, accounts, timestamp: Math.floor(now / 1000), durationSeconds: (now - started) / 1000, rateLimitRemaining: rateLimits }
+      series = [...series, ...selfMonitoringSeries(outcome, config.metricPrefix, config.tags)]
+    },
+    undefined
+  )
+
   let delivery: DeliveryReport | undefined
   if (series.length > 0) {
-    const client = deps.client ?? createClient(config, deps.http, logger, { deadline: deadlines.endBy, onRetry })
-    delivery = await logger.group(
-      config.dryRun ? `Dry run: ${series.length} series that would be sent` : `Sending ${series.length} series to Datadog`,
-      async () => {
-        const report = await client.submit(series)
-        if (!report.error && !config.dryRun)
-          logger.info(`Datadog accepted ${report.sent} series in ${report.requests} request(s).`, { series: report.sent, requests: report.requests })
-        return report
-      }
+    delivery = await guard(
+      'sending the series to Datadog',
+      () =>
+        logger.group(config.dryRun ? `Dry run: ${series.length} series that would be sent` : `Sending ${series.length} series to Datadog`, async () => {
+          const client = deps.client ?? createClient(config, deps.http, logger, { deadline: deliveryDeadline(deadlines, deps.http.now()), onRetry })
+          const report = await client.submit(series)
+          if (!report.error && !config.dryRun)
+            logger.info(`Datadog accepted ${report.sent} series in ${report.requests} request(s).`, { series: report.sent, requests: report.requests })
+          return report
+        }),
+      undefined
     )
+    // Nothing says which series got through: keep them all (a gauge point sent again replaces itself).
+    delivery ??= { sent: 0, requests: 0, bytesSent: 0, undelivered: series }
   }
 
   const footprint = measureFootprint(collection.samples, series, config.metricPrefix, config.dryRun)
   logger.info(footprintLine(footprint), { xUsersRead: footprint.xUsersRead, customMetrics: footprint.series })
   const problems = judge(collection, delivery, config.dryRun)
   const appKey = config.datadogApp.appKey
-  if (appKey && !config.dryRun && delivery && !delivery.error) {
+  if (appKey && !config.dryRun && delivery && !delivery.error && delivery.undelivered.length === 0) {
     const { apiKey, baseUrl, site } = config.datadog
-    const api =
-      deps.api ?? createDatadogApi({ apiKey: apiKey!, appKey, baseUrl, site, policy: config.policy, deps: deps.http, deadline: deadlines.endBy, onRetry })
     const metrics = [...new Set(series.map((s) => s.metric))]
     const options = { prefix: config.metricPrefix, site, metrics, dashboard: config.datadogApp.dashboard, concurrency: config.concurrency }
-    const refused = await logger.group('Datadog metric metadata and dashboard', () => provisionDatadog(api, options, logger))
+    const refused = await guard(
+      'setting metric metadata and the dashboard (the metrics themselves were delivered)',
+      () =>
+        logger.group('Datadog metric metadata and dashboard', () => {
+          const api =
+            deps.api ?? createDatadogApi({ apiKey: apiKey!, appKey, baseUrl, site, policy: config.policy, deps: deps.http, deadline: deadlines.endBy, onRetry })
+          return provisionDatadog(api, options, logger)
+        }),
+      []
+    )
     problems.push(...refused.map((message) => ({ reason: 'the Datadog metric metadata or dashboard was not set up', message })))
   }
+  problems.push(...unexpected)
   for (const problem of problems) logger.error(problem.message, { problem: problem.reason })
-  const failedAccounts = countAccounts(collection.failures)
+  // Counted after delivery: an account whose series Datadog did not accept is failed, not collected.
+  const final = config.dryRun ? collection : markUndelivered(collection, delivery, config.metricPrefix, config.tags)
   return {
-    accounts: config.accounts,
-    samples: collection.samples,
-    failures: collection.failures,
-    warnings: collection.warnings,
+    accounts,
+    samples: final.samples,
+    failures: final.failures,
+    warnings: final.warnings,
     series,
+    // Every value read and not withheld: delivered, or in the re-sendable body.
     records: toRecords(collection.samples, config.metricPrefix, config.metrics),
     footprint,
     delivery,
-    collected: collection.samples.length,
-    failed: failedAccounts,
-    rateLimitRemaining: collection.rateLimitRemaining,
+    collected: final.samples.length,
+    failed: countAccounts(final.failures),
+    rateLimitRemaining: final.rateLimitRemaining,
     durationMs: deps.http.now() - started,
     problems,
     ok: problems.length === 0

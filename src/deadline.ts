@@ -20,3 +20,13 @@ export interface RunDeadlines {
 export function runDeadlines(started: number, runTimeoutMs: number): RunDeadlines {
   return { collectBy: started + runTimeoutMs - deliveryReserveMs(runTimeoutMs), endBy: started + runTimeoutMs }
 }
+
+/**
+ * Delivery always gets a few seconds, even when collection ran to its deadline and the reserve went on a slow
+ * start: sending what was collected matters more than ending exactly on time.
+ */
+export const MIN_DELIVERY_MS = 5_000
+
+export function deliveryDeadline(deadlines: RunDeadlines, now: number): number {
+  return Math.max(deadlines.endBy, now + MIN_DELIVERY_MS)
+}

@@ -6,15 +6,21 @@
 /** How much of a server's words a message quotes. */
 export const MAX_QUOTE = 200
 
+/** The longest message printed at once (a list of problems, each on its own line). */
+export const MAX_MESSAGE = 16_000
+
 /** Cuts text to `max` characters, saying how long it was. */
 export function capText(text: string, max = MAX_QUOTE): string {
-  return text.length > max ? `${text.slice(0, max)}… (${text.length} characters)` : text
+  if (text.length <= max) return text
+  // Never end on half of a surrogate pair.
+  const end = /[\ud800-\udbff]/.test(text[max - 1] ?? '') ? max - 1 : max
+  return `${text.slice(0, end)}… (${text.length} characters)`
 }
 
 // C0 and C1 controls (ESC starts terminal sequences; CR and LF start new log lines), DEL, and the
-// bidirectional overrides that make text read differently from what it is.
+// line and paragraph separators, and the bidirectional overrides that make text read differently from what it is.
 // eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g
 
 /** One line, no control characters: safe for a terminal and for a log line the runner reads. */
 export function oneLine(text: string, max = MAX_QUOTE): string {
@@ -34,20 +40,36 @@ export function quoteValue(value: unknown, max = MAX_QUOTE): string {
   return typeof value
 }
 
-/** For a log line the GitHub runner reads: one line, and never one the runner would take for a workflow command. */
+/**
+ * For a log line the GitHub runner reads: never one the runner would take for a workflow command.
+ * The runner acts on `::name::` at the start of a line (after any whitespace) and on the legacy
+ * `##[name]` anywhere in a line; both are broken up. Lines are kept, each capped.
+ */
 export function forWorkflowLog(text: string, max = 4_000): string {
-  return text
+  return capText(text, MAX_MESSAGE)
     .split('\n')
-    .map((line) => oneLine(line, max).replace(/^(\s*)::/, '$1: :'))
+    .map((line) =>
+      oneLine(line, max)
+        .replace(/^(\s*):(?=:)/, '$1: ')
+        .replace(/##\[/g, '# #[')
+    )
     .join('\n')
 }
 
 /** For a terminal: no escape sequences, no carriage returns that overwrite a line. Newlines are kept. */
-export function forTerminal(text: string, max = 4_000): string {
-  return text
+export function forTerminal(text: string, max = 4_000, total = MAX_MESSAGE): string {
+  return capText(text, total)
     .split('\n')
     .map((line) => oneLine(line, max))
     .join('\n')
+}
+
+// What JSON.stringify leaves as it is but a terminal may act on: DEL, C1 controls (0x9b is CSI), bidirectional overrides.
+const JSON_UNSAFE = /[\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g
+
+/** JSON text for a terminal: still the same JSON, with the characters a terminal would act on written as \\u escapes. */
+export function jsonForTerminal(json: string): string {
+  return json.replace(JSON_UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
 }
 
 const HTML: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }

@@ -195,20 +195,6 @@ export function describeFailure(error: unknown, timeoutMs: number): string {
   return code ? `connection failed (${code})` : 'connection failed'
 }
 
-/**
- * Replaces credential values in a message built from a server's answer: a proxy or a misbehaving
- * server may echo the request's headers back in its error body.
- */
-export function redact(message: string, secrets: readonly (string | undefined)[], minLength = 4): string {
-  // Longest first, so a secret that contains another is masked whole.
-  const masked = secrets.filter((s): s is string => s !== undefined && s.length >= minLength).sort((a, b) => b.length - a.length)
-  let text = message
-  for (const secret of masked) {
-    for (const form of new Set([secret, encodeURIComponent(secret)])) text = text.split(form).join('***')
-  }
-  return text
-}
-
 function seconds(ms: number): number {
   return Math.round(ms / 100) / 10
 }

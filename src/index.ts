@@ -26,7 +26,14 @@ if (startedDirectly()) {
     const { run } = await import('./action/main.js')
     await run()
   } catch (error) {
-    // A bug, not a user error: say so plainly rather than dying with a stack trace only.
-    core.setFailed(`twitter-stats stopped unexpectedly: ${error instanceof Error ? error.message : String(error)}. Please report this with the log.`)
+    // A bug, not a user error: say so plainly rather than dying with a stack trace only; the message may quote a server.
+    const [{ readSettings, secretValues }, { createMasker }, { forWorkflowLog }] = await Promise.all([
+      import('./config.js'),
+      import('./secrets.js'),
+      import('./foreign-text.js')
+    ])
+    const mask = createMasker(secretValues(readSettings((spec) => core.getInput(spec.input))))
+    const message = error instanceof Error ? error.message : String(error)
+    core.setFailed(forWorkflowLog(`twitter-stats stopped unexpectedly: ${mask(message)}. Please report this with the log.`))
   }
 }

@@ -9,14 +9,45 @@ export const MIN_SECRET_LENGTH = 8
 
 export const MASK = '***'
 
-/** The spellings in which a server may echo a value back: raw, JSON-escaped, \u-escaped, URL-encoded. */
-export function echoForms(secret: string): string[] {
-  const json = JSON.stringify(secret).slice(1, -1)
-  const unicode = [...secret].map((c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`).join('')
-  const forms = [secret, json, unicode, encodeURIComponent(secret), encodeURIComponent(secret).replace(/%[0-9A-F]{2}/g, (h) => h.toLowerCase())]
-  // Form-encoding turns spaces into "+".
-  forms.push(encodeURIComponent(secret).replace(/%20/g, '+'))
-  return [...new Set(forms)]
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&')
+}
+
+/** Matches hex digits in either case: servers differ on \u00E9 or \u00e9, %2F or %2f. */
+function hex(value: number, width: number): string {
+  return [...value.toString(16).padStart(width, '0')].map((d) => (/[a-f]/.test(d) ? `[${d}${d.toUpperCase()}]` : d)).join('')
+}
+
+const JSON_ESCAPES: Record<string, string> = { '"': '\\"', '\\': '\\\\', '/': '\\/', '\b': '\\b', '\f': '\\f', '\n': '\\n', '\r': '\\r', '\t': '\\t' }
+
+const HTML_ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&(?:#39|apos);' }
+
+/**
+ * Every spelling of one character a server may echo: raw, JSON-escaped (\" \/ \n), \u-escaped in
+ * either case, URL-encoded in either case (and "+" for a space), or an HTML character reference.
+ * Characters are matched one by one, so an echo that mixes spellings (Go escapes only & < >) is
+ * matched as well as one that uses a single spelling throughout.
+ */
+function characterPattern(char: string): string {
+  const forms = new Set<string>([escapeRegExp(char)])
+  if (JSON_ESCAPES[char]) forms.add(escapeRegExp(JSON_ESCAPES[char]))
+  forms.add([...Array(char.length).keys()].map((i) => `\\\\u${hex(char.charCodeAt(i), 4)}`).join(''))
+  if (char.length === 1 && char.charCodeAt(0) < 0x80) {
+    forms.add(`%${hex(char.charCodeAt(0), 2)}`)
+  } else {
+    forms.add([...Buffer.from(char, 'utf8')].map((byte) => `%${hex(byte, 2)}`).join(''))
+  }
+  if (char === ' ') forms.add('\\+')
+  if (HTML_ENTITIES[char]) forms.add(HTML_ENTITIES[char])
+  const point = char.codePointAt(0) ?? 0
+  forms.add(`&#0*${point};`)
+  forms.add(`&#[xX]0*${hex(point, 1)};`)
+  return `(?:${[...forms].join('|')})`
+}
+
+/** A pattern matching `secret` in any mix of the spellings a server may echo it in. */
+export function echoPattern(secret: string): string {
+  return [...secret].map(characterPattern).join('')
 }
 
 export interface Masker {
@@ -30,21 +61,28 @@ export interface Masker {
 /** Builds a masker for these secrets; values shorter than MIN_SECRET_LENGTH are ignored. */
 export function createMasker(secrets: readonly (string | undefined)[] = []): Masker {
   let values: string[] = []
-  let forms: string[] = []
-  const mask = ((text: string): string => {
-    let out = text
-    for (const form of forms) if (out.includes(form)) out = out.split(form).join(MASK)
-    // A \u-escaped echo may use upper-case hex digits.
-    return out
-  }) as Masker
+  let pattern: RegExp | undefined
+  const mask = ((text: string): string => (pattern && text.length > 0 ? text.replace(pattern, MASK) : text)) as Masker
   mask.add = (more) => {
-    values = [...new Set([...values, ...more.filter((s): s is string => typeof s === 'string' && s.length >= MIN_SECRET_LENGTH)])]
+    const added = more.filter((s): s is string => typeof s === 'string' && s.length >= MIN_SECRET_LENGTH)
+    values = [...new Set([...values, ...added])]
     // Longest first, so a secret that contains another is masked whole.
-    forms = [
-      ...new Set(values.flatMap((v) => [...echoForms(v), ...echoForms(v).map((f) => (f.includes('\\u') ? f.toUpperCase().replace(/\\U/g, '\\u') : f))]))
-    ].sort((a, b) => b.length - a.length)
+    const sorted = [...values].sort((a, b) => b.length - a.length)
+    pattern = sorted.length > 0 ? new RegExp(sorted.map(echoPattern).join('|'), 'g') : undefined
   }
   Object.defineProperty(mask, 'values', { get: () => values })
   mask.add(secrets)
   return mask
+}
+
+/** Masks every string in a value however deep (a JSON log line, a report): keys stay, values are masked. */
+export function maskDeep(value: unknown, mask: (text: string) => string, depth = 0): unknown {
+  if (typeof value === 'string') return mask(value)
+  // Our own reports are shallow; anything deeper is not ours to print.
+  if (depth > 64) return '[too deep]'
+  if (Array.isArray(value)) return value.map((item) => maskDeep(item, mask, depth + 1))
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [mask(key), maskDeep(item, mask, depth + 1)]))
+  }
+  return value
 }

@@ -131,11 +131,12 @@ describe('self-monitoring in the pipeline', () => {
       {
         get: (_t, name) => async () => {
           calls.push(String(name))
-          return []
+          // A created dashboard has an id; any other call finds nothing.
+          return name === 'createDashboard' ? { id: 'abc-123' } : []
         }
       }
     ) as DatadogApi
-    const report = await runCollection(config({ datadogAppKey: 'a', datadogDashboard: 'true' }), {
+    const report = await runCollection(config({ accounts: 'jack', datadogAppKey: 'a', datadogDashboard: 'true' }), {
       http: realHttpDeps,
       logger: quiet,
       client: recording('Datadog refused the API key (403)'),
@@ -144,7 +145,7 @@ describe('self-monitoring in the pipeline', () => {
     })
     expect(report.ok).toBe(false)
     expect(calls).toEqual([])
-    const delivered = await runCollection(config({ datadogAppKey: 'a', datadogDashboard: 'true' }), {
+    const delivered = await runCollection(config({ accounts: 'jack', datadogAppKey: 'a', datadogDashboard: 'true' }), {
       http: realHttpDeps,
       logger: quiet,
       client: recording(),
@@ -152,6 +153,7 @@ describe('self-monitoring in the pipeline', () => {
       sources: [source({ samples: [sample('jack')] })]
     })
     expect(calls).toContain('listDashboards')
+    expect(delivered.problems).toEqual([])
     expect(delivered.ok).toBe(true)
   })
 })

@@ -34,15 +34,6 @@ function reportOf(accounts: Account[], failEvery: number): RunReport {
     failed: failed.length,
     rateLimitRemaining: undefined,
     durationMs: 1,
-    footprint: {
-      xUsersRead: collected.length,
-      xCostUsd: collected.length * 0.01,
-      xRateUsd: 0.01,
-      series: collected.length * 4,
-      accountSeries: collected.length * 4,
-      collectorSeries: 0,
-      dryRun: false
-    },
     problems: [],
     ok: true
   }

@@ -5,11 +5,12 @@ import { readAccountsFile } from '../accounts-file.js'
 import { runCollection, type RunReport } from '../collect.js'
 import { parseConfig, readSettings, secretValues } from '../config.js'
 import { ConfigError } from '../errors.js'
+import { forWorkflowLog } from '../foreign-text.js'
 import { realHttpDeps, type HttpDeps } from '../http.js'
 import { createMasker } from '../secrets.js'
 import { saveUndelivered, undeliveredMessage } from '../undelivered.js'
 import { verdict } from '../verdict.js'
-import { actionLogger } from './log.js'
+import { createActionLogger } from './log.js'
 import { setInitialOutputs, setRunOutputs } from './outputs.js'
 import { appendSummary, configErrorSummary, runSummary, summaryBudget, summaryRunUrl, unexpectedErrorSummary } from './summary.js'
 
@@ -27,13 +28,13 @@ export interface ActionDeps {
  * Writes series Datadog refused to a file a later step can re-send within Datadog's one-hour window, and
  * returns how to. A notice, not another error: the problem that kept them back was said once already.
  */
-function reportUndelivered(report: RunReport, env: NodeJS.ProcessEnv, baseUrl: string): string | undefined {
+function reportUndelivered(report: RunReport, env: NodeJS.ProcessEnv, baseUrl: string, safe: (text: string) => string): string | undefined {
   const undelivered = report.delivery?.undelivered ?? []
   if (undelivered.length === 0) return undefined
   const file = saveUndelivered(undelivered, env.RUNNER_TEMP || tmpdir(), Date.now())
   core.setOutput('undelivered-file', file)
   const message = undeliveredMessage(undelivered.length, file, ' (output undelivered-file)', baseUrl)
-  core.notice(message)
+  core.notice(safe(message))
   return message
 }
 
@@ -46,6 +47,9 @@ export async function run(deps: ActionDeps = { http: realHttpDeps, env: process.
   // The runner masks the log, not the summary file: every summary goes through the masker too.
   const mask = createMasker(secretValues(raw))
   const summarize = (html: string): void => appendSummary(mask(html), deps.env)
+  // The runner masks the raw value only; our masker also catches escaped echoes, and forWorkflowLog keeps lines from reading as commands.
+  const logger = createActionLogger(mask)
+  const safe = (text: string): string => forWorkflowLog(mask(text))
   const url = summaryRunUrl(deps.env)
   let config
   try {
@@ -53,19 +57,19 @@ export async function run(deps: ActionDeps = { http: realHttpDeps, env: process.
   } catch (error) {
     if (error instanceof ConfigError) {
       summarize(configErrorSummary(error.problems, url))
-      core.setFailed(error.message)
+      core.setFailed(safe(error.message))
       return
     }
     throw error
   }
 
   try {
-    const report = await runCollection(config, { http: deps.http, logger: actionLogger })
+    const report = await runCollection(config, { http: deps.http, logger })
     setRunOutputs(report, deps.env)
-    const undelivered = reportUndelivered(report, deps.env, config.datadog.baseUrl)
+    const undelivered = reportUndelivered(report, deps.env, config.datadog.baseUrl, safe)
     summarize(runSummary(report, { undelivered, runUrl: url }, summaryBudget(deps.env)))
     // Each problem has had its own annotation with what to do; the step's failure lists them in a line.
-    if (!report.ok) core.setFailed(`twitter-stats ${verdict(report.problems)}`)
+    if (!report.ok) core.setFailed(safe(`twitter-stats ${verdict(report.problems)}`))
   } catch (error) {
     summarize(unexpectedErrorSummary(`twitter-stats stopped unexpectedly: ${error instanceof Error ? error.message : String(error)}.`, url))
     throw error

@@ -2,9 +2,11 @@
 import { UsageError, helpText, parseCliArgs } from './args.js'
 import { runCollection, type RunReport } from '../collect.js'
 import { readAccountsFile } from '../accounts-file.js'
-import { parseConfig, secretValues } from '../config.js'
+import { parseConfig, readSettingsFromEnv, secretValues } from '../config.js'
 import { ConfigError } from '../errors.js'
-import { realHttpDeps, redact, type HttpDeps } from '../http.js'
+import { forTerminal, jsonForTerminal } from '../foreign-text.js'
+import { realHttpDeps, type HttpDeps } from '../http.js'
+import { createMasker, maskDeep } from '../secrets.js'
 import type { Logger } from '../log.js'
 import { tmpdir } from 'node:os'
 import { summaryRows } from '../account-rows.js'
@@ -25,15 +27,6 @@ export interface CliIO {
   cwd?: string
   /** The package version, read by the launcher from package.json next to dist/. */
   version?: string
-}
-
-/**
- * Replaces every secret value in a line, in case one is ever echoed back by a service. Values under
- * 6 characters are not real credentials (X and Datadog keys are 32+), and masking them would mangle
- * ordinary words, as a token "x" would in "x.com".
- */
-export function masker(secrets: string[]): (text: string) => string {
-  return (text) => redact(text, secrets, 6)
 }
 
 /** Lists longer than this get progress lines on stderr, one per tenth of the list. */
@@ -144,12 +137,14 @@ export function jsonReport(report: RunReport, said: Said, undeliveredFile?: stri
 
 /** Runs the command line; returns the exit code instead of exiting, so output is flushed by the caller. */
 export async function runCli(io: CliIO): Promise<number> {
+  // Every line goes out masked and without terminal escapes: it may quote a server, or a word typed by someone else.
+  const mask = createMasker(secretValues(readSettingsFromEnv(io.env)))
   let command
   try {
     command = parseCliArgs(io.argv, io.env)
   } catch (error) {
     if (!(error instanceof UsageError)) throw error
-    io.stderr.write(`twitter-stats: ${error.message}\n`)
+    io.stderr.write(`${forTerminal(mask(`twitter-stats: ${error.message}`))}\n`)
     io.stdout.write(`${verdict([{ reason: 'the command line is invalid' }])}\n`)
     return EXIT.usage
   }
@@ -162,10 +157,12 @@ export async function runCli(io: CliIO): Promise<number> {
     return EXIT.ok
   }
 
-  const mask = masker(secretValues(command.raw))
+  mask.add(secretValues(command.raw))
   const stamp = stamper(command.quiet, io.http?.now ?? Date.now)
-  const err = (line: string): unknown => io.stderr.write(stamp(`${mask(line)}\n`))
-  const out = (text: string): unknown => io.stdout.write(stamp(mask(text)))
+  const err = (line: string): unknown => io.stderr.write(stamp(`${forTerminal(mask(line))}\n`))
+  // The table can be long (10,000 accounts): each line is made safe, none is cut.
+  const out = (text: string): unknown => io.stdout.write(stamp(forTerminal(mask(text), Infinity, Infinity)))
+  const json = (value: object): unknown => io.stdout.write(`${jsonForTerminal(JSON.stringify(maskDeep(value, mask)))}\n`)
   let config
   try {
     config = parseConfig(command.raw, await readAccountsFile(command.raw, { base: io.cwd ?? process.cwd(), stdin: io.stdin }))
@@ -174,7 +171,7 @@ export async function runCli(io: CliIO): Promise<number> {
     err(`twitter-stats: ${error.message}`)
     err('Flags and variables are listed by twitter-stats --help.')
     const line = verdict([{ reason: 'the configuration is invalid' }])
-    if (command.json) io.stdout.write(`${mask(JSON.stringify({ ok: false, verdict: line, warnings: [], problems: error.problems }))}\n`)
+    if (command.json) json({ ok: false, verdict: line, warnings: [], problems: error.problems })
     else out(`${line}\n`)
     return EXIT.usage
   }
@@ -190,7 +187,7 @@ export async function runCli(io: CliIO): Promise<number> {
     err(`warning: ${message}`)
   }
   if (command.json) {
-    io.stdout.write(`${mask(JSON.stringify(jsonReport(report, said, undeliveredFile)))}\n`)
+    json(jsonReport(report, said, undeliveredFile))
   } else {
     out(formatTable(summaryRows(report)))
     out(`${outcome(report)}\n`)

@@ -2,6 +2,7 @@
  * Applies the definitions with an application key, after the series were delivered: metric metadata on every run,
  * and the dashboard when asked. Reads first, so what is already right is left alone.
  */
+import { oneLine, quoteValue } from '../foreign-text.js'
 import { mapWithConcurrency } from '../http.js'
 import type { Logger } from '../log.js'
 import { dashboardDefinition, dashboardMarker, dashboardTitle, metricMetadata } from './definitions.js'
@@ -59,22 +60,36 @@ export interface DashboardOutcome {
   action: 'created' | 'updated' | 'unchanged'
 }
 
+/** The dashboard's path as Datadog gave it, when it is a string at all. */
+function urlOf(dashboard: unknown): string | undefined {
+  const url = dashboard && typeof dashboard === 'object' ? (dashboard as { url?: unknown }).url : undefined
+  return typeof url === 'string' ? url : undefined
+}
+
 /** Finds the dashboard by its marker (or title) and updates it, or creates it: never a duplicate. */
 export async function syncDashboard(api: DatadogApi, prefix: string): Promise<DashboardOutcome & { duplicates: string[] }> {
   const desired = dashboardDefinition(prefix)
-  const found = (await api.listDashboards()).filter((d) => (d.description ?? '').includes(dashboardMarker(prefix)) || d.title === desired.title)
+  const found = (await api.listDashboards()).filter(
+    (d) => (typeof d.description === 'string' && d.description.includes(dashboardMarker(prefix))) || d.title === desired.title
+  )
   const [existing, ...duplicates] = found
   if (existing) {
     const current = await api.getDashboard(existing.id)
     if (current) {
       const duplicateIds = duplicates.map((d) => d.id)
-      if (includes(current, desired)) return { id: existing.id, url: current.url as string | undefined, action: 'unchanged', duplicates: duplicateIds }
+      if (includes(current, desired)) return { id: existing.id, url: urlOf(current), action: 'unchanged', duplicates: duplicateIds }
       const updated = await api.updateDashboard(existing.id, desired)
-      return { id: existing.id, url: updated.url as string | undefined, action: 'updated', duplicates: duplicateIds }
+      return { id: existing.id, url: urlOf(updated), action: 'updated', duplicates: duplicateIds }
     }
   }
   const created = await api.createDashboard(desired)
-  return { id: String(created.id), url: created.url as string | undefined, action: 'created', duplicates: [] }
+  if (typeof created.id !== 'string' || created.id.length === 0) {
+    throw new DatadogApiError(
+      `Datadog created the dashboard but answered without an id (id: ${quoteValue(created.id)}); look for it in Datadog, by its title.`,
+      undefined
+    )
+  }
+  return { id: created.id, url: urlOf(created), action: 'created', duplicates: [] }
 }
 
 /** The web address of a dashboard path Datadog returned, for the log: app.<site> or <region>.<site>. */
@@ -119,10 +134,14 @@ export async function provisionDatadog(api: DatadogApi, options: ProvisionOption
     await attempt(async () => {
       const outcome = await syncDashboard(api, options.prefix)
       const link = outcome.url ? `: ${dashboardLink(options.site, outcome.url)}` : ''
-      logger.info(`Dashboard ${outcome.id} ${outcome.action}${link}`, { dashboard: outcome.id, action: outcome.action })
+      // The id and the address are Datadog's words: cut short (the logger makes them safe to print).
+      const id = oneLine(outcome.id, 100)
+      logger.info(`Dashboard ${id} ${outcome.action}${oneLine(link, 400)}`, { dashboard: id, action: outcome.action })
       if (outcome.duplicates.length > 0) {
+        const shown = outcome.duplicates.slice(0, 10).map((d) => oneLine(d, 100))
+        const others = `${shown.join(', ')}${outcome.duplicates.length > shown.length ? ` and ${outcome.duplicates.length - shown.length} more` : ''}`
         logger.warning(
-          `Other dashboards also carry ${dashboardMarker(options.prefix)} or the title ${JSON.stringify(dashboardTitle(options.prefix))}: ${outcome.duplicates.join(', ')}. Only ${outcome.id} is kept up to date; delete the others.`
+          `Other dashboards also carry ${dashboardMarker(options.prefix)} or the title ${JSON.stringify(dashboardTitle(options.prefix))}: ${others}. Only ${id} is kept up to date; delete the others.`
         )
       }
     })

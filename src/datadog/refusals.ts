@@ -1,7 +1,15 @@
 /** What a user reads when Datadog refuses: the status explained, Datadog's own words quoted, and what to do. */
 
-/** The errors array of a Datadog error body, as text; nothing for a body that is not Datadog's JSON (an HTML page). */
-export function datadogErrors(body: unknown): string {
+import { oneLine, quoteValue } from '../foreign-text.js'
+
+type Mask = (text: string) => string
+const unmasked: Mask = (text) => text
+
+/**
+ * The errors array of a Datadog error body, as text; nothing for a body that is not Datadog's JSON (an
+ * HTML page). Masked before it is cut short, so no piece of a key Datadog echoed survives the cut.
+ */
+export function datadogErrors(body: unknown, mask: Mask = unmasked): string {
   let parsed = body
   if (typeof body === 'string') {
     try {
@@ -11,20 +19,22 @@ export function datadogErrors(body: unknown): string {
     }
   }
   if (parsed && typeof parsed === 'object' && Array.isArray((parsed as { errors?: unknown }).errors)) {
-    return (parsed as { errors: unknown[] }).errors.map(String).join('; ').slice(0, 300)
+    const errors = (parsed as { errors: unknown[] }).errors.slice(0, 20)
+    // Any shape at all: a string is quoted, anything else described (a nested array is never walked).
+    return oneLine(mask(errors.map((e) => (typeof e === 'string' ? e : quoteValue(e))).join('; ')), 300)
   }
   return ''
 }
 
 /** ` Datadog said: "…".` from an error body, or nothing: the one way every Datadog message quotes Datadog. */
-export function saidDetail(body: unknown): string {
-  const said = datadogErrors(body)
+export function saidDetail(body: unknown, mask: Mask = unmasked): string {
+  const said = datadogErrors(body, mask)
   return said ? ` Datadog said: "${said}".` : ''
 }
 
 /** A message a user can act on for each refusal. */
-export function describeRefusal(status: number, body: unknown, site: string): string {
-  const detail = saidDetail(body)
+export function describeRefusal(status: number, body: unknown, site: string, mask: Mask = unmasked): string {
+  const detail = saidDetail(body, mask)
   switch (status) {
     case 400:
       return `Datadog rejected the series as malformed (400 Bad Request).${detail} Check metric-prefix and tags; if they look right, report this as a bug.`
@@ -58,8 +68,8 @@ export interface ApiCall {
 }
 
 /** A message a user can act on for a refused v1 call; 403 names the permission to grant. */
-export function describeApiRefusal(status: number, body: unknown, site: string, call: ApiCall): string {
-  const detail = saidDetail(body)
+export function describeApiRefusal(status: number, body: unknown, site: string, call: ApiCall, mask: Mask = unmasked): string {
+  const detail = saidDetail(body, mask)
   switch (status) {
     case 401:
       return `Datadog refused to ${call.action} (401): the API key is not valid for ${site}.${detail} Check datadog-api-key and datadog-site.`

@@ -1,4 +1,5 @@
 import { NetworkError, RateLimitError, parseJson, send, type HttpResponse, type RetryPolicy, type HttpDeps, type RunBounds } from '../http.js'
+import { createMasker } from '../secrets.js'
 import { describeApiRefusal, type ApiCall } from './refusals.js'
 import { datadogResetAt } from './series.js'
 
@@ -68,6 +69,8 @@ const MAX_LIST_PAGES = 100
 
 export function createDatadogApi(options: DatadogApiOptions): DatadogApi {
   const { apiKey, appKey, baseUrl, site, policy, deps } = options
+  // Datadog's answer (or a proxy's) could echo the request's keys back.
+  const mask = createMasker([apiKey, appKey])
 
   /** Sends one JSON request; 404 comes back as undefined when `missingOk`, any other refusal throws. */
   async function call(method: 'GET' | 'POST' | 'PUT', path: string, what: ApiCall, body?: unknown, missingOk = false): Promise<unknown> {
@@ -80,12 +83,13 @@ export function createDatadogApi(options: DatadogApiOptions): DatadogApi {
         { policy, deps, deadline: options.deadline, onRetry: options.onRetry, service: 'Datadog', rateLimitResetAt: datadogResetAt }
       )
     } catch (error) {
-      if (error instanceof NetworkError || error instanceof RateLimitError) throw new DatadogApiError(`Could not ${what.action}: ${error.message}`, undefined)
+      if (error instanceof NetworkError || error instanceof RateLimitError)
+        throw new DatadogApiError(mask(`Could not ${what.action}: ${error.message}`), undefined)
       throw error
     }
     if (response.status === 404 && missingOk) return undefined
     if (response.status < 200 || response.status > 299)
-      throw new DatadogApiError(describeApiRefusal(response.status, response.body, site, what), response.status)
+      throw new DatadogApiError(mask(describeApiRefusal(response.status, response.body, site, what, mask)), response.status)
     const parsed = parseJson(response.body)
     if (parsed === undefined || typeof parsed !== 'object' || parsed === null) {
       throw new DatadogApiError(

@@ -6,9 +6,10 @@ import { runCollection } from '../collect.js'
 import { parseConfig, readSettingsFromEnv, secretValues, type RawSettings } from '../config.js'
 import { payloadOf, splitSeries } from '../datadog/series.js'
 import { ConfigError } from '../errors.js'
+import { MAX_MESSAGE, capText } from '../foreign-text.js'
 import { realHttpDeps, type HttpDeps } from '../http.js'
 import { parseS3Uri, readAccountsObject, s3ObjectReader, type ReadObject } from './accounts-s3.js'
-import { createJsonLogger, scrubValue, type JsonLogger } from './log.js'
+import { createJsonLogger, type JsonLogger } from './log.js'
 import { fetchSecretFromAws, parseSecretSettings, type FetchSecret } from './secrets.js'
 import type { Series } from '../metrics.js'
 
@@ -91,13 +92,12 @@ export class RunFailedError extends Error {
 export async function runLambda(deps: LambdaDeps): Promise<LambdaResult> {
   const logger = createJsonLogger(deps.write, deps.requestId ? { requestId: deps.requestId } : {}, deps.http.now)
   const fromEnv = readSettingsFromEnv(deps.env)
-  let secrets = secretValues(fromEnv)
-  logger.scrub(secrets)
+  logger.scrub(secretValues(fromEnv))
   // `logged` is what the last log line lists: a run's problems were each logged in full already, so there only their reasons.
   const fail = (message: string, problems: string[], logged = problems): RunFailedError => {
     forgetSecret()
     logger.line('error', message, { problems: logged })
-    return new RunFailedError(scrubValue(`${message} ${problems.join(' ')}`, secrets) as string)
+    return new RunFailedError(capText(logger.mask(`${message} ${problems.join(' ')}`), MAX_MESSAGE))
   }
 
   try {
@@ -119,8 +119,7 @@ export async function runLambda(deps: LambdaDeps): Promise<LambdaResult> {
       if (problems.length > 0) throw new ConfigError(problems)
       const raw = { ...fromEnv, ...fromSecret }
       runTimeoutSet = raw.runTimeout !== undefined
-      secrets = secretValues(raw)
-      logger.scrub(secrets)
+      logger.scrub(secretValues(raw))
       config = parseConfig(raw, list ? [list] : [])
     } catch (error) {
       if (error instanceof ConfigError) throw fail('twitter-stats cannot start: the configuration is invalid.', error.problems)

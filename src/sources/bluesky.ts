@@ -1,8 +1,20 @@
 /** Bluesky: app.bsky.actor.getProfiles on the public AppView, no credentials, 25 actors per request. */
 import type { Account } from '../accounts.js'
+import { quoteValue } from '../foreign-text.js'
 import { hostOf, mapWithConcurrency, parseJson, type HttpDeps, type RetryPolicy, type RunBounds } from '../http.js'
 import type { Sample } from '../metrics.js'
-import { chunk, combine, emptyCollection, epochSecondsHeader, failed, isCollection, readCounts, sendForAccounts, type FieldMap } from './shared.js'
+import {
+  chunk,
+  combine,
+  emptyCollection,
+  epochSecondsHeader,
+  failed,
+  isCollection,
+  readCounts,
+  sendForAccounts,
+  unexpectedFailure,
+  type FieldMap
+} from './shared.js'
 import type { Collection, Source } from './types.js'
 
 export const BLUESKY_BATCH_SIZE = 25
@@ -27,7 +39,7 @@ interface Profile {
 }
 
 /** Pure: profiles in, samples out; a requested actor absent from the answer is missing or taken down. */
-export function readProfiles(body: unknown, batch: Account[], timestamp: number): Collection {
+export function readProfiles(body: unknown, batch: Account[], timestamp: number, dids?: Map<string, string>): Collection {
   const result = emptyCollection()
   const profiles =
     body && typeof body === 'object' && Array.isArray((body as { profiles?: unknown }).profiles) ? (body as { profiles: Profile[] }).profiles : []
@@ -49,6 +61,7 @@ export function readProfiles(body: unknown, batch: Account[], timestamp: number)
       result.failures.push({ network: 'bluesky', accounts: [account], reason: 'error', message: `Bluesky returned no usable counts for ${account.handle}.` })
     } else {
       result.samples.push({ account, timestamp, metrics })
+      if (typeof profile.did === 'string') dids?.set(account.key, profile.did)
     }
   }
   for (const account of missing) {
@@ -62,9 +75,35 @@ export function readProfiles(body: unknown, batch: Account[], timestamp: number)
   return result
 }
 
+/**
+ * One profile listed twice, as a handle and as its DID, is collected and sent once, under the name
+ * listed first; the other entry is dropped with a warning.
+ */
+export function collectedOnce(collection: Collection, dids: Map<string, string>): Collection {
+  const first = new Map<string, Account>()
+  const duplicates: Account[] = []
+  const samples = collection.samples.filter((sample) => {
+    const did = dids.get(sample.account.key)
+    if (did === undefined) return true
+    const earlier = first.get(did)
+    if (!earlier) {
+      first.set(did, sample.account)
+      return true
+    }
+    duplicates.push(sample.account)
+    collection.warnings.push(
+      `Bluesky accounts ${earlier.handle} and ${sample.account.handle} are the same profile; it is collected once, as ${earlier.handle}.`
+    )
+    return false
+  })
+  return duplicates.length > 0 ? { ...collection, samples, duplicates: [...(collection.duplicates ?? []), ...duplicates] } : collection
+}
+
 export function createBlueskySource(options: BlueskySourceOptions): Source {
   const { apiUrl, policy, deps, concurrency } = options
   const resetAt = epochSecondsHeader('ratelimit-reset')
+  // Each collected account's profile DID, so a handle and its DID in the same list are sent once.
+  const dids = new Map<string, string>()
 
   async function lookup(batch: Account[]): Promise<Collection> {
     const query = batch.map((a) => `actors=${encodeURIComponent(a.key)}`).join('&')
@@ -85,7 +124,7 @@ export function createBlueskySource(options: BlueskySourceOptions): Source {
     if (isCollection(answer)) return answer
     if (answer.status !== 200) {
       const body = parseJson(answer.body) as { error?: unknown; message?: unknown } | undefined
-      const said = body && typeof body.message === 'string' ? ` ("${body.message.slice(0, 200)}")` : ''
+      const said = body && typeof body === 'object' && body.message !== undefined ? ` (${quoteValue(body.message)})` : ''
       return failed('bluesky', batch, 'error', `Bluesky answered ${answer.status} from ${hostOf(url)}${said}; ${batch.length} account(s) were not collected.`)
     }
     const body = parseJson(answer.body)
@@ -97,18 +136,19 @@ export function createBlueskySource(options: BlueskySourceOptions): Source {
         `Bluesky answered 200 with a body that is not a getProfiles result; ${batch.length} account(s) were not collected.`
       )
     }
-    return readProfiles(body, batch, Math.floor(deps.now() / 1000))
+    return readProfiles(body, batch, Math.floor(deps.now() / 1000), dids)
   }
 
   return {
     network: 'bluesky',
     async collect(accounts, onProgress) {
+      dids.clear()
       const results = await mapWithConcurrency(chunk(accounts, BLUESKY_BATCH_SIZE), concurrency, async (batch) => {
-        const result = await lookup(batch)
+        const result = await lookup(batch).catch((error: unknown) => unexpectedFailure('bluesky', batch, 'Bluesky', error))
         onProgress?.(batch.length)
         return result
       })
-      return combine(results)
+      return collectedOnce(combine(results), dids)
     }
   }
 }

@@ -3,8 +3,9 @@
  * number of requests in flight per instance.
  */
 import type { Account } from '../accounts.js'
+import { quoteValue } from '../foreign-text.js'
 import { mapWithConcurrency, parseJson, plausibleResetAt, type HttpDeps, type HttpResponse, type RetryPolicy, type RunBounds } from '../http.js'
-import { combine, emptyCollection, failed, isCollection, readCounts, sendForAccounts, type FieldMap } from './shared.js'
+import { combine, emptyCollection, failed, isCollection, readCounts, sendForAccounts, unexpectedFailure, type FieldMap } from './shared.js'
 import type { Collection, Source } from './types.js'
 
 /** Requests in flight at once on one instance: small instances are run by volunteers. */
@@ -49,7 +50,7 @@ export function createMastodonSource(options: MastodonSourceOptions): Source {
   async function collectInstance(instance: string, accounts: Account[]): Promise<Collection> {
     const base = options.apiUrl ?? `https://${instance}`
     let refusal: string | undefined
-    const results = await mapWithConcurrency(accounts, options.perInstance ?? PER_INSTANCE_CONCURRENCY, async (account): Promise<Collection | Account> => {
+    const lookupAccount = async (account: Account): Promise<Collection | Account> => {
       if (refusal) return account // the instance already said no: do not keep asking
       const user = account.key.split('@')[0]!
       const url = `${base}/api/v1/accounts/lookup?acct=${encodeURIComponent(user)}`
@@ -69,7 +70,7 @@ export function createMastodonSource(options: MastodonSourceOptions): Source {
       if (isCollection(answer)) return answer
       const body = parseJson(answer.body) as Record<string, unknown> | undefined
       if (answer.status === 401 || answer.status === 403) {
-        refusal ??= `Mastodon instance ${instance} refuses anonymous reads (${answer.status}${typeof body?.error === 'string' ? `: "${body.error.slice(0, 200)}"` : ''}): its administrators require sign-in for the API, so its accounts cannot be collected without credentials. Remove them from the list, or ask the instance.`
+        refusal ??= `Mastodon instance ${instance} refuses anonymous reads (${answer.status}${body && typeof body === 'object' && body.error !== undefined ? `: ${quoteValue(body.error)}` : ''}): its administrators require sign-in for the API, so its accounts cannot be collected without credentials. Remove them from the list, or ask the instance.`
         return account
       }
       if (answer.status === 404)
@@ -89,7 +90,10 @@ export function createMastodonSource(options: MastodonSourceOptions): Source {
       if (Object.keys(metrics).length === 0) return failed('mastodon', [account], 'error', `Mastodon returned no usable counts for ${account.handle}.`)
       result.samples.push({ account, timestamp: Math.floor(deps.now() / 1000), metrics })
       return result
-    })
+    }
+    const results = await mapWithConcurrency(accounts, options.perInstance ?? PER_INSTANCE_CONCURRENCY, (account) =>
+      lookupAccount(account).catch((error: unknown) => unexpectedFailure('mastodon', [account], `Mastodon instance ${instance}`, error))
+    )
     const refused = results.filter((r): r is Account => !('samples' in r))
     const collection = combine(results.filter((r): r is Collection => 'samples' in r))
     if (refused.length > 0) collection.failures.push({ network: 'mastodon', accounts: refused, reason: 'error', message: refusal! })
@@ -101,7 +105,9 @@ export function createMastodonSource(options: MastodonSourceOptions): Source {
     async collect(accounts, onProgress) {
       const groups = [...byInstance(accounts)]
       const results = await mapWithConcurrency(groups, options.concurrency, async ([instance, list]) => {
-        const result = await collectInstance(instance, list)
+        const result = await collectInstance(instance, list).catch((error: unknown) =>
+          unexpectedFailure('mastodon', list, `Mastodon instance ${instance}`, error)
+        )
         onProgress?.(list.length)
         return result
       })

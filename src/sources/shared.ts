@@ -1,5 +1,6 @@
 /** What every source does the same way: read counts, send through the shared transport, turn errors into failures. */
 import type { Account, Network } from '../accounts.js'
+import { oneLine, quoteValue } from '../foreign-text.js'
 import { NetworkError, RateLimitError, plausibleResetAt, send, type HttpRequest, type HttpResponse, type SendOptions } from '../http.js'
 import type { MetricName, Sample } from '../metrics.js'
 import type { Collection, Failure } from './types.js'
@@ -25,7 +26,8 @@ export function readCounts(fields: unknown, map: FieldMap, service: string, hand
     if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) {
       metrics[name] = value
     } else {
-      warnings.push(`${service} returned an invalid ${field} for ${handle} (${String(JSON.stringify(value)).slice(0, 40)}); that metric was not sent.`)
+      // Quoted by shape, never walked: a count may be an array nested thousands deep.
+      warnings.push(`${service} returned an invalid ${field} for ${handle} (${quoteValue(value, 40)}); that metric was not sent.`)
     }
   }
   return metrics
@@ -46,6 +48,26 @@ export function failed(network: Network, accounts: Account[], reason: Failure['r
   return { samples: [], failures: [{ network, accounts, reason, message }], warnings: [] }
 }
 
+/**
+ * What a batch becomes when reading it threw something no source expects (an answer of a shape nobody
+ * planned for, a bug): those accounts fail alone, with the reason, and the rest of the run goes on.
+ */
+export function unexpectedFailure(
+  network: Network,
+  accounts: Account[],
+  service: string,
+  error: unknown,
+  mask: (text: string) => string = (t) => t
+): Collection {
+  const message = error instanceof Error ? error.message : String(error)
+  return failed(
+    network,
+    accounts,
+    'error',
+    `${service}'s answer for ${accounts.length} account(s) could not be read (${oneLine(mask(message))}); they were not collected. Please report this with the log.`
+  )
+}
+
 /** How many accounts these failures cover. */
 export function countAccounts(failures: readonly Failure[]): number {
   return failures.reduce((n, f) => n + f.accounts.length, 0)
@@ -59,6 +81,7 @@ export function combine(results: (Collection | undefined)[]): Collection {
     all.samples.push(...result.samples)
     all.failures.push(...result.failures)
     all.warnings.push(...result.warnings)
+    if (result.duplicates?.length) (all.duplicates ??= []).push(...result.duplicates)
     if (result.rateLimitRemaining !== undefined) all.rateLimitRemaining = Math.min(all.rateLimitRemaining ?? Infinity, result.rateLimitRemaining)
   }
   return all

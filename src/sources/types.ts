@@ -12,6 +12,8 @@ export interface Failure {
   message: string
   /** A problem with the whole run (rejected credentials), not with these accounts. */
   fatal?: boolean
+  /** Collected, but Datadog did not accept the series: they are in the re-sendable body, and the delivery error says why. */
+  undelivered?: boolean
 }
 
 export interface Collection {
@@ -21,6 +23,8 @@ export interface Collection {
   warnings: string[]
   /** The lowest rate-limit remaining seen in the run's answers, when the service reports one. */
   rateLimitRemaining?: number
+  /** Accounts that turned out to be another listed account under another name (a Bluesky handle and its DID): collected once, under the first. */
+  duplicates?: Account[]
 }
 
 /** A network's collector: accounts in, samples and failures out. Never throws for an account's sake. */

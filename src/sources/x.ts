@@ -6,9 +6,11 @@
 import { OAuth1Helper } from 'twitter-api-v2/dist/cjs/client-mixins/oauth1.helper.js'
 import type { Account } from '../accounts.js'
 import type { XAuth } from '../config.js'
-import { hostOf, mapWithConcurrency, parseJson, redact, type HttpDeps, type HttpRequest, type HttpResponse, type RetryPolicy, type RunBounds } from '../http.js'
+import { oneLine, quoteValue } from '../foreign-text.js'
+import { hostOf, mapWithConcurrency, parseJson, type HttpDeps, type HttpRequest, type HttpResponse, type RetryPolicy, type RunBounds } from '../http.js'
+import { createMasker } from '../secrets.js'
 import type { Sample } from '../metrics.js'
-import { chunk, combine, epochSecondsHeader, failed, isCollection, readCounts, sendForAccounts, type FieldMap } from './shared.js'
+import { chunk, combine, epochSecondsHeader, failed, isCollection, readCounts, sendForAccounts, unexpectedFailure, type FieldMap } from './shared.js'
 import type { Collection, Failure, Source } from './types.js'
 
 export { chunk }
@@ -72,18 +74,24 @@ function text(value: unknown): string {
   return typeof value === 'string' ? value : ''
 }
 
-/** The message of an X error body, whichever of its shapes it has (v2 problem or v1.1 errors array). */
-function describeXError(body: unknown): { message: string; code453: boolean } {
+type Mask = (text: string) => string
+const unmasked: Mask = (text) => text
+
+/**
+ * The message of an X error body, whichever of its shapes it has (v2 problem or v1.1 errors array),
+ * masked before it is cut short, so no piece of a credential X echoed survives the cut.
+ */
+function describeXError(body: unknown, mask: Mask): { message: string; code453: boolean } {
   if (!body || typeof body !== 'object') return { message: '', code453: false }
   const problem = body as Record<string, unknown>
   const errors = (Array.isArray(problem.errors) ? (problem.errors as unknown[]) : []).filter((e): e is Record<string, unknown> => !!e && typeof e === 'object')
   const code453 = errors.some((e) => e.code === 453) || problem.reason === 'client-not-enrolled'
   const parts = [text(problem.title), text(problem.detail), ...errors.map((e) => text(e.message))].filter(Boolean)
-  return { message: parts.join(': ').slice(0, 300), code453 }
+  return { message: oneLine(mask(parts.join(': ')), 300), code453 }
 }
 
-function authError(response: HttpResponse): XAuthError {
-  const { message, code453 } = describeXError(parseJson(response.body))
+function authError(response: HttpResponse, mask: Mask): XAuthError {
+  const { message, code453 } = describeXError(parseJson(response.body), mask)
   const said = message ? ` X said: "${message}".` : ''
   if (response.status === 401) {
     return new XAuthError(
@@ -107,8 +115,8 @@ function classifyProblem(problem: XProblem): 'suspended' | 'not_found' | 'error'
   return 'error'
 }
 
-/** Turns one 200 answer into samples and per-account failures. */
-export function readLookup(body: unknown, batch: Account[], timestamp: number): Collection {
+/** Turns one 200 answer into samples and per-account failures; `mask` hides credentials in X's words before they are quoted. */
+export function readLookup(body: unknown, batch: Account[], timestamp: number, mask: Mask = unmasked): Collection {
   const samples: Sample[] = []
   const failures: Failure[] = []
   const warnings: string[] = []
@@ -141,7 +149,7 @@ export function readLookup(body: unknown, batch: Account[], timestamp: number): 
         ? 'is suspended'
         : reason === 'not_found'
           ? 'was not found (deleted, renamed or mistyped)'
-          : `could not be read: ${text(problem.detail) || text(problem.title)}`
+          : `could not be read: ${quoteValue(mask(text(problem.detail) || text(problem.title)))}`
     failures.push({ network: 'x', accounts: [account], reason, message: `X account ${account.handle} ${what}.` })
   }
   const missing = batch.filter((account) => !done.has(account.key))
@@ -162,6 +170,8 @@ function secretsOf(auth: XAuth): string[] {
 
 export function createXSource(options: XSourceOptions): Source {
   const { auth, apiUrl, policy, deps, concurrency } = options
+  // Masks X's words in messages (a proxy's error page may echo the request's credentials); the answer itself is parsed as it came.
+  const mask = createMasker(secretsOf(auth))
   const authorization = authorizer(auth)
   let rateLimitRemaining: number | undefined
 
@@ -188,13 +198,11 @@ export function createXSource(options: XSourceOptions): Source {
       }
     )
     if (isCollection(answer)) return answer
-    // Messages quote X's answer, which could echo the request's credentials (a proxy's error page): blank them
-    // out before anything reads it, so no message, however cut short, carries a piece of one.
-    const response: HttpResponse = { ...answer, body: redact(answer.body, secretsOf(auth)) }
+    const response = answer
     const timestamp = Math.floor(deps.now() / 1000)
-    if (response.status === 401 || response.status === 403) throw authError(response)
+    if (response.status === 401 || response.status === 403) throw authError(response, mask)
     if (response.status !== 200) {
-      const { message } = describeXError(parseJson(response.body))
+      const { message } = describeXError(parseJson(response.body), mask)
       return fail(
         'error',
         `X answered ${response.status} from ${hostOf(url)}${message ? ` ("${message}")` : ''}; ${batch.length} account(s) were not collected.`
@@ -207,7 +215,7 @@ export function createXSource(options: XSourceOptions): Source {
         `X answered 200 with a body that is not a user lookup result (${body === undefined ? 'not JSON' : 'neither data nor errors'}); ${batch.length} account(s) were not collected.`
       )
     }
-    return readLookup(body, batch, timestamp)
+    return readLookup(body, batch, timestamp, mask)
   }
 
   return {
@@ -226,7 +234,8 @@ export function createXSource(options: XSourceOptions): Source {
             authFailure ??= error
             return undefined
           }
-          throw error
+          onProgress?.(batch.length)
+          return unexpectedFailure('x', batch, 'X', error, mask)
         }
       })
       const collection = combine(results)
