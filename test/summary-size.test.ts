@@ -3,6 +3,7 @@ import { describe, expect, test } from '@jest/globals'
 import type { Account } from '../src/accounts.js'
 import { SUMMARY_BUDGET_BYTES, runSummary } from '../src/action/summary.js'
 import type { RunReport } from '../src/collect.js'
+import { measureFootprint } from '../src/footprint.js'
 import type { Failure } from '../src/sources/types.js'
 
 /** GitHub's limit for one step's summary. */
@@ -29,6 +30,7 @@ function reportOf(accounts: Account[], failEvery: number): RunReport {
     warnings: [],
     series: [],
     records: [],
+    footprint: measureFootprint([], [], 'twitter', false),
     delivery: { sent: collected.length * 6, requests: 10, bytesSent: 1, undelivered: [] },
     collected: collected.length,
     failed: failed.length,
