@@ -42,6 +42,11 @@ describe(`${COUNT} X accounts from accounts-file, through the action`, () => {
     expect(dd.series.filter((s) => s.tags.some((t) => t.startsWith('account:')))).toHaveLength(60_000)
   })
 
+  test("the job summary stays under GitHub's 1 MiB, with a row for every account", () => {
+    expect(Buffer.byteLength(result.summary)).toBeLessThan(1024 * 1024)
+    expect(result.summary).toContain('<td>user_9999</td>')
+  })
+
   test('every output stays under 1 MB, all of them together too', () => {
     const sizes = Object.values(result.outputs).map((value) => Buffer.byteLength(value))
     for (const size of sizes) expect(size).toBeLessThan(GITHUB_OUTPUTS_PER_JOB)
