@@ -1,5 +1,12 @@
 import type { RunReport } from './collect.js'
 
+/** What happened to the series, in the words the summary and the command line share. */
+export function deliveryPhrase(report: Pick<RunReport, 'delivery'>): string {
+  const delivery = report.delivery
+  if (!delivery) return 'nothing sent'
+  return delivery.requests === 0 ? `${delivery.sent} series printed (dry run)` : `${delivery.sent} series sent in ${delivery.requests} request(s)`
+}
+
 /** Pure: one row per account for the job summary and the command line's table. */
 export function summaryRows(report: Pick<RunReport, 'accounts' | 'samples' | 'failures'>): string[][] {
   const samples = new Map(report.samples.map((s) => [`${s.account.network}:${s.account.key}`, s]))

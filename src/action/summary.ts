@@ -5,7 +5,7 @@
 import { context } from '@actions/github'
 import { appendFileSync, statSync } from 'node:fs'
 import { NETWORK_NAMES, networkName } from '../accounts.js'
-import { summaryRows } from '../account-rows.js'
+import { deliveryPhrase, summaryRows } from '../account-rows.js'
 import type { RunReport } from '../collect.js'
 import { footprintLine } from '../footprint.js'
 import { forHtml } from '../foreign-text.js'
@@ -91,12 +91,7 @@ export function accountsTable(report: Pick<RunReport, 'accounts' | 'samples' | '
 }
 
 function countsLine(report: RunReport): string {
-  const delivery = report.delivery
-  const sent = !delivery
-    ? 'nothing sent'
-    : delivery.requests === 0
-      ? `${delivery.sent} series printed (dry run)`
-      : `${delivery.sent} series sent in ${delivery.requests} request(s)`
+  const sent = deliveryPhrase(report)
   return `<p>${report.collected} of ${report.accounts.length} account(s) collected, ${report.failed} failed, ${sent}.</p>\n`
 }
 

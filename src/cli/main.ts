@@ -9,7 +9,7 @@ import { realHttpDeps, type HttpDeps } from '../http.js'
 import { createMasker, maskDeep } from '../secrets.js'
 import type { Logger } from '../log.js'
 import { tmpdir } from 'node:os'
-import { summaryRows } from '../account-rows.js'
+import { deliveryPhrase, summaryRows } from '../account-rows.js'
 import { saveUndelivered, undeliveredMessage } from '../undelivered.js'
 import { verdict } from '../verdict.js'
 
@@ -92,12 +92,7 @@ export function formatTable(rows: string[][]): string {
 }
 
 function outcome(report: RunReport): string {
-  const delivery = report.delivery
-  const sent = !delivery
-    ? 'nothing sent'
-    : delivery.requests === 0
-      ? `${delivery.sent} series printed (dry run)`
-      : `${delivery.sent} series sent in ${delivery.requests} request(s)`
+  const sent = deliveryPhrase(report)
   return `${report.collected} collected, ${report.failed} failed, ${sent}.`
 }
 
