@@ -13,6 +13,9 @@ export default {
     '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json', diagnostics: { ignoreCodes: [151002] } }]
   },
   testMatch: ['<rootDir>/test/**/*.test.ts'],
+  // One moto_server for the run, started only when a suite asks for it, stopped at the end.
+  globalSetup: '<rootDir>/test/support/moto-run.mjs',
+  globalTeardown: '<rootDir>/test/support/moto-run-teardown.mjs',
   // At least two workers, also on two cores: most suites wait on sockets, moto or a child process part of the time.
   maxWorkers: Math.max(2, availableParallelism() - 1),
   testTimeout: 30000

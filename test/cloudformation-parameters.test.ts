@@ -13,7 +13,7 @@ import { join } from 'node:path'
 import fc from 'fast-check'
 import { parseS3Uri } from '../src/lambda/accounts-s3.js'
 import { SECRET_NAMES } from '../src/lambda/secrets.js'
-import { boto, startMoto, toolsAvailable, type Moto } from './support/moto.js'
+import { boto, useMoto, toolsAvailable, type Moto } from './support/moto.js'
 import { loadTemplate, TEMPLATE } from './support/template.js'
 
 const template = loadTemplate()
@@ -212,8 +212,8 @@ const java = toolsAvailable(['java'], "the template's AllowedPattern checked wit
 const DEPLOY = `
 import ast
 s3 = boto3.client('s3')
-s3.create_bucket(Bucket='releases')
-s3.put_object(Bucket='releases', Key='code.zip', Body=b'placeholder: the template is under test here, not the code')
+s3.create_bucket(Bucket=input['bucket'])
+s3.put_object(Bucket=input['bucket'], Key='code.zip', Body=b'placeholder: the template is under test here, not the code')
 cfn = boto3.client('cloudformation')
 def create(name, body, parameters):
     cfn.create_stack(StackName=name, TemplateBody=body, Capabilities=['CAPABILITY_IAM'],
@@ -246,7 +246,8 @@ interface Deployed {
 
 const deploy = toolsAvailable(['moto_server', 'python3'], 'the template deployed to moto (test/cloudformation-parameters.test.ts)')
 ;(deploy ? describe : describe.skip)('deployed to moto', () => {
-  const code = { CodeBucket: 'releases', CodeKey: 'code.zip', DatadogApiKey: 'dd-key-for-moto-0b3c' }
+  // Names of its own (bucket, stacks, parameter): the run's moto_server is shared with the other moto suites.
+  const code = { CodeBucket: 'parameter-cases-code', CodeKey: 'code.zip', DatadogApiKey: 'dd-key-for-moto-0b3c' }
   // Every kind of character a credential may hold, but no "${OtherParameter}": moto substitutes those twice.
   const credentials = {
     DatadogApiKey: '0123456789abcdef0123456789abcdef',
@@ -260,7 +261,7 @@ const deploy = toolsAvailable(['moto_server', 'python3'], 'the template deployed
   let deployed: Record<'networks' | 'short', Deployed> & { secretText: string }
 
   beforeAll(async () => {
-    moto = await startMoto()
+    moto = await useMoto()
     const secretTemplate = JSON.stringify({
       Parameters: Object.fromEntries(IN_SECRET.map((name) => [name, template.Parameters[name]])),
       Resources: {
@@ -268,6 +269,7 @@ const deploy = toolsAvailable(['moto_server', 'python3'], 'the template deployed
       }
     })
     deployed = (await boto(moto, DEPLOY, {
+      bucket: code.CodeBucket,
       template: TEMPLATE,
       secretTemplate,
       credentials,

@@ -4,7 +4,7 @@ import { execFile } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { promisify } from 'node:util'
-import { LAMBDA_BUILD_TIMEOUT_MS, boto, ensureLambdaZip, startMoto, toolsAvailable, type Moto } from './support/moto.js'
+import { LAMBDA_BUILD_TIMEOUT_MS, boto, ensureLambdaZip, useMoto, toolsAvailable, type Moto } from './support/moto.js'
 import { loadTemplate, TEMPLATE } from './support/template.js'
 
 const CREDENTIALS = ['DatadogApiKey', 'XBearerToken', 'XConsumerKey', 'XConsumerSecret', 'XAccessToken', 'XAccessTokenSecret']
@@ -128,7 +128,7 @@ const deploy = toolsAvailable(['moto_server', 'python3'], 'the CloudFormation de
 
   beforeAll(async () => {
     zip = ensureLambdaZip()
-    moto = await startMoto()
+    moto = await useMoto()
     const parameters = {
       Accounts: 'jack, nasa;github',
       Frequency: '7',

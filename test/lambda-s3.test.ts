@@ -16,7 +16,7 @@ import { parseAccountLists } from '../src/accounts.js'
 import type { HttpDeps } from '../src/http.js'
 import { MAX_ACCOUNTS_OBJECT_BYTES, s3ObjectReader, type ReadObject } from '../src/lambda/accounts-s3.js'
 import { runLambda, type LambdaDeps, type LambdaResult } from '../src/lambda/handler.js'
-import { ensureLambdaZip, startMoto, toolsAvailable, unpackZip, type Moto } from './support/moto.js'
+import { ensureLambdaZip, useMoto, toolsAvailable, unpackZip, type Moto } from './support/moto.js'
 import { ROOT } from './support/run-action.js'
 import { startBlueskyStandIn, startMastodonStandIn, type BlueskyProfile, type MastodonAccount } from './support/network-stand-ins.js'
 import { DD_KEY, X_TOKEN, metricsFor, startDatadogStandIn, startXStandIn, type DatadogStandIn, type XStandIn, type XUser } from './support/stand-ins.js'
@@ -71,7 +71,7 @@ const moto = toolsAvailable(['moto_server', 'python3'], "the Lambda's S3 account
       )
 
   beforeAll(async () => {
-    aws = await startMoto()
+    aws = await useMoto()
     s3 = new S3Client({ endpoint: aws.url, region: 'us-east-1', credentials: TEST_CREDENTIALS, forcePathStyle: true })
     await s3.send(new CreateBucketCommand({ Bucket: 'lists' }))
     read = s3ObjectReader({ endpoint: aws.url, region: 'us-east-1', credentials: TEST_CREDENTIALS, forcePathStyle: true })
@@ -247,7 +247,7 @@ const zip = toolsAvailable(['moto_server', 'python3'], 'the release zip reading 
 
   beforeAll(async () => {
     dir = unpackZip(ensureLambdaZip())
-    aws = await startMoto()
+    aws = await useMoto()
     const s3 = new S3Client({ endpoint: aws.url, region: 'us-east-1', credentials: TEST_CREDENTIALS, forcePathStyle: true })
     const entries = [
       '# 5,000 accounts, every network',

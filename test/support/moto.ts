@@ -1,13 +1,13 @@
 /**
- * moto_server (a local AWS emulator) on a free 127.0.0.1 port, boto3 pointed at it, and the
+ * moto_server (a local AWS emulator; the process itself is in ./moto-server.mjs), boto3 pointed at it, and the
  * built Lambda zip. Tests that need a tool skip with a visible message where it is missing, except
  * under CI=true, where a missing tool must fail the run instead of hiding it.
  */
-import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { execFile, spawnSync } from 'node:child_process'
 import { mkdtempSync } from 'node:fs'
-import { createServer, type AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { MOTO_BROKER_ENV, startMotoServer } from './moto-server.mjs'
 import { ROOT } from './run-action.js'
 
 export const LAMBDA_ZIP = join(ROOT, 'build', 'twitter-stats-lambda.zip')
@@ -39,14 +39,6 @@ export function toolsAvailable(tools: string[], what: string): boolean {
   return false
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as AddressInfo
-  await new Promise<void>((resolve) => server.close(() => resolve()))
-  return port
-}
-
 export interface Moto {
   url: string
   /** Environment that points the AWS SDK and CLI at this moto, with dummy credentials. */
@@ -54,66 +46,26 @@ export interface Moto {
   stop(): Promise<void>
 }
 
-/** Waits until nothing answers on `url` any more, so a stopped moto cannot linger unnoticed. */
-async function stoppedListening(url: string, group?: number): Promise<void> {
-  const deadline = Date.now() + 5_000
-  for (;;) {
-    try {
-      await fetch(`${url}/moto-api/data.json`, { signal: AbortSignal.timeout(1_000) })
-    } catch {
-      return
-    }
-    if (Date.now() > deadline) throw new Error(`moto_server on ${url} still answers after it was stopped${group ? ` (process group ${group})` : ''}`)
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
+/** A moto_server of the caller's own, stopped (its whole process group) by `stop()`. */
+export async function startMoto(): Promise<Moto> {
+  const server = await startMotoServer()
+  return { url: server.url, env: { ...AWS_TEST_ENV, AWS_ENDPOINT_URL: server.url }, stop: () => server.stop() }
 }
 
-export async function startMoto(): Promise<Moto> {
-  const port = await freePort()
-  const url = `http://127.0.0.1:${port}`
-  // Its own process group: `moto_server` may be a launcher (a pyenv shim) whose child is the server,
-  // and stopping only the launcher would leave the server running.
-  const child: ChildProcess = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], { stdio: ['ignore', 'ignore', 'pipe'], detached: true })
-  const stopGroup = (): void => {
-    try {
-      process.kill(-child.pid!, 'SIGTERM')
-    } catch {
-      // the group is gone already
-    }
-  }
-  // A test process that ends without calling stop() still takes the server with it.
-  process.once('exit', stopGroup)
-  let stderr = ''
-  child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-2000)))
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
-  const deadline = Date.now() + 20_000
-  for (;;) {
-    if (child.exitCode !== null) {
-      stopGroup()
-      throw new Error(`moto_server exited (${child.exitCode}): ${stderr}`)
-    }
-    try {
-      if ((await fetch(`${url}/moto-api/data.json`)).ok) break
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) {
-      stopGroup()
-      throw new Error(`moto_server did not answer on ${url} within 20 s: ${stderr}`)
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
-  return {
-    url,
-    env: { ...AWS_TEST_ENV, AWS_ENDPOINT_URL: url },
-    async stop() {
-      // The whole group, even when the launcher has exited and left the server behind.
-      stopGroup()
-      await exited
-      await stoppedListening(url, child.pid)
-      process.off('exit', stopGroup)
-    }
-  }
+/**
+ * The run's moto_server, started by the first suite that asks, through the broker of jest's global setup
+ * (./moto-run.mjs), and stopped as a process group when the run ends: a run without moto suites starts none, a run
+ * with all of them one instead of one per suite (some 2 s of CPU each). Suites share it by using names of their own
+ * (buckets, stacks, secrets). Without the broker (a suite run by another runner), a server of its own.
+ */
+export async function useMoto(): Promise<Moto> {
+  const broker = process.env[MOTO_BROKER_ENV]
+  if (!broker) return startMoto()
+  const answer = await fetch(`${broker}/moto`)
+  const { url, error } = (await answer.json()) as { url?: string; error?: string }
+  if (!answer.ok || !url) throw new Error(`the run's moto_server did not start: ${error ?? answer.status}`)
+  // Not this suite's to stop: the run's teardown stops it once every suite is done.
+  return { url, env: { ...AWS_TEST_ENV, AWS_ENDPOINT_URL: url }, stop: async () => undefined }
 }
 
 /**
