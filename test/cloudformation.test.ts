@@ -1,10 +1,11 @@
-/** cloudformation/twitter-stats.yaml: its interface, cfn-lint, and a deployment to moto. */
+/** cloudformation/twitter-stats.yaml: its interface, that CI lints it, and a deployment to moto. */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals'
-import { execFile } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
-import { promisify } from 'node:util'
+import { join } from 'node:path'
+import { parse } from 'yaml'
 import { LAMBDA_BUILD_TIMEOUT_MS, boto, ensureLambdaZip, useMoto, toolsAvailable, type Moto } from './support/moto.js'
+import { ROOT } from './support/run-action.js'
 import { loadTemplate, TEMPLATE } from './support/template.js'
 
 const CREDENTIALS = ['DatadogApiKey', 'XBearerToken', 'XConsumerKey', 'XConsumerSecret', 'XAccessToken', 'XAccessTokenSecret']
@@ -67,22 +68,18 @@ describe('the template', () => {
   })
 })
 
-const lint = toolsAvailable(['cfn-lint'], 'cfn-lint of cloudformation/twitter-stats.yaml')
-// Started at once: cfn-lint takes seconds to load its schemas, and the deployment runs meanwhile.
-const linted = lint
-  ? promisify(execFile)('cfn-lint', [TEMPLATE]).then(
-      () => ({ code: 0, out: '' }),
-      (error: { code?: number; stdout?: string; message: string }) => ({ code: error.code, out: error.stdout || error.message })
-    )
-  : undefined
-// cfn-lint alone takes some 5 s of CPU; on a loaded machine, well past jest's default 30 s.
-;(lint ? test : test.skip)(
-  'cfn-lint passes',
-  async () => {
-    expect(await linted).toEqual({ code: 0, out: '' })
-  },
-  120_000
-)
+// cfn-lint itself (some 5 s of CPU) runs as a step of its own wherever the tests run in CI, not a second time here.
+test('cfn-lint checks the template in .ci/run and in the CI and release workflows', () => {
+  const command = 'cfn-lint cloudformation/twitter-stats.yaml'
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }
+  expect(pkg.scripts['lint:template']).toBe(command)
+  expect(readFileSync(join(ROOT, '.ci', 'run'), 'utf8')).toMatch(/^npm run lint:template$/m)
+  for (const workflow of ['ci.yml', 'release.yml']) {
+    const { jobs } = parse(readFileSync(join(ROOT, '.github', 'workflows', workflow), 'utf8')) as { jobs: Record<string, { steps: { run?: string }[] }> }
+    const runs = Object.values(jobs).flatMap((job) => job.steps.map((step) => step.run))
+    expect([workflow, runs]).toEqual([workflow, expect.arrayContaining([command])])
+  }
+})
 
 /** Uploads the zip, creates the stack, waits, and reads back what was created: one boto3 process. */
 const DEPLOY = `
