@@ -9,10 +9,11 @@ import { oneLine } from './foreign-text.js'
 import { accountTags, type Sample, type Series } from './metrics.js'
 import { combine, failed } from './sources/shared.js'
 import type { Collection, Failure, Source } from './sources/types.js'
+import { messageOf } from './errors.js'
 
 /** A problem for something that should never throw, naming the phase; the run fails with it. */
 export function unexpectedProblem(phase: string, error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error)
+  const message = messageOf(error)
   return `twitter-stats stopped unexpectedly while ${phase} (${oneLine(message, 500)}). Please report this with the log.`
 }
 

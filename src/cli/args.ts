@@ -4,6 +4,7 @@
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util'
 import { SETTINGS, readSettingsFromEnv, type RawSettings, type SettingSpec } from '../config.js'
+import { messageOf } from '../errors.js'
 
 /** A mistake in the command line itself (unknown flag, secret as a flag): exit code 2, nothing requested. */
 export class UsageError extends Error {
@@ -65,7 +66,7 @@ function refuseSecretFlags(argv: string[]): void {
 
 /** A parseArgs error in our words: which flag, and where the list of flags is. */
 function usageMessage(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error)
+  const message = messageOf(error)
   const code = (error as { code?: unknown }).code
   const flag = /'(-[^' ]*)/.exec(message)?.[1]
   const what = code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && flag ? `unknown flag ${flag}.` : `${message.split(/\.\s|\n/)[0]!.replace(/\.$/, '')}.`
