@@ -72,7 +72,13 @@ export function jsonForTerminal(json: string): string {
 
 const HTML: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }
 
+function htmlEntity(character: string): string {
+  const entity = HTML[character]
+  if (entity === undefined) throw new Error(`forHtml matched ${JSON.stringify(character)}, which its table of entities lacks`)
+  return entity
+}
+
 /** For the job summary, which GitHub renders as HTML and Markdown. */
 export function forHtml(text: string, max = 4_000): string {
-  return oneLine(text, max).replace(/[&<>"']/g, (c) => HTML[c]!)
+  return oneLine(text, max).replace(/[&<>"']/g, htmlEntity)
 }

@@ -54,7 +54,7 @@ function settingOptions(): NonNullable<ParseArgsConfig['options']> {
 function refuseSecretFlags(argv: string[]): void {
   for (const word of argv) {
     if (word === '--') return
-    const name = word.split('=', 1)[0]!
+    const [name = word] = word.split('=', 1) // split returns at least one part: the default is never used
     const spec = SETTINGS.find((s) => s.secret && (name === flagOf(s) || name === `--${s.env}` || name === `--${s.env.toLowerCase()}`))
     if (spec) {
       throw new UsageError(
@@ -69,7 +69,8 @@ function usageMessage(error: unknown): string {
   const message = messageOf(error)
   const code = (error as { code?: unknown }).code
   const flag = /'(-[^' ]*)/.exec(message)?.[1]
-  const what = code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && flag ? `unknown flag ${flag}.` : `${message.split(/\.\s|\n/)[0]!.replace(/\.$/, '')}.`
+  const [firstSentence = message] = message.split(/\.\s|\n/) // split returns at least one part: the default is never used
+  const what = code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && flag ? `unknown flag ${flag}.` : `${firstSentence.replace(/\.$/, '')}.`
   return `${what} Run twitter-stats --help for the list of flags.`
 }
 

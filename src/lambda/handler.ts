@@ -162,7 +162,7 @@ export async function handler(_event: unknown, context?: LambdaContext): Promise
     http: realHttpDeps,
     fetchSecret: fetchSecretFromAws,
     write: (line) => process.stdout.write(`${line}\n`),
-    remainingMs: context?.getRemainingTimeInMillis ? () => context.getRemainingTimeInMillis!() : undefined,
+    remainingMs: context?.getRemainingTimeInMillis?.bind(context),
     requestId: context?.awsRequestId
   })
 }
