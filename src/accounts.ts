@@ -80,14 +80,15 @@ export function parseAccountEntry(entry: string): Account | undefined {
   if (entry.length > MAX_ENTRY_LENGTH) return undefined
   const prefixed = /^(x|twitter|bluesky|bsky|mastodon):(.+)$/i.exec(entry)
   if (prefixed) {
-    const [, network, rest] = prefixed as unknown as [string, string, string]
+    // Both groups take part in every match: the defaults are never used.
+    const [, network = '', rest = ''] = prefixed
     const name = network.toLowerCase()
     if (name === 'x' || name === 'twitter') return xAccount(rest)
     if (name === 'bluesky' || name === 'bsky') return blueskyAccount(rest)
     return mastodonAccount(rest.startsWith('http') ? (profileUrlAccount(rest) ?? rest) : rest)
   }
-  const fromX = X_PROFILE_URL.exec(entry)
-  if (fromX) return xAccount(fromX[1]!)
+  const fromX = X_PROFILE_URL.exec(entry)?.[1]
+  if (fromX !== undefined) return xAccount(fromX)
   const fromBluesky = BLUESKY_PROFILE_URL.exec(entry)
   if (fromBluesky) {
     // A malformed escape (%E0%A4%A) is a bad entry, reported with the others, not a crash.

@@ -65,8 +65,15 @@ export function createSources(config: Config, http: HttpDeps, bounds: RunBounds 
 
 export function createClient(config: Config, http: HttpDeps, logger: Logger, bounds: RunBounds = {}): MetricsClient {
   if (config.dryRun) return createDryRunClient((line) => logger.info(line))
-  const { apiKey, baseUrl, site } = config.datadog
-  return createDatadogClient({ apiKey: apiKey!, baseUrl, site, policy: config.policy, deps: http, ...bounds })
+  const { baseUrl, site } = config.datadog
+  return createDatadogClient({ apiKey: sendingApiKey(config), baseUrl, site, policy: config.policy, deps: http, ...bounds })
+}
+
+/** The Datadog API key of a run that sends: parseConfig refuses such a run without one, so its absence is a bug. */
+function sendingApiKey(config: Config): string {
+  const { apiKey } = config.datadog
+  if (!apiKey) throw new Error('no Datadog API key in a run that sends series: parseConfig should have refused this configuration')
+  return apiKey
 }
 
 /** Why the run failed, said once: a few words for a verdict line, and the whole message with what to do. */
@@ -177,7 +184,7 @@ export async function runCollection(config: Config, deps: RunDeps): Promise<RunR
         // Failures that fail the run are said once, in their problem at the end; the others are warnings.
         for (const failure of collection.failures) {
           if (failure.fatal || failure.reason === 'rate_limited' || failure.reason === 'error') continue
-          const account = failure.accounts.length === 1 ? failure.accounts[0]!.key : undefined
+          const account = failure.accounts.length === 1 ? failure.accounts[0]?.key : undefined
           logger.warning(failure.message, { account, network: failure.network, reason: failure.reason, count: failure.accounts.length })
         }
       }),
@@ -226,7 +233,7 @@ export async function runCollection(config: Config, deps: RunDeps): Promise<RunR
   const problems = judge(collection, delivery, config.dryRun)
   const appKey = config.datadogApp.appKey
   if (appKey && !config.dryRun && delivery && !delivery.error && delivery.undelivered.length === 0) {
-    const { apiKey, baseUrl, site } = config.datadog
+    const { baseUrl, site } = config.datadog
     const metrics = [...new Set(series.map((s) => s.metric))]
     const options = { prefix: config.metricPrefix, site, metrics, dashboard: config.datadogApp.dashboard, concurrency: config.concurrency }
     const refused = await guard(
@@ -234,7 +241,17 @@ export async function runCollection(config: Config, deps: RunDeps): Promise<RunR
       () =>
         logger.group('Datadog metric metadata and dashboard', () => {
           const api =
-            deps.api ?? createDatadogApi({ apiKey: apiKey!, appKey, baseUrl, site, policy: config.policy, deps: deps.http, deadline: deadlines.endBy, onRetry })
+            deps.api ??
+            createDatadogApi({
+              apiKey: sendingApiKey(config),
+              appKey,
+              baseUrl,
+              site,
+              policy: config.policy,
+              deps: deps.http,
+              deadline: deadlines.endBy,
+              onRetry
+            })
           return provisionDatadog(api, options, logger)
         }),
       []

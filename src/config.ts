@@ -402,7 +402,7 @@ export function parseConfig(raw: RawSettings, lists: AccountList[] = []): Config
     runTimeoutMs: Math.round(parsed(runTimeout, 'run-timeout') * 1000),
     concurrency: Math.floor(parsed(concurrency, 'concurrency')),
     datadogApp: { appKey: raw.datadogAppKey, dashboard },
-    metrics: metrics!,
+    metrics: parsed(metrics, 'metrics'),
     selfMonitoring
   }
 }

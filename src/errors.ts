@@ -14,3 +14,13 @@ export function quote(value: string, max = 60): string {
   const shown = value.length > max ? `${value.slice(0, max)}… (${value.length} characters)` : value
   return JSON.stringify(shown)
 }
+
+/**
+ * The message of anything thrown: an Error's message (also one from another realm, such as a test's sandbox), or
+ * the value as text.
+ */
+export function messageOf(error: unknown): string {
+  if (error instanceof Error) return error.message
+  if (typeof error === 'object' && error !== null && 'message' in error && typeof error.message === 'string') return error.message
+  return String(error)
+}

@@ -40,41 +40,45 @@ export function quoteValue(value: unknown, max = MAX_QUOTE): string {
   return typeof value
 }
 
-/**
- * For a log line the GitHub runner reads: never one the runner would take for a workflow command.
- * The runner acts on `::name::` at the start of a line (after any whitespace) and on the legacy
- * `##[name]` anywhere in a line; both are broken up. Lines are kept, each capped.
- */
+/** Breaks up what the GitHub runner acts on in a line: `::name::` at its start (after any whitespace), and the legacy `##[name]` anywhere. */
+const breakCommands = (line: string): string => line.replace(/^(\s*):(?=:)/, '$1: ').replace(/##\[/g, '# #[')
+
+/** For a log line the GitHub runner reads: never one the runner would take for a workflow command. Lines are kept, each capped. */
 export function forWorkflowLog(text: string, max = 4_000): string {
-  return capText(text, MAX_MESSAGE)
-    .split('\n')
-    .map((line) =>
-      oneLine(line, max)
-        .replace(/^(\s*):(?=:)/, '$1: ')
-        .replace(/##\[/g, '# #[')
-    )
-    .join('\n')
+  return forTerminal(text, max)
 }
 
-/** For a terminal: no escape sequences, no carriage returns that overwrite a line. Newlines are kept. */
+/**
+ * For a terminal: no escape sequences, no carriage returns that overwrite a line. Newlines are kept. The command
+ * line may run as a workflow step, whose output the runner reads, so runner commands are broken up here too.
+ */
 export function forTerminal(text: string, max = 4_000, total = MAX_MESSAGE): string {
   return capText(text, total)
     .split('\n')
-    .map((line) => oneLine(line, max))
+    .map((line) => breakCommands(oneLine(line, max)))
     .join('\n')
 }
 
 // What JSON.stringify leaves as it is but a terminal may act on: DEL, C1 controls (0x9b is CSI), bidirectional overrides.
 const JSON_UNSAFE = /[\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g
 
-/** JSON text for a terminal: still the same JSON, with the characters a terminal would act on written as \\u escapes. */
+/**
+ * JSON text for a terminal: still the same JSON, with the characters a terminal would act on written as \\u
+ * escapes, and the runner's legacy `##[` broken up the same way (a `#` occurs only inside JSON strings).
+ */
 export function jsonForTerminal(json: string): string {
-  return json.replace(JSON_UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
+  return json.replace(JSON_UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`).replace(/##\[/g, '#\\u0023[')
 }
 
 const HTML: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }
 
+function htmlEntity(character: string): string {
+  const entity = HTML[character]
+  if (entity === undefined) throw new Error(`forHtml matched ${JSON.stringify(character)}, which its table of entities lacks`)
+  return entity
+}
+
 /** For the job summary, which GitHub renders as HTML and Markdown. */
 export function forHtml(text: string, max = 4_000): string {
-  return oneLine(text, max).replace(/[&<>"']/g, (c) => HTML[c]!)
+  return oneLine(text, max).replace(/[&<>"']/g, htmlEntity)
 }

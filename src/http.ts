@@ -444,12 +444,10 @@ export async function send(request: HttpRequest, options: SendOptions): Promise<
 /** Runs `task` over `items` with at most `limit` in flight; results keep the input order. */
 export async function mapWithConcurrency<T, R>(items: T[], limit: number, task: (item: T, index: number) => Promise<R>): Promise<R[]> {
   const results = new Array<R>(items.length)
-  let next = 0
+  // One iterator shared by every worker: each takes the next item when it is free.
+  const queue = items.entries()
   const workers = Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, async () => {
-    while (next < items.length) {
-      const index = next++
-      results[index] = await task(items[index]!, index)
-    }
+    for (const [index, item] of queue) results[index] = await task(item, index)
   })
   await Promise.all(workers)
   return results

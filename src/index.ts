@@ -5,6 +5,7 @@
  */
 import { realpathSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
+import { messageOf } from './errors.js'
 
 export { runCli } from './cli/main.js'
 
@@ -33,7 +34,7 @@ if (startedDirectly()) {
       import('./foreign-text.js')
     ])
     const mask = createMasker(secretValues(readSettings((spec) => core.getInput(spec.input))))
-    const message = error instanceof Error ? error.message : String(error)
+    const message = messageOf(error)
     core.setFailed(forWorkflowLog(`twitter-stats stopped unexpectedly: ${mask(message)}. Please report this with the log.`))
   }
 }

@@ -95,14 +95,15 @@ export function parseTags(text: string): string[] {
     throw new ConfigError([`\`tags\` lists ${tags.length} tags; at most ${MAX_TAGS} go on every series. Keep the few you filter or group by.`])
   }
   for (const tag of tags) {
+    const [key = tag] = tag.split(':', 1) // split returns at least one part: the default is never used
     if (tag.length > MAX_NAME) {
       problems.push(`tag ${quote(tag)} is longer than ${MAX_NAME} characters.`)
     } else if (!TAG.test(tag) || tag.endsWith(':')) {
       problems.push(
         `tag ${quote(tag)} is not a valid Datadog tag: start with a letter, use letters, digits, "_", "-", ":", "." and "/", and do not end with ":" (for example "team:social").`
       )
-    } else if (RESERVED_TAG_KEYS.includes(tag.split(':')[0]!.toLowerCase())) {
-      problems.push(`tag ${quote(tag)} uses the key "${tag.split(':')[0]}", which twitter-stats sets itself; pick another key.`)
+    } else if (RESERVED_TAG_KEYS.includes(key.toLowerCase())) {
+      problems.push(`tag ${quote(tag)} uses the key "${key}", which twitter-stats sets itself; pick another key.`)
     }
   }
   if (problems.length > 0) throw new ConfigError(problems)

@@ -37,7 +37,13 @@ function asError(error: unknown): Error {
 function headersOf(message: IncomingMessage): Headers {
   const headers = new Headers()
   const raw = message.rawHeaders
-  for (let i = 0; i + 1 < raw.length; i += 2) headers.append(raw[i]!, raw[i + 1]!)
+  // name, value, name, value, …: the list ends where a pair does
+  for (let i = 0; ; i += 2) {
+    const name = raw[i]
+    const value = raw[i + 1]
+    if (name === undefined || value === undefined) break
+    headers.append(name, value)
+  }
   return headers
 }
 

@@ -9,10 +9,11 @@ import { oneLine } from './foreign-text.js'
 import { accountTags, type Sample, type Series } from './metrics.js'
 import { combine, failed } from './sources/shared.js'
 import type { Collection, Failure, Source } from './sources/types.js'
+import { messageOf } from './errors.js'
 
 /** A problem for something that should never throw, naming the phase; the run fails with it. */
 export function unexpectedProblem(phase: string, error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error)
+  const message = messageOf(error)
   return `twitter-stats stopped unexpectedly while ${phase} (${oneLine(message, 500)}). Please report this with the log.`
 }
 
@@ -23,7 +24,7 @@ export async function collectAll(
   onProgress: (settled: number) => void
 ): Promise<{ collection: Collection; rateLimits: Partial<Record<Network, number>> }> {
   const rateLimits: Partial<Record<Network, number>> = {}
-  const results = await Promise.allSettled(
+  const settled = await Promise.allSettled(
     sources.map((source) =>
       source.collect(
         accounts.filter((a) => a.network === source.network),
@@ -32,8 +33,9 @@ export async function collectAll(
     )
   )
   const collection = combine(
-    results.map((result, i) => {
-      const network = sources[i]!.network
+    sources.map(({ network }, i) => {
+      const result = settled[i]
+      if (!result) throw new Error(`no outcome for the ${NETWORK_NAMES[network]} source: Promise.allSettled answers one per source`)
       if (result.status === 'fulfilled') {
         if (result.value.rateLimitRemaining !== undefined) rateLimits[network] = result.value.rateLimitRemaining
         return result.value
@@ -63,7 +65,10 @@ export function withholdRejected(collection: Collection): Collection {
     if (failure) withheld.set(failure, [...(withheld.get(failure) ?? []), sample.account])
     else samples.push(sample)
   }
-  const failures = collection.failures.map((f) => (withheld.has(f) ? { ...f, accounts: [...withheld.get(f)!, ...f.accounts] } : f))
+  const failures = collection.failures.map((f) => {
+    const held = withheld.get(f)
+    return held ? { ...f, accounts: [...held, ...f.accounts] } : f
+  })
   return { ...collection, samples, failures }
 }
 
@@ -95,9 +100,10 @@ export function reconcile(listed: Account[], collection: Collection): { accounts
     if (mine.length > 0 || failure.fatal) failures.push({ ...failure, accounts: mine })
   }
   const missing = accounts.filter((a) => !seen.has(idOf(a)))
-  if (missing.length > 0) {
+  const [firstMissing] = missing
+  if (firstMissing) {
     failures.push({
-      network: missing[0]!.network,
+      network: firstMissing.network,
       accounts: missing,
       reason: 'error',
       message: `${missing.length} account(s) got no answer and no error (${missing

@@ -11,6 +11,7 @@ import { realHttpDeps } from '../src/http.js'
 import type { Logger } from '../src/log.js'
 import type { Source } from '../src/sources/types.js'
 import { fakeClock } from './support/clock.js'
+import { runActionInProcess } from './support/run-action.js'
 import { startBlueskyStandIn } from './support/network-stand-ins.js'
 import { DD_KEY, X_TOKEN, metricsFor, startDatadogStandIn, startXStandIn, type DatadogStandIn, type StandIn, type XStandIn } from './support/stand-ins.js'
 
@@ -115,5 +116,18 @@ describe('a part that throws unexpectedly', () => {
     expect(accepted()).toHaveLength(15)
     expect(report.ok).toBe(false)
     expect(report.problems.map((p) => p.message).join('\n')).toContain('EPIPE: the log went away')
+  })
+})
+
+describe('through the action', () => {
+  test('a job summary that cannot be written: the series are sent, the outputs set, and the run fails saying why', async () => {
+    datadog.series.length = 0
+    const settings = { 'x-bearer-token': X_TOKEN, 'x-api-url': x.url, 'bluesky-api-url': bluesky.url, 'datadog-api-key': DD_KEY, 'datadog-site': datadog.url }
+    const result = await runActionInProcess({ accounts: 'alice, bob, carol.bsky.social', ...settings }, { GITHUB_STEP_SUMMARY: '/' })
+    expect(result.code).toBe(1)
+    expect(result.stdout).toContain('::error::The job summary could not be written to GITHUB_STEP_SUMMARY (/): EISDIR')
+    expect(result.stdout).not.toContain('stopped unexpectedly')
+    expect([result.outputs['accounts-collected'], result.outputs['accounts-failed']]).toEqual(['3', '0'])
+    expect(accepted()).toHaveLength(15)
   })
 })

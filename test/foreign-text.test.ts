@@ -49,6 +49,15 @@ describe('forTerminal', () => {
     expect(out).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e]/)
     expect(out).toContain('ZXZpbA==')
   })
+
+  test('the command line may run as a workflow step: no line of its output reads as a runner command', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: fc.constantFrom(':', '#', '[', ' ', '\n', '\r', 'a', '\u001b') }), (text) => {
+        for (const line of forTerminal(text).split(/\r?\n|\r/)) expect(isRunnerCommand(line)).toBe(false)
+      }),
+      { numRuns: 500 }
+    )
+  })
 })
 
 describe('jsonForTerminal', () => {
@@ -60,6 +69,17 @@ describe('jsonForTerminal', () => {
         expect(json).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/)
         expect(JSON.parse(json)).toEqual({ text })
       })
+    )
+  })
+
+  test("breaks up the runner's legacy ##[ command, and the JSON still reads back the same", () => {
+    fc.assert(
+      fc.property(fc.string({ unit: fc.constantFrom('#', '[', 'a', ':') }), (text) => {
+        const json = jsonForTerminal(JSON.stringify({ text }))
+        expect(isRunnerCommand(json)).toBe(false)
+        expect(JSON.parse(json)).toEqual({ text })
+      }),
+      { numRuns: 500 }
     )
   })
 })

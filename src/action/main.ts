@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { readAccountsFile } from '../accounts-file.js'
 import { runCollection, type RunReport } from '../collect.js'
 import { parseConfig, readSettings, secretValues } from '../config.js'
-import { ConfigError } from '../errors.js'
+import { ConfigError, messageOf } from '../errors.js'
 import { forWorkflowLog } from '../foreign-text.js'
 import { realHttpDeps, type HttpDeps } from '../http.js'
 import { createMasker } from '../secrets.js'
@@ -46,11 +46,34 @@ export async function run(deps: ActionDeps = { http: realHttpDeps, env: process.
   setInitialOutputs(deps.env)
   // The runner masks the log, not the summary file: every summary goes through the masker too.
   const mask = createMasker(secretValues(raw))
-  const summarize = (html: string): void => appendSummary(mask(html), deps.env)
+  // A summary that cannot be written (a full disk, a path that is a folder) fails the run at its end, saying so; it never stops the run.
+  let summaryFailure: string | undefined
+  const summarize = (html: string): void => {
+    try {
+      appendSummary(mask(html), deps.env)
+    } catch (error) {
+      summaryFailure ??= `The job summary could not be written to GITHUB_STEP_SUMMARY (${deps.env.GITHUB_STEP_SUMMARY}): ${messageOf(error)}. The log and the outputs are complete; check the runner's disk and environment.`
+    }
+  }
   // The runner masks the raw value only; our masker also catches escaped echoes, and forWorkflowLog keeps lines from reading as commands.
   const logger = createActionLogger(mask)
   const safe = (text: string): string => forWorkflowLog(mask(text))
   const url = summaryRunUrl(deps.env)
+  try {
+    await collectAndReport(deps, raw, { summarize, logger, safe, url })
+  } finally {
+    if (summaryFailure) core.setFailed(safe(summaryFailure))
+  }
+}
+
+interface Reporting {
+  summarize: (html: string) => void
+  logger: ReturnType<typeof createActionLogger>
+  safe: (text: string) => string
+  url: string | undefined
+}
+
+async function collectAndReport(deps: ActionDeps, raw: ReturnType<typeof readSettings>, { summarize, logger, safe, url }: Reporting): Promise<void> {
   let config
   try {
     config = parseConfig(raw, await readAccountsFile(raw, { base: deps.env.GITHUB_WORKSPACE || process.cwd() }))
@@ -71,7 +94,7 @@ export async function run(deps: ActionDeps = { http: realHttpDeps, env: process.
     // Each problem has had its own annotation with what to do; the step's failure lists them in a line.
     if (!report.ok) core.setFailed(safe(`twitter-stats ${verdict(report.problems)}`))
   } catch (error) {
-    summarize(unexpectedErrorSummary(`twitter-stats stopped unexpectedly: ${error instanceof Error ? error.message : String(error)}.`, url))
+    summarize(unexpectedErrorSummary(`twitter-stats stopped unexpectedly: ${messageOf(error)}.`, url))
     throw error
   }
 }

@@ -4,6 +4,7 @@
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util'
 import { SETTINGS, readSettingsFromEnv, type RawSettings, type SettingSpec } from '../config.js'
+import { messageOf } from '../errors.js'
 
 /** A mistake in the command line itself (unknown flag, secret as a flag): exit code 2, nothing requested. */
 export class UsageError extends Error {
@@ -53,7 +54,7 @@ function settingOptions(): NonNullable<ParseArgsConfig['options']> {
 function refuseSecretFlags(argv: string[]): void {
   for (const word of argv) {
     if (word === '--') return
-    const name = word.split('=', 1)[0]!
+    const [name = word] = word.split('=', 1) // split returns at least one part: the default is never used
     const spec = SETTINGS.find((s) => s.secret && (name === flagOf(s) || name === `--${s.env}` || name === `--${s.env.toLowerCase()}`))
     if (spec) {
       throw new UsageError(
@@ -65,10 +66,11 @@ function refuseSecretFlags(argv: string[]): void {
 
 /** A parseArgs error in our words: which flag, and where the list of flags is. */
 function usageMessage(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error)
+  const message = messageOf(error)
   const code = (error as { code?: unknown }).code
   const flag = /'(-[^' ]*)/.exec(message)?.[1]
-  const what = code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && flag ? `unknown flag ${flag}.` : `${message.split(/\.\s|\n/)[0]!.replace(/\.$/, '')}.`
+  const [firstSentence = message] = message.split(/\.\s|\n/) // split returns at least one part: the default is never used
+  const what = code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && flag ? `unknown flag ${flag}.` : `${firstSentence.replace(/\.$/, '')}.`
   return `${what} Run twitter-stats --help for the list of flags.`
 }
 

@@ -85,7 +85,10 @@ export function formatTable(rows: string[][]): string {
   const widths = HEADER.map((_, column) => Math.max(...all.map((row) => (row[column] ?? '').length)))
   const line = (row: string[]): string =>
     row
-      .map((cell, column) => (NUMERIC.has(column) ? cell.padStart(widths[column]!) : cell.padEnd(widths[column]!)))
+      .map((cell, column) => {
+        const width = widths[column] ?? 0 // every row has the header's columns: the default is never used
+        return NUMERIC.has(column) ? cell.padStart(width) : cell.padEnd(width)
+      })
       .join('  ')
       .trimEnd()
   return `${all.map(line).join('\n')}\n`

@@ -9,6 +9,7 @@ import { NetworkError, RateLimitError, parseJson, plausibleResetAt, send, type H
 import type { Series } from '../metrics.js'
 import { createMasker } from '../secrets.js'
 import { describeAcceptedWithErrors, describeRefusal, describeUnconfirmed } from './refusals.js'
+import { messageOf } from '../errors.js'
 
 export interface SplitLimits {
   /** The most compressed bytes one request may carry (inclusive). */
@@ -187,7 +188,7 @@ export function createDatadogClient(options: DatadogClientOptions): MetricsClien
     } catch (error) {
       if (error instanceof NetworkError || error instanceof RateLimitError) return { kind: 'unanswered', message: error.message }
       // Whatever else went wrong, the series are kept and the run says so.
-      return { kind: 'unanswered', message: `Datadog delivery failed: ${error instanceof Error ? error.message : String(error)}` }
+      return { kind: 'unanswered', message: `Datadog delivery failed: ${messageOf(error)}` }
     }
   }
 

@@ -5,7 +5,7 @@
  */
 import { GetObjectCommand, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3'
 import type { AccountList } from '../accounts.js'
-import { ConfigError, quote } from '../errors.js'
+import { ConfigError, messageOf, quote } from '../errors.js'
 import { oneLine } from '../foreign-text.js'
 
 export interface S3Location {
@@ -82,7 +82,7 @@ export function s3ObjectReader(config: S3ClientConfig = {}): ReadObject {
 /** Explains why S3 refused, naming the object and what to do; S3's messages carry no secret. */
 export function describeS3Error(error: unknown, location: S3Location): string {
   const name = error instanceof Error ? error.name : 'Error'
-  const message = oneLine(error instanceof Error ? error.message : String(error))
+  const message = oneLine(messageOf(error))
   const status = (error as { $metadata?: { httpStatusCode?: number } } | null)?.$metadata?.httpStatusCode
   const what = `the account list ${location.uri} (${SETTING})`
   if (name === 'NoSuchKey' || (name === 'NotFound' && status === 404)) {

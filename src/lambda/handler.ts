@@ -5,7 +5,7 @@
 import { runCollection } from '../collect.js'
 import { parseConfig, readSettingsFromEnv, secretValues, type RawSettings } from '../config.js'
 import { payloadOf, splitSeries } from '../datadog/series.js'
-import { ConfigError } from '../errors.js'
+import { ConfigError, messageOf } from '../errors.js'
 import { MAX_MESSAGE, capText } from '../foreign-text.js'
 import { realHttpDeps, type HttpDeps } from '../http.js'
 import { parseS3Uri, readAccountsObject, s3ObjectReader, type ReadObject } from './accounts-s3.js'
@@ -147,7 +147,7 @@ export async function runLambda(deps: LambdaDeps): Promise<LambdaResult> {
   } catch (error) {
     if (error instanceof RunFailedError) throw error
     // A bug, not a user error: logged as JSON like the rest, and scrubbed like the rest.
-    throw fail('twitter-stats stopped unexpectedly; please report this with the log:', [error instanceof Error ? error.message : String(error)])
+    throw fail('twitter-stats stopped unexpectedly; please report this with the log:', [messageOf(error)])
   }
 }
 
@@ -162,7 +162,7 @@ export async function handler(_event: unknown, context?: LambdaContext): Promise
     http: realHttpDeps,
     fetchSecret: fetchSecretFromAws,
     write: (line) => process.stdout.write(`${line}\n`),
-    remainingMs: context?.getRemainingTimeInMillis ? () => context.getRemainingTimeInMillis!() : undefined,
+    remainingMs: context?.getRemainingTimeInMillis?.bind(context),
     requestId: context?.awsRequestId
   })
 }

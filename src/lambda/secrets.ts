@@ -5,7 +5,7 @@
  */
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager'
 import { readSettings, SETTINGS, type RawSettings } from '../config.js'
-import { ConfigError, quote } from '../errors.js'
+import { ConfigError, messageOf, quote } from '../errors.js'
 
 /** The names a secret may hold: the secret settings' environment variable names. */
 export const SECRET_NAMES: readonly string[] = SETTINGS.filter((spec) => spec.secret).map((spec) => spec.env)
@@ -46,7 +46,7 @@ export function parseSecretSettings(text: string, secretId: string): RawSettings
 /** Explains why Secrets Manager refused, without the SDK's stack; AWS error messages carry no secret value. */
 export function describeSecretError(error: unknown, secretId: string): string {
   const name = error instanceof Error ? error.name : 'Error'
-  const message = error instanceof Error ? error.message : String(error)
+  const message = messageOf(error)
   switch (name) {
     case 'ResourceNotFoundException':
       return `the secret ${quote(secretId)} (SECRET_ID) was not found: check its name or ARN and that it is in the function's region.`

@@ -37,9 +37,12 @@ export function mastodonResetAt(response: HttpResponse, now: number): number | u
 export function byInstance(accounts: Account[]): Map<string, Account[]> {
   const groups = new Map<string, Account[]>()
   for (const account of accounts) {
-    const list = groups.get(account.instance!) ?? []
+    // parseAccountEntry gives every Mastodon account its instance.
+    const { instance } = account
+    if (instance === undefined) throw new Error(`Mastodon account ${account.handle} has no instance`)
+    const list = groups.get(instance) ?? []
     list.push(account)
-    groups.set(account.instance!, list)
+    groups.set(instance, list)
   }
   return groups
 }
@@ -52,7 +55,7 @@ export function createMastodonSource(options: MastodonSourceOptions): Source {
     let refusal: string | undefined
     const lookupAccount = async (account: Account): Promise<Collection | Account> => {
       if (refusal) return account // the instance already said no: do not keep asking
-      const user = account.key.split('@')[0]!
+      const [user = account.key] = account.key.split('@', 1) // split returns at least one part: the default is never used
       const url = `${base}/api/v1/accounts/lookup?acct=${encodeURIComponent(user)}`
       const answer = await sendForAccounts(
         'mastodon',
@@ -96,7 +99,11 @@ export function createMastodonSource(options: MastodonSourceOptions): Source {
     )
     const refused = results.filter((r): r is Account => !('samples' in r))
     const collection = combine(results.filter((r): r is Collection => 'samples' in r))
-    if (refused.length > 0) collection.failures.push({ network: 'mastodon', accounts: refused, reason: 'error', message: refusal! })
+    if (refused.length > 0) {
+      // Only a refusal holds an account back, and it is recorded first.
+      if (refusal === undefined) throw new Error(`Mastodon instance ${instance}: accounts were held back with no refusal recorded`)
+      collection.failures.push({ network: 'mastodon', accounts: refused, reason: 'error', message: refusal })
+    }
     return collection
   }
 

@@ -4,6 +4,7 @@ import { oneLine, quoteValue } from '../foreign-text.js'
 import { NetworkError, RateLimitError, plausibleResetAt, send, type HttpRequest, type HttpResponse, type SendOptions } from '../http.js'
 import type { MetricName, Sample } from '../metrics.js'
 import type { Collection, Failure } from './types.js'
+import { messageOf } from '../errors.js'
 
 /**
  * Our metric name → the field names a network uses for it, first match wins. `nullable`: the network's
@@ -59,7 +60,7 @@ export function unexpectedFailure(
   error: unknown,
   mask: (text: string) => string = (t) => t
 ): Collection {
-  const message = error instanceof Error ? error.message : String(error)
+  const message = messageOf(error)
   return failed(
     network,
     accounts,

@@ -14,6 +14,7 @@ export interface Parameter {
   NoEcho?: boolean
   AllowedPattern?: string
   ConstraintDescription?: string
+  Description?: string
 }
 
 export interface Template {
