@@ -46,8 +46,15 @@ export async function startMotoServer() {
       // the group is gone already
     }
   }
-  // A process that ends without calling stop() still takes the server with it.
+  // A process that ends without calling stop() still takes the server with it, also when stopped by a signal
+  // (Ctrl-C on jest), which ends a process without its 'exit' event: stop the group, then die of the signal.
+  const onSignal = (signal) => {
+    stopGroup()
+    process.kill(process.pid, signal)
+  }
+  const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP']
   process.once('exit', stopGroup)
+  for (const signal of SIGNALS) process.once(signal, onSignal)
   let stderr = ''
   child.stderr.on('data', (chunk) => (stderr = (stderr + chunk.toString()).slice(-2000)))
   const exited = new Promise((resolve) => child.once('exit', () => resolve()))
@@ -76,6 +83,7 @@ export async function startMotoServer() {
       await exited
       await stoppedListening(url, child.pid)
       process.off('exit', stopGroup)
+      for (const signal of SIGNALS) process.off(signal, onSignal)
     }
   }
 }
