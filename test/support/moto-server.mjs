@@ -55,11 +55,22 @@ export async function startMotoServer() {
   const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP']
   process.once('exit', stopGroup)
   for (const signal of SIGNALS) process.once(signal, onSignal)
+  const forget = () => {
+    process.off('exit', stopGroup)
+    for (const signal of SIGNALS) process.off(signal, onSignal)
+  }
+  // Not found on PATH (CI=true runs the suites even then): a failed start, not an uncaught error in jest's process.
+  let failed
+  child.once('error', (error) => (failed = error))
   let stderr = ''
   child.stderr.on('data', (chunk) => (stderr = (stderr + chunk.toString()).slice(-2000)))
   const exited = new Promise((resolve) => child.once('exit', () => resolve()))
   const deadline = Date.now() + 20_000
   for (;;) {
+    if (failed) {
+      forget()
+      throw new Error(`moto_server could not be started: ${failed.message}. Install it with: pip install "moto[server]"`)
+    }
     if (child.exitCode !== null) {
       stopGroup()
       throw new Error(`moto_server exited (${child.exitCode}): ${stderr}`)
@@ -82,8 +93,7 @@ export async function startMotoServer() {
       stopGroup()
       await exited
       await stoppedListening(url, child.pid)
-      process.off('exit', stopGroup)
-      for (const signal of SIGNALS) process.off(signal, onSignal)
+      forget()
     }
   }
 }
