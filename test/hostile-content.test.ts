@@ -14,6 +14,7 @@ import {
   INJECTED,
   RUNNERS,
   delivered,
+  echoForms,
   echoes,
   expectBounded,
   othersDelivered,
@@ -75,68 +76,50 @@ const MANY_X = Object.fromEntries(Array.from({ length: 101 }, (_, i) => [`user${
 
 const CASES: Case[] = [
   {
-    name: "X: one account's count is an array nested 5,000 deep",
-    fault: (w) =>
-      void (w.x.override = (_request, _index, normal) => {
-        const answer = normal()
+    name: 'every network at once: a count nested 5,000 deep, 1 MB errors echoing the token, a deep error message, terminal escapes, runner commands and markup, a bare array',
+    accounts: 'jack nasa ghost ghost2 alice.bsky.social anna@one.social weird@two.social',
+    fault: (w) => {
+      // X: jack's followers count is an array nested 5,000 deep; ghost's and ghost2's errors are 1 MB each, and
+      // start with the bearer token \u-escaped and %-encoded (a quote is cut to 200 characters, so one form each).
+      const [, , escaped = '', encoded = ''] = echoForms(X_TOKEN)
+      w.x.override = (_request, _index, normal) => {
+        const answer = edited((body) => {
+          body.errors = [
+            ['ghost', escaped],
+            ['ghost2', encoded]
+          ].map(([value, echo]) => ({
+            value,
+            detail: `${echo} ${'A'.repeat(1_000_000)}`,
+            title: 'Authorization Error',
+            resource_type: 'user',
+            type: 'https://api.twitter.com/2/problems/not-authorized-for-resource'
+          }))
+        })(normal)
         return { ...answer, body: answer.body?.replace(`"followers_count":${metricsFor(1).followers_count}`, `"followers_count":${deepJson(5_000)}`) }
-      }),
+      }
+      // Bluesky: the error's message is an array nested 5,000 deep.
+      w.bsky.override = () => ({ status: 400, body: `{"error":"InvalidRequest","message":${deepJson(5_000)}}` })
+      // Mastodon: one instance refuses with escapes, commands and markup; the other's profile is a bare array 5,000 deep.
+      w.masto.override = (request) =>
+        request.url.includes('acct=anna') ? { status: 403, body: JSON.stringify({ error: POISON }) } : { status: 200, body: deepJson(5_000) }
+    },
     check: (o, w) => {
       expect(o.text).toContain('X returned an invalid followers_count for jack (an array of 1); that metric was not sent.')
       expect(records(o, 'x')).not.toContain('jack twitter.followers_count')
       expect(records(o, 'x')).toContain('jack twitter.friends_count')
+      expect(records(o, 'x').filter((r) => r.startsWith('ghost'))).toEqual([])
+      expect(o.text).toContain('ghost2 could not be read')
       expect(delivered(w, 'x')).toBe(11)
-      othersDelivered(w, ['bluesky', 'mastodon'])
-    }
-  },
-  {
-    name: "Bluesky: the error's message is an array nested 5,000 deep",
-    fault: (w) => void (w.bsky.override = () => ({ status: 400, body: `{"error":"InvalidRequest","message":${deepJson(5_000)}}` })),
-    check: (o, w) => {
-      expect(o.text).toContain('(an array of 1)')
+      expect(o.text).not.toContain('A'.repeat(1_000))
+      expect(o.text.length).toBeLessThan(100_000)
+      expect(o.text).toMatch(/Bluesky[^\n]*\(an array of 1\)/)
       expect(records(o, 'bluesky')).toEqual([])
-      othersDelivered(w, ['x', 'mastodon'])
-    }
-  },
-  {
-    name: 'Mastodon: a refusal whose error is nested 5,000 deep, and a profile that is a bare array',
-    accounts: 'jack nasa alice.bsky.social anna@one.social weird@two.social',
-    fault: (w) =>
-      void (w.masto.override = (request) =>
-        request.url.includes('acct=anna') ? { status: 200, body: deepJson(5_000) } : { status: 500, body: `{"error":${deepJson(5_000)}}` }),
-    check: (o, w) => {
-      expect(records(o, 'mastodon')).toEqual([])
-      expect(o.failed).toBe(2)
-      othersDelivered(w, ['x', 'bluesky'])
-    }
-  },
-  {
-    name: 'Mastodon: an error with an OSC 52 clipboard write, screen clears, runner commands and markup',
-    fault: (w) => void (w.masto.override = () => ({ status: 403, body: JSON.stringify({ error: POISON }) })),
-    check: (o, w) => {
       expect(o.text).toContain('refuses anonymous reads (403: "Record not found')
+      expect(records(o, 'mastodon')).toEqual([])
       expect(`${o.stdout}${o.stderr}`).not.toMatch(TERMINAL_CONTROLS)
       expect(o.summary).not.toMatch(/<img|<script|<\/details><img/i)
       if (o.summary) expect(o.summary).toContain('&lt;img')
-      expect(records(o, 'mastodon')).toEqual([])
-      othersDelivered(w, ['x', 'bluesky'])
-    }
-  },
-  {
-    name: 'X: per-account errors 2 MB long that echo the bearer token raw, JSON-, \\u- and %-encoded',
-    fault: (w) =>
-      void (w.x.override = (_request, _index, normal) =>
-        edited((body) => {
-          body.data = (body.data as { username: string }[]).filter((u) => u.username !== 'jack')
-          body.errors = [{ value: 'jack', detail: `${echoes(X_TOKEN)} ${'A'.repeat(2_000_000)}`, title: 'Not Found Error', resource_type: 'user' }]
-        })(normal)),
-    check: (o, w) => {
-      expect(o.text).toContain('jack')
-      expect(o.text).not.toContain('A'.repeat(1_000))
-      expect(o.text.length).toBeLessThan(100_000)
-      expect(records(o, 'x').filter((r) => r.startsWith('jack '))).toEqual([])
-      expect(delivered(w, 'x')).toBe(6)
-      othersDelivered(w, ['bluesky', 'mastodon'])
+      expect([o.collected, o.failed]).toEqual([2, 5])
     }
   },
   {
@@ -153,41 +136,33 @@ const CASES: Case[] = [
     }
   },
   {
-    name: 'Datadog v1 metadata and dashboard calls answer 403 echoing both keys in every spelling',
-    settings: { 'datadog-app-key': DD_APP_KEY },
+    name: "Datadog's metadata calls answer 403 echoing both keys in every spelling; its new dashboard's id and address carry runner commands and escapes",
+    settings: { 'datadog-app-key': DD_APP_KEY, 'datadog-dashboard': 'true' },
     fault: (w) =>
-      void (w.dd.override = (request) =>
-        request.url.startsWith('/api/v1/')
-          ? { status: 403, body: JSON.stringify({ errors: [`Forbidden for ${echoes(DD_KEY)} and ${echoes(DD_APP_KEY)}`] }) }
-          : undefined),
+      void (w.dd.override = (request, _index, normal) => {
+        if (request.url.startsWith('/api/v1/metrics/'))
+          return { status: 403, body: JSON.stringify({ errors: [`Forbidden for ${echoes(DD_KEY)} and ${echoes(DD_APP_KEY)}`] }) }
+        if (request.method === 'POST' && request.url === '/api/v1/dashboard')
+          return edited((body) => {
+            body.url = `/dashboard/abc-def-ghi/twitter\n${POISON}`
+            body.id = `abc-def-ghi\n::warning title=${INJECTED}::${INJECTED}\n\u001b]52;c;ZXZpbA==\u0007`
+          })(normal)
+        return undefined
+      }),
     check: (o, w) => {
       expect(o.code).toBe(1)
       expect(o.text).toContain('403')
-      expect(w.dd.requests.some((r) => r.url.startsWith('/api/v1/'))).toBe(true)
-      othersDelivered(w, ['x', 'bluesky', 'mastodon'])
-    }
-  },
-  {
-    name: "Datadog's new dashboard has an id and an address that carry runner commands and terminal escapes",
-    settings: { 'datadog-app-key': DD_APP_KEY, 'datadog-dashboard': 'true' },
-    fault: (w) =>
-      void (w.dd.override = (request, _index, normal) =>
-        request.method === 'POST' && request.url === '/api/v1/dashboard'
-          ? edited((body) => {
-              body.url = `/dashboard/abc-def-ghi/twitter\n${POISON}`
-              body.id = `abc-def-ghi\n::warning title=${INJECTED}::${INJECTED}\n\u001b]52;c;ZXZpbA==\u0007`
-            })(normal)
-          : undefined),
-    check: (o, w) => {
+      expect(w.dd.requests.some((r) => r.url.startsWith('/api/v1/metrics/'))).toBe(true)
       expect(w.dd.requests.some((r) => r.method === 'POST' && r.url === '/api/v1/dashboard')).toBe(true)
+      expect(o.text).toContain('Dashboard abc-def-ghi')
       expect(`${o.stdout}${o.stderr}`).not.toMatch(TERMINAL_CONTROLS)
       expect(o.summary).not.toMatch(/<img|<script/i)
       othersDelivered(w, ['x', 'bluesky', 'mastodon'])
     }
   },
   {
-    name: "X refuses the credentials on a later batch: the earlier batch's accounts are withheld and counted failed",
-    accounts: `${Object.keys(MANY_X).join(' ')} alice.bsky.social anna@one.social`,
+    name: "X refuses the credentials on a later batch (the earlier batch's accounts are withheld and counted failed); one Bluesky profile is listed as its handle and its DID",
+    accounts: `${Object.keys(MANY_X).join(' ')} alice.bsky.social ${ALICE.did} anna@one.social`,
     xUsers: MANY_X,
     fault: (w) =>
       void (w.x.override = (_request, index) =>
@@ -197,17 +172,9 @@ const CASES: Case[] = [
       expect(w.x.requests).toHaveLength(2)
       expect(records(o, 'x')).toEqual([])
       expect(delivered(w, 'x')).toBe(0)
+      expect(o.text).toContain(`Bluesky accounts alice.bsky.social and ${ALICE.did} are the same profile`)
       expect([o.collected, o.failed]).toEqual([2, 101])
       othersDelivered(w, ['bluesky', 'mastodon'])
-    }
-  },
-  {
-    name: 'one Bluesky profile listed as its handle and as its DID is collected and sent once',
-    accounts: `jack nasa alice.bsky.social ${ALICE.did} anna@one.social`,
-    check: (o, w) => {
-      expect(o.text).toContain(`Bluesky accounts alice.bsky.social and ${ALICE.did} are the same profile`)
-      expect([o.collected, o.failed]).toEqual([4, 0])
-      othersDelivered(w, ['x', 'bluesky', 'mastodon'])
     }
   },
   {
@@ -233,7 +200,8 @@ const CASES: Case[] = [
   }
 ]
 
-// Each case has servers of its own, so the cases run side by side: most of their time is waiting.
+// Each case has servers of its own, so the cases run side by side: most of their time is waiting. Faults that
+// cannot disturb each other share a run (as they would on a bad day), so the built bundle starts fewer times.
 describe.each(RUNNERS)('%s against hostile content', (_name, run) => {
   const cases = CASES.filter((c) => !c.only || c.only === run)
   test.concurrent.each(cases.map((c) => [c.name, c] as const))('%s', async (_caseName, c) => {

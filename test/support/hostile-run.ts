@@ -227,11 +227,14 @@ export function decodeEchoes(text: string): string {
 }
 
 /** The spellings an attacker echoes a key in: raw, JSON-escaped, every character \u-escaped, every byte %-encoded. */
-export function echoes(key: string): string {
+export function echoForms(key: string): string[] {
   const u = [...key].map((c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`).join('')
   const pct = [...Buffer.from(key)].map((b) => `%${b.toString(16).toUpperCase().padStart(2, '0')}`).join('')
-  return [key, JSON.stringify(key).slice(1, -1), u, pct, pct.toLowerCase()].join(' | ')
+  return [key, JSON.stringify(key).slice(1, -1), u, pct, pct.toLowerCase()]
 }
+
+/** Every spelling of echoForms in one text. */
+export const echoes = (key: string): string => echoForms(key).join(' | ')
 
 /** A marker every injected command carries, so a line the runner would act on can be told from our own. */
 export const INJECTED = 'INJECTED-by-a-hostile-server'
