@@ -200,11 +200,12 @@ const CASES: Case[] = [
   }
 ]
 
-// Each case has servers of its own, so the cases run side by side: most of their time is waiting. Faults that
-// cannot disturb each other share a run (as they would on a bad day), so the built bundle starts fewer times.
-describe.each(RUNNERS)('%s against hostile content', (_name, run) => {
-  const cases = CASES.filter((c) => !c.only || c.only === run)
-  test.concurrent.each(cases.map((c) => [c.name, c] as const))('%s', async (_caseName, c) => {
+// Each case has servers of its own, so the cases run side by side (one flat list: jest runs concurrent tests a
+// describe block at a time). Faults that cannot disturb each other share a run (as they would on a bad day), so the
+// built bundle starts fewer times.
+describe('hostile content', () => {
+  const runs = RUNNERS.flatMap(([runner, run]) => CASES.filter((c) => !c.only || c.only === run).map((c) => [runner, c.name, run, c] as const))
+  test.concurrent.each(runs)('%s: %s', async (_runner, _caseName, run, c) => {
     const world = await startWorld(c.xUsers)
     try {
       c.fault?.(world)
