@@ -4,12 +4,13 @@
  * own file: it waits out a real deadline of a few seconds, which other files use meanwhile.
  */
 import { afterEach, beforeEach, expect, test } from '@jest/globals'
-import type { HttpDeps } from '../src/http.js'
+import { realHttpDeps, type HttpDeps } from '../src/http.js'
 import { runLambda } from '../src/lambda/handler.js'
 import { neverAnswers } from './support/hostile-answers.js'
 import { DD_KEY, X_TOKEN, metricsFor, startDatadogStandIn, startXStandIn, type DatadogStandIn, type XStandIn } from './support/stand-ins.js'
 
-const http: HttpDeps = { fetch: (input, init) => globalThis.fetch(input, init), sleep: async () => {}, random: () => 0.5, now: Date.now }
+/** The real network and clock; backoffs are not waited (the deadline is what this test is about). */
+const http: HttpDeps = { ...realHttpDeps, sleep: async () => {} }
 
 let x: XStandIn
 let dd: DatadogStandIn

@@ -6,13 +6,13 @@
  * accepted by Datadog or is in the re-sendable body. Used by hostile-transport and hostile-content.
  */
 import { expect } from '@jest/globals'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { datadogTag, type MetricRecord, type Series } from '../../src/metrics.js'
 import { DD_APP_KEY, startDatadogApiStandIn, type DatadogApiStandIn } from './datadog-api-stand-in.js'
 import { startBlueskyStandIn, startMastodonStandIn } from './network-stand-ins.js'
-import { ROOT, parseOutputFile, runNode } from './run-action.js'
+import { ROOT, runBuiltAction as runAction, runNode } from './run-action.js'
 import { isRunnerCommand } from './runner-commands.js'
 import { DD_KEY, X_TOKEN, metricsFor, start, startXStandIn, type StandIn, type XStandIn } from './stand-ins.js'
 
@@ -91,66 +91,37 @@ const withoutMasks = (text: string): string =>
     .filter((line) => !line.startsWith('::add-mask::'))
     .join('\n')
 
-async function timed(
-  args: string[],
-  env: NodeJS.ProcessEnv,
-  dir: string
-): Promise<{ code: number | null; stdout: string; stderr: string; elapsedMs: number; maxRssKb: number }> {
-  const rssFile = join(dir, 'max-rss')
-  const started = Date.now()
-  const result = await runNode(['--import', join(ROOT, 'test', 'support', 'max-rss.mjs'), ...args], { ...env, MAX_RSS_FILE: rssFile })
-  return { ...result, elapsedMs: Date.now() - started, maxRssKb: Number(readFileSync(rssFile, 'utf8')) }
-}
-
-const readSeries = (file: string | undefined): Series[] => (file ? (JSON.parse(readFileSync(file, 'utf8')) as { series: Series[] }).series : [])
-
-/** The built action, as the runner starts it: INPUT_* variables, output and summary files. `env` adds to or replaces the runner's. */
-export const runBuiltAction: Runner = async (settings, extraEnv = {}) => {
-  const dir = mkdtempSync(join(tmpdir(), 'twitter-stats-hostile-'))
+/** Runs `run` with the max-rss preload, and adds its wall time and the child's peak RSS (kilobytes). */
+async function measured<T>(run: (nodeArgs: string[], env: Record<string, string>) => Promise<T>): Promise<T & { elapsedMs: number; maxRssKb: number }> {
+  const dir = mkdtempSync(join(tmpdir(), 'twitter-stats-rss-'))
   try {
-    const outputFile = join(dir, 'output')
-    const summaryFile = join(dir, 'summary')
-    writeFileSync(outputFile, '')
-    writeFileSync(summaryFile, '')
-    const inputs = Object.fromEntries(Object.entries(settings).map(([name, value]) => [`INPUT_${name.toUpperCase()}`, value]))
-    const env = {
-      PATH: process.env.PATH,
-      GITHUB_OUTPUT: outputFile,
-      GITHUB_STEP_SUMMARY: summaryFile,
-      RUNNER_TEMP: dir,
-      GITHUB_ACTIONS: 'true',
-      ...inputs,
-      ...extraEnv
-    }
-    const run = await timed([join(ROOT, 'dist', 'index.js')], env, dir)
-    const outputsText = readFileSync(outputFile, 'utf8')
-    const outputs = parseOutputFile(outputsText)
-    const files = [outputs['undelivered-file'], outputs['metrics-file']].filter((f): f is string => Boolean(f)).map((f) => readFileSync(f, 'utf8'))
-    const summary = readSummary(env.GITHUB_STEP_SUMMARY)
-    return {
-      code: run.code,
-      stdout: run.stdout,
-      stderr: run.stderr,
-      text: withoutMasks(`${run.stdout}\n${run.stderr}`),
-      outputs: [outputsText, ...files].join('\n'),
-      summary,
-      collected: outputs['accounts-collected'] === undefined ? undefined : Number(outputs['accounts-collected']),
-      failed: outputs['accounts-failed'] === undefined ? undefined : Number(outputs['accounts-failed']),
-      records: outputs['metrics-file'] ? (JSON.parse(readFileSync(outputs['metrics-file'], 'utf8')) as MetricRecord[]) : [],
-      undelivered: readSeries(outputs['undelivered-file']),
-      elapsedMs: run.elapsedMs,
-      maxRssKb: run.maxRssKb
-    }
+    const rssFile = join(dir, 'max-rss')
+    const started = Date.now()
+    const result = await run(['--import', join(ROOT, 'test', 'support', 'max-rss.mjs')], { MAX_RSS_FILE: rssFile })
+    return { ...result, elapsedMs: Date.now() - started, maxRssKb: Number(readFileSync(rssFile, 'utf8')) }
   } finally {
     rmSync(dir, { recursive: true, force: true })
   }
 }
 
-function readSummary(file: string): string {
-  try {
-    return readFileSync(file, 'utf8')
-  } catch {
-    return '' // a case may make it a folder
+/** The built action, as the runner starts it (test/support/run-action.ts). `env` adds to or replaces the runner's. */
+export const runBuiltAction: Runner = async (settings, extraEnv = {}) => {
+  const run = await measured((nodeArgs, env) => runAction(settings, { ...env, ...extraEnv }, join(ROOT, 'dist', 'index.js'), nodeArgs))
+  const { outputs } = run
+  const count = (name: string): number | undefined => (outputs[name] === undefined ? undefined : Number(outputs[name]))
+  return {
+    code: run.code,
+    stdout: run.stdout,
+    stderr: run.stderr,
+    text: withoutMasks(`${run.stdout}\n${run.stderr}`),
+    outputs: [...Object.entries(outputs).map(([name, value]) => `${name}=${value}`), run.undelivered ?? '', run.metricsFile ?? ''].join('\n'),
+    summary: run.summary,
+    collected: count('accounts-collected'),
+    failed: count('accounts-failed'),
+    records: run.metricsFile ? (JSON.parse(run.metricsFile) as MetricRecord[]) : [],
+    undelivered: run.undelivered ? (JSON.parse(run.undelivered) as { series: Series[] }).series : [],
+    elapsedMs: run.elapsedMs,
+    maxRssKb: run.maxRssKb
   }
 }
 
@@ -158,8 +129,10 @@ function readSummary(file: string): string {
 export const runBuiltCommandLine: Runner = async (settings, extraEnv = {}) => {
   const dir = mkdtempSync(join(tmpdir(), 'twitter-stats-hostile-'))
   try {
-    const env = Object.fromEntries(Object.entries(settings).map(([name, value]) => [name.toUpperCase().replace(/-/g, '_'), value]))
-    const run = await timed([join(ROOT, 'dist', 'cli.js'), '--json'], { PATH: process.env.PATH, TMPDIR: dir, ...env, ...extraEnv }, dir)
+    const vars = Object.fromEntries(Object.entries(settings).map(([name, value]) => [name.toUpperCase().replace(/-/g, '_'), value]))
+    const run = await measured((nodeArgs, env) =>
+      runNode([...nodeArgs, join(ROOT, 'dist', 'cli.js'), '--json'], { PATH: process.env.PATH, TMPDIR: dir, ...vars, ...extraEnv, ...env })
+    )
     const report = JSON.parse(run.stdout) as { records?: MetricRecord[]; undeliveredFile?: string; collected?: number; failed?: number }
     const undelivered = report.undeliveredFile ? readFileSync(report.undeliveredFile, 'utf8') : ''
     return {

@@ -60,11 +60,12 @@ export async function runNode(args: string[], env: NodeJS.ProcessEnv): Promise<N
   return { code, stdout, stderr }
 }
 
-/** Runs the committed dist/index.js in a child process, exactly as the runner does. */
+/** Runs the committed dist/index.js in a child process, exactly as the runner does; `nodeArgs` go before the entry. */
 export async function runBuiltAction(
   inputs: Record<string, string>,
   env: Record<string, string> = {},
-  entry = join(ROOT, 'dist', 'index.js')
+  entry = join(ROOT, 'dist', 'index.js'),
+  nodeArgs: string[] = []
 ): Promise<ActionResult> {
   const dir = mkdtempSync(join(tmpdir(), 'twitter-stats-run-'))
   const outputFile = join(dir, 'output')
@@ -72,7 +73,7 @@ export async function runBuiltAction(
   writeFileSync(outputFile, '')
   writeFileSync(summaryFile, '')
   const inputEnv = Object.fromEntries(Object.entries(inputs).map(([name, value]) => [`INPUT_${name.toUpperCase()}`, value]))
-  const { code, stdout, stderr } = await runNode([entry], {
+  const { code, stdout, stderr } = await runNode([...nodeArgs, entry], {
     PATH: process.env.PATH,
     GITHUB_OUTPUT: outputFile,
     GITHUB_STEP_SUMMARY: summaryFile,
