@@ -4,8 +4,8 @@ import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parse } from 'yaml'
-import { LAMBDA_BUILD_TIMEOUT_MS, boto, ensureLambdaZip, useMoto, toolsAvailable, type Moto } from './support/moto.js'
-import { ROOT } from './support/run-action.js'
+import { LAMBDA_BUILD_TIMEOUT_MS, boto, lambdaZip, useMoto, toolsAvailable, type Moto } from './support/moto.js'
+import { ROOT } from './support/root.js'
 import { loadTemplate, TEMPLATE } from './support/template.js'
 
 const CREDENTIALS = ['DatadogApiKey', 'XBearerToken', 'XConsumerKey', 'XConsumerSecret', 'XAccessToken', 'XAccessTokenSecret']
@@ -124,7 +124,7 @@ const deploy = toolsAvailable(['moto_server', 'python3'], 'the CloudFormation de
   let zip: string
 
   beforeAll(async () => {
-    zip = ensureLambdaZip()
+    zip = await lambdaZip()
     moto = await useMoto()
     const parameters = {
       Accounts: 'jack, nasa;github',

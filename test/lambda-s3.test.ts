@@ -16,8 +16,8 @@ import { parseAccountLists } from '../src/accounts.js'
 import type { HttpDeps } from '../src/http.js'
 import { MAX_ACCOUNTS_OBJECT_BYTES, s3ObjectReader, type ReadObject } from '../src/lambda/accounts-s3.js'
 import { runLambda, type LambdaDeps, type LambdaResult } from '../src/lambda/handler.js'
-import { ensureLambdaZip, useMoto, toolsAvailable, unpackZip, type Moto } from './support/moto.js'
-import { ROOT } from './support/run-action.js'
+import { lambdaZip, useMoto, toolsAvailable, unpackZip, type Moto } from './support/moto.js'
+import { ROOT } from './support/root.js'
 import { startBlueskyStandIn, startMastodonStandIn, type BlueskyProfile, type MastodonAccount } from './support/network-stand-ins.js'
 import { DD_KEY, X_TOKEN, metricsFor, startDatadogStandIn, startXStandIn, type DatadogStandIn, type XStandIn, type XUser } from './support/stand-ins.js'
 import type { StandIn } from './support/stand-ins.js'
@@ -246,8 +246,8 @@ const zip = toolsAvailable(['moto_server', 'python3'], 'the release zip reading 
   let dir: string
 
   beforeAll(async () => {
-    dir = unpackZip(ensureLambdaZip())
     aws = await useMoto()
+    dir = unpackZip(await lambdaZip(), aws.python)
     const s3 = new S3Client({ endpoint: aws.url, region: 'us-east-1', credentials: TEST_CREDENTIALS, forcePathStyle: true })
     const entries = [
       '# 5,000 accounts, every network',

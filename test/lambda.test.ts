@@ -13,7 +13,7 @@ import type { HttpDeps } from '../src/http.js'
 import { runLambda, secretSettings, type LambdaResult } from '../src/lambda/handler.js'
 import { createJsonLogger } from '../src/lambda/log.js'
 import { describeSecretError, fetchSecretFromAws, parseSecretSettings } from '../src/lambda/secrets.js'
-import { LAMBDA_BUILD_TIMEOUT_MS, ensureLambdaZip, useMoto, toolsAvailable, unpackZip, type Moto } from './support/moto.js'
+import { LAMBDA_BUILD_TIMEOUT_MS, lambdaZip, useMoto, toolsAvailable, unpackZip, type Moto } from './support/moto.js'
 import { startBlueskyStandIn, startMastodonStandIn } from './support/network-stand-ins.js'
 import { DD_KEY, X_TOKEN, metricsFor, startDatadogStandIn, startXStandIn, type DatadogStandIn, type XStandIn } from './support/stand-ins.js'
 
@@ -256,8 +256,8 @@ const e2e = toolsAvailable(['moto_server', 'python3'], 'the Lambda against Secre
   let dd: DatadogStandIn
 
   beforeAll(async () => {
-    dir = unpackZip(ensureLambdaZip())
     moto = await useMoto()
+    dir = unpackZip(await lambdaZip(), moto.python)
     const client = new SecretsManagerClient({ region: 'us-east-1', endpoint: moto.url, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } })
     await client.send(new CreateSecretCommand({ Name: SECRET_NAME, SecretString: JSON.stringify({ X_BEARER_TOKEN: X_TOKEN, DATADOG_API_KEY: DD_KEY }) }))
     client.destroy()

@@ -7,6 +7,8 @@ export interface MotoServer {
   stop(): Promise<void>
 }
 
-export function startMotoServer(): Promise<MotoServer>
+export function resolvePython(): Promise<{ python: string; motoServer: string }>
+
+export function startMotoServer(command?: string): Promise<MotoServer>
 
 export function openMotoBroker(): Promise<{ close(): Promise<void> }>

@@ -3,9 +3,14 @@
  * which a jest run shares one of them between its suites. Plain JavaScript: jest's global setup, which opens the
  * broker, is loaded by Node without jest's transform, so it cannot import TypeScript. Types: ./moto-server.d.mts.
  */
-import { spawn } from 'node:child_process'
+import { execFile, spawn } from 'node:child_process'
+import { existsSync } from 'node:fs'
 import { createServer } from 'node:http'
 import { createServer as createTcpServer } from 'node:net'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
 
 /** Set by the run's global setup: the broker a suite asks for the run's moto_server (useMoto in ./moto.ts). */
 export const MOTO_BROKER_ENV = 'TWITTER_STATS_MOTO_BROKER'
@@ -32,13 +37,36 @@ async function stoppedListening(url, group) {
   }
 }
 
-/** @returns {Promise<import('./moto-server.d.mts').MotoServer>} */
-export async function startMotoServer() {
+function run(command, args) {
+  return new Promise((resolve, reject) =>
+    execFile(command, args, { cwd: ROOT }, (error, stdout, stderr) =>
+      error ? reject(new Error(`${command} ${args.join(' ')}: ${stderr || error.message}`)) : resolve(stdout)
+    )
+  )
+}
+
+/**
+ * The interpreter behind `python3`, asked once: `python3` and `moto_server` on PATH may be launchers (pyenv shims)
+ * that cost a third of a second of CPU on every start. Falls back to `python3` when it cannot be asked.
+ * @returns {Promise<{ python: string, motoServer: string }>}
+ */
+export async function resolvePython() {
+  const python = (await run('python3', ['-c', 'import sys; print(sys.executable)']).catch(() => '')).trim() || 'python3'
+  // pip installs moto's launcher next to the interpreter that runs it.
+  const beside = python === 'python3' ? '' : join(dirname(python), 'moto_server')
+  return { python, motoServer: beside && existsSync(beside) ? beside : 'moto_server' }
+}
+
+/**
+ * @param {string} [command] the moto_server to start (default: the one on PATH)
+ * @returns {Promise<import('./moto-server.d.mts').MotoServer>}
+ */
+export async function startMotoServer(command = 'moto_server') {
   const port = await freePort()
   const url = `http://127.0.0.1:${port}`
   // Its own process group: `moto_server` may be a launcher (a pyenv shim) whose child is the server,
   // and stopping only the launcher would leave the server running.
-  const child = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], { stdio: ['ignore', 'ignore', 'pipe'], detached: true })
+  const child = spawn(command, ['-H', '127.0.0.1', '-p', String(port)], { stdio: ['ignore', 'ignore', 'pipe'], detached: true })
   const stopGroup = () => {
     try {
       process.kill(-child.pid, 'SIGTERM')
@@ -99,18 +127,36 @@ export async function startMotoServer() {
 }
 
 /**
- * Opens the broker on 127.0.0.1 and names it in MOTO_BROKER_ENV: the first `GET /moto` starts the run's moto_server,
- * every one answers its URL (or why it did not start). `close()` closes the broker and stops the server, if one started.
+ * Opens the broker on 127.0.0.1 and names it in MOTO_BROKER_ENV. What it serves is made once per run, when a suite
+ * first asks, and shared by every suite after it, so suites in parallel workers neither repeat nor race the work:
+ * - `GET /moto`: the run's moto_server, started from the resolved interpreter, as `{ url, python }`;
+ * - `GET /lambda-zip`: the release zip, rebuilt first when missing or older than the source, as `{ zip }`.
+ * A failure is answered as `{ error }` with status 500. `close()` closes the broker and stops the server, if one started.
  */
 export async function openMotoBroker() {
+  let python
   let moto
+  let lambdaZip
+  const tasks = {
+    '/moto': () => {
+      python ??= resolvePython()
+      moto ??= python.then(({ motoServer }) => startMotoServer(motoServer))
+      return Promise.all([moto, python]).then(([{ url }, { python: interpreter }]) => ({ url, python: interpreter }))
+    },
+    '/lambda-zip': () => {
+      lambdaZip ??= run(process.execPath, [join(ROOT, 'scripts', 'package-lambda.mjs'), '--if-stale']).then(() => ({
+        zip: join(ROOT, 'build', 'twitter-stats-lambda.zip')
+      }))
+      return lambdaZip
+    }
+  }
   const broker = createServer((req, res) => {
-    if (req.url !== '/moto') return void res.writeHead(404).end()
-    moto ??= startMotoServer()
+    const task = tasks[req.url ?? '']
+    if (!task) return void res.writeHead(404).end()
     // One request per connection: a kept-alive one could be closed by the broker just as a later suite reuses it.
     const answer = (status, body) => void res.writeHead(status, { 'content-type': 'application/json', connection: 'close' }).end(JSON.stringify(body))
-    moto.then(
-      ({ url }) => answer(200, { url }),
+    task().then(
+      (body) => answer(200, body),
       (error) => answer(500, { error: error instanceof Error ? error.message : String(error) })
     )
   })

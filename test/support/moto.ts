@@ -8,7 +8,7 @@ import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { MOTO_BROKER_ENV, startMotoServer } from './moto-server.mjs'
-import { ROOT } from './run-action.js'
+import { ROOT } from './root.js'
 
 export const LAMBDA_ZIP = join(ROOT, 'build', 'twitter-stats-lambda.zip')
 
@@ -41,6 +41,8 @@ export function toolsAvailable(tools: string[], what: string): boolean {
 
 export interface Moto {
   url: string
+  /** The Python that runs boto3 scripts: the interpreter itself where the broker resolved it, else `python3`. */
+  python: string
   /** Environment that points the AWS SDK and CLI at this moto, with dummy credentials. */
   env: Record<string, string>
   stop(): Promise<void>
@@ -49,7 +51,7 @@ export interface Moto {
 /** A moto_server of the caller's own, stopped (its whole process group) by `stop()`. */
 export async function startMoto(): Promise<Moto> {
   const server = await startMotoServer()
-  return { url: server.url, env: { ...AWS_TEST_ENV, AWS_ENDPOINT_URL: server.url }, stop: () => server.stop() }
+  return { url: server.url, python: 'python3', env: { ...AWS_TEST_ENV, AWS_ENDPOINT_URL: server.url }, stop: () => server.stop() }
 }
 
 /**
@@ -61,11 +63,16 @@ export async function startMoto(): Promise<Moto> {
 export async function useMoto(): Promise<Moto> {
   const broker = process.env[MOTO_BROKER_ENV]
   if (!broker) return startMoto()
-  const answer = await fetch(`${broker}/moto`)
-  const { url, error } = (await answer.json()) as { url?: string; error?: string }
-  if (!answer.ok || !url) throw new Error(`the run's moto_server did not start: ${error ?? answer.status}`)
+  const { url, python } = await fromBroker<{ url: string; python: string }>(broker, '/moto', "the run's moto_server did not start")
   // Not this suite's to stop: the run's teardown stops it once every suite is done.
-  return { url, env: { ...AWS_TEST_ENV, AWS_ENDPOINT_URL: url }, stop: async () => undefined }
+  return { url, python, env: { ...AWS_TEST_ENV, AWS_ENDPOINT_URL: url }, stop: async () => undefined }
+}
+
+async function fromBroker<T>(broker: string, path: string, failure: string): Promise<T> {
+  const answer = await fetch(`${broker}${path}`)
+  const body = (await answer.json()) as T & { error?: string }
+  if (!answer.ok) throw new Error(`${failure}: ${body.error ?? answer.status}`)
+  return body
 }
 
 /**
@@ -73,7 +80,7 @@ export async function useMoto(): Promise<Moto> {
  * stdin, and the script prints its answer as JSON. One process for many calls keeps tests fast.
  */
 export async function boto(moto: Moto, script: string, input: unknown): Promise<unknown> {
-  const child = execFile('python3', ['-c', `import json, sys, boto3\ninput = json.load(sys.stdin)\n${script}`], {
+  const child = execFile(moto.python, ['-c', `import json, sys, boto3\ninput = json.load(sys.stdin)\n${script}`], {
     env: { ...process.env, ...moto.env },
     maxBuffer: 10_000_000
   })
@@ -90,20 +97,23 @@ export async function boto(moto: Moto, script: string, input: unknown): Promise<
 /**
  * The release zip, as `npm run package:lambda` builds it. Rebuilt when missing or older than the
  * source (the script decides), so a local run never tests a stale zip. `npm test` builds it before
- * jest starts, which leaves this a quick check; a suite started directly with jest may wait for a build.
+ * jest starts, which leaves this a quick check, made once per run by the broker for every suite that
+ * asks; a suite started directly with jest may wait for a build.
  */
 export const LAMBDA_BUILD_TIMEOUT_MS = 300_000
 
-export function ensureLambdaZip(): string {
+export async function lambdaZip(): Promise<string> {
+  const broker = process.env[MOTO_BROKER_ENV]
+  if (broker) return (await fromBroker<{ zip: string }>(broker, '/lambda-zip', 'npm run package:lambda failed; run it by hand to see why')).zip
   const built = spawnSync(process.execPath, [join(ROOT, 'scripts', 'package-lambda.mjs'), '--if-stale'], { cwd: ROOT, stdio: 'inherit' })
   if (built.status !== 0) throw new Error('npm run package:lambda failed; run it by hand to see why.')
   return LAMBDA_ZIP
 }
 
 /** Unpacks the zip into a new empty folder, with Python's zipfile (Python is there wherever moto is). */
-export function unpackZip(zip: string): string {
+export function unpackZip(zip: string, python = 'python3'): string {
   const dir = mkdtempSync(join(tmpdir(), 'twitter-stats-lambda-'))
-  const unpacked = spawnSync('python3', ['-m', 'zipfile', '-e', zip, dir], { encoding: 'utf8' })
+  const unpacked = spawnSync(python, ['-m', 'zipfile', '-e', zip, dir], { encoding: 'utf8' })
   if (unpacked.status !== 0) throw new Error(`could not unpack ${zip}: ${unpacked.stderr}`)
   return dir
 }

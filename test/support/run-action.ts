@@ -6,9 +6,10 @@
 import { spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import { realHttpDeps, type HttpDeps } from '../../src/http.js'
 import { fakeClock } from './clock.js'
+import { ROOT } from './root.js'
 
 export interface ActionResult {
   code: number | null
@@ -22,7 +23,7 @@ export interface ActionResult {
   metricsFile?: string
 }
 
-export const ROOT = resolve(import.meta.dirname, '..', '..')
+export { ROOT }
 
 /** Parses the GITHUB_OUTPUT file (name<<delimiter ... delimiter blocks, or name=value lines). */
 export function parseOutputFile(text: string): Record<string, string> {

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseDocument } from 'yaml'
-import { ROOT } from './run-action.js'
+import { ROOT } from './root.js'
 
 export const TEMPLATE = join(ROOT, 'cloudformation', 'twitter-stats.yaml')
 
