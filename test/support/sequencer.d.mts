@@ -1,0 +1,2 @@
+/** Types of ./sequencer.mjs. */
+export const TYPICAL_SECONDS: Record<string, number>
