@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parse } from 'yaml'
 import { SETTINGS } from '../src/config.js'
-import { ROOT } from './support/root.js'
+import { ROOT } from './support/root.mjs'
 
 const action = parse(readFileSync(join(ROOT, 'action.yml'), 'utf8')) as {
   inputs: Record<string, { required?: boolean; default?: string; description: string }>

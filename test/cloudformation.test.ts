@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parse } from 'yaml'
 import { LAMBDA_BUILD_TIMEOUT_MS, boto, lambdaZip, useMoto, toolsAvailable, type Moto } from './support/moto.js'
-import { ROOT } from './support/root.js'
+import { ROOT } from './support/root.mjs'
 import { loadTemplate, TEMPLATE } from './support/template.js'
 
 const CREDENTIALS = ['DatadogApiKey', 'XBearerToken', 'XConsumerKey', 'XConsumerSecret', 'XAccessToken', 'XAccessTokenSecret']

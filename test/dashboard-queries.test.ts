@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { dashboardDefinition, monitorDefinitions } from '../src/datadog/definitions.js'
 import { includes } from '../src/datadog/provision.js'
-import { ROOT } from './support/root.js'
+import { ROOT } from './support/root.mjs'
 
 type Request = Record<string, unknown> & {
   queries?: { name: string; data_source: string; query: string; aggregator?: string }[]

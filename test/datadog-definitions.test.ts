@@ -8,7 +8,7 @@ import { includes } from '../src/datadog/provision.js'
 import { widgetRows, widgetTable } from './support/widget-table.js'
 import { validateMetricPrefix } from '../src/metrics.js'
 import { DATADOG_UNITS, WIDGET_TYPES } from './support/datadog-api-stand-in.js'
-import { ROOT } from './support/root.js'
+import { ROOT } from './support/root.mjs'
 
 /** Metric names in a Datadog metric query such as `top(avg:a.b{$x} by {y}, 5, 'last', 'desc')`. */
 function metricsIn(query: string): string[] {

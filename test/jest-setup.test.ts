@@ -5,7 +5,7 @@
 import { expect, test } from '@jest/globals'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
-import { ROOT } from './support/root.js'
+import { ROOT } from './support/root.mjs'
 import { TYPICAL_SECONDS } from './support/sequencer.mjs'
 
 test("a stack trace names this file's own line, through the transform's source map", () => {

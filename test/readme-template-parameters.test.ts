@@ -3,7 +3,7 @@ import { describe, expect, test } from '@jest/globals'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { DEADLINE_MARGIN_MS } from '../src/lambda/handler.js'
-import { ROOT } from './support/root.js'
+import { ROOT } from './support/root.mjs'
 import { loadTemplate } from './support/template.js'
 
 const template = loadTemplate()

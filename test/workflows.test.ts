@@ -7,7 +7,7 @@ import { describe, expect, test } from '@jest/globals'
 import { readFileSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { parse } from 'yaml'
-import { ROOT } from './support/root.js'
+import { ROOT } from './support/root.mjs'
 
 interface Workflow {
   on: unknown

@@ -8,9 +8,7 @@ import { existsSync } from 'node:fs'
 import { createServer } from 'node:http'
 import { createServer as createTcpServer } from 'node:net'
 import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
-
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
+import { LAMBDA_ZIP, ROOT } from './root.mjs'
 
 /** Set by the run's global setup: the broker a suite asks for the run's moto_server (useMoto in ./moto.ts). */
 export const MOTO_BROKER_ENV = 'TWITTER_STATS_MOTO_BROKER'
@@ -144,9 +142,7 @@ export async function openMotoBroker() {
       return Promise.all([moto, python]).then(([{ url }, { python: interpreter }]) => ({ url, python: interpreter }))
     },
     '/lambda-zip': () => {
-      lambdaZip ??= run(process.execPath, [join(ROOT, 'scripts', 'package-lambda.mjs'), '--if-stale']).then(() => ({
-        zip: join(ROOT, 'build', 'twitter-stats-lambda.zip')
-      }))
+      lambdaZip ??= run(process.execPath, [join(ROOT, 'scripts', 'package-lambda.mjs'), '--if-stale']).then(() => ({ zip: LAMBDA_ZIP }))
       return lambdaZip
     }
   }

@@ -8,9 +8,7 @@ import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { MOTO_BROKER_ENV, startMotoServer } from './moto-server.mjs'
-import { ROOT } from './root.js'
-
-export const LAMBDA_ZIP = join(ROOT, 'build', 'twitter-stats-lambda.zip')
+import { LAMBDA_ZIP, ROOT } from './root.mjs'
 
 /** Dummy credentials and region: moto accepts any; nothing here can reach real AWS. */
 export const AWS_TEST_ENV = {

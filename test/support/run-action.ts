@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { realHttpDeps, type HttpDeps } from '../../src/http.js'
 import { fakeClock } from './clock.js'
-import { ROOT } from './root.js'
+import { ROOT } from './root.mjs'
 
 export interface ActionResult {
   code: number | null

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseDocument } from 'yaml'
-import { ROOT } from './root.js'
+import { ROOT } from './root.mjs'
 
 export const TEMPLATE = join(ROOT, 'cloudformation', 'twitter-stats.yaml')
 
