@@ -34,7 +34,7 @@ const { values } = parseArgs({
   options: {
     latency: { type: 'string', default: '50' },
     sizes: { type: 'string', default: '100,1000,10000' },
-    // The CLI's default (src/config.ts); passed to both the CLI and the floor so they keep the same number in flight.
+    // The CLI's default (src/config/settings.ts); passed to both the CLI and the floor so they keep the same number in flight.
     concurrency: { type: 'string', default: '8' },
     runs: { type: 'string', default: '1' },
     cli: { type: 'string' }

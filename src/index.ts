@@ -5,7 +5,7 @@
  */
 import { realpathSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { messageOf } from './errors.js'
+import { messageOf } from './text/errors.js'
 
 export { runCli } from './cli/main.js'
 
@@ -29,9 +29,9 @@ if (startedDirectly()) {
   } catch (error) {
     // A bug, not a user error: say so plainly rather than dying with a stack trace only; the message may quote a server.
     const [{ readSettings, secretValues }, { createMasker }, { forWorkflowLog }] = await Promise.all([
-      import('./config.js'),
-      import('./secrets.js'),
-      import('./foreign-text.js')
+      import('./config/settings.js'),
+      import('./text/masker.js'),
+      import('./text/foreign-text.js')
     ])
     const mask = createMasker(secretValues(readSettings((spec) => core.getInput(spec.input))))
     const message = messageOf(error)

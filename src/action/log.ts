@@ -3,8 +3,8 @@
  * message is masked and made safe for the runner, which acts on lines that look like workflow commands.
  */
 import * as core from '@actions/core'
-import { networkName } from '../accounts.js'
-import { forWorkflowLog } from '../foreign-text.js'
+import { networkName } from '../config/accounts.js'
+import { forWorkflowLog } from '../text/foreign-text.js'
 import type { LogFields, Logger } from '../log.js'
 
 /** An annotation's title: the account a warning is about, or the problem an error is. */

@@ -7,8 +7,8 @@ import { randomUUID } from 'node:crypto'
 import { writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { RunReport } from '../collect.js'
-import type { MetricRecord } from '../metrics.js'
+import type { RunReport } from '../run/pipeline.js'
+import type { MetricRecord } from '../series/metrics.js'
 
 /**
  * Largest `metrics` output, in bytes: half of GitHub's 1 MB per job, leaving room for the other outputs and for

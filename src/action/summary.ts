@@ -4,12 +4,12 @@
  */
 import { context } from '@actions/github'
 import { appendFileSync, statSync } from 'node:fs'
-import { NETWORK_NAMES, networkName } from '../accounts.js'
-import { deliveryPhrase, summaryRows } from '../account-rows.js'
-import type { RunReport } from '../collect.js'
-import { footprintLine } from '../footprint.js'
-import { forHtml } from '../foreign-text.js'
-import { verdict } from '../verdict.js'
+import { NETWORK_NAMES, networkName } from '../config/accounts.js'
+import { deliveryPhrase, summaryRows } from '../run/account-rows.js'
+import type { RunReport } from '../run/pipeline.js'
+import { footprintLine } from '../run/footprint.js'
+import { forHtml } from '../text/foreign-text.js'
+import { verdict } from '../run/verdict.js'
 
 /** What our summary may take: GitHub refuses a step summary over 1 MiB (1,048,576 bytes) and shows none of it. */
 export const SUMMARY_BUDGET_BYTES = 1_000_000

@@ -3,8 +3,8 @@
  * falling back to the same environment variables. Pure, so every rule is unit-tested.
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util'
-import { SETTINGS, readSettingsFromEnv, type RawSettings, type SettingSpec } from '../config.js'
-import { messageOf } from '../errors.js'
+import { SETTINGS, readSettingsFromEnv, type RawSettings, type SettingSpec } from '../config/settings.js'
+import { messageOf } from '../text/errors.js'
 
 /** A mistake in the command line itself (unknown flag, secret as a flag): exit code 2, nothing requested. */
 export class UsageError extends Error {

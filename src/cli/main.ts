@@ -1,17 +1,17 @@
 /** The command-line adapter: flags and environment in, a table or a JSON report out, an exit code. Nothing else. */
 import { UsageError, helpText, parseCliArgs } from './args.js'
-import { runCollection, type RunReport } from '../collect.js'
-import { readAccountsFile } from '../accounts-file.js'
-import { parseConfig, readSettingsFromEnv, secretValues } from '../config.js'
-import { ConfigError } from '../errors.js'
-import { forTerminal, jsonForTerminal } from '../foreign-text.js'
-import { realHttpDeps, type HttpDeps } from '../http.js'
-import { createMasker, maskDeep } from '../secrets.js'
+import { runCollection, type RunReport } from '../run/pipeline.js'
+import { readAccountsFile } from '../config/accounts-file.js'
+import { parseConfig, readSettingsFromEnv, secretValues } from '../config/settings.js'
+import { ConfigError } from '../text/errors.js'
+import { forTerminal, jsonForTerminal } from '../text/foreign-text.js'
+import { realHttpDeps, type HttpDeps } from '../http/send.js'
+import { createMasker, maskDeep } from '../text/masker.js'
 import type { Logger } from '../log.js'
 import { tmpdir } from 'node:os'
-import { deliveryPhrase, summaryRows } from '../account-rows.js'
-import { saveUndelivered, undeliveredMessage } from '../undelivered.js'
-import { verdict } from '../verdict.js'
+import { deliveryPhrase, summaryRows } from '../run/account-rows.js'
+import { saveUndelivered, undeliveredMessage } from '../run/undelivered.js'
+import { verdict } from '../run/verdict.js'
 
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const
 

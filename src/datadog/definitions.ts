@@ -3,8 +3,8 @@
  * metric metadata (units, short names, descriptions), the dashboard, and the recommended monitors under docs/.
  */
 import type { DashboardBody, MetricMetadata } from './v1-api.js'
-import { METRIC_NAMES, type MetricName } from '../metrics.js'
-import { collectorMetricName, COLLECTOR_METRICS, type CollectorMetric } from '../self-monitoring.js'
+import { METRIC_NAMES, type MetricName } from '../series/metrics.js'
+import { collectorMetricName, COLLECTOR_METRICS, type CollectorMetric } from '../series/self-monitoring.js'
 
 type Described = Required<Pick<MetricMetadata, 'unit' | 'short_name' | 'description'>>
 

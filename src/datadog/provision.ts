@@ -2,8 +2,8 @@
  * Applies the definitions with an application key, after the series were delivered: metric metadata on every run,
  * and the dashboard when asked. Reads first, so what is already right is left alone.
  */
-import { oneLine, quoteValue } from '../foreign-text.js'
-import { mapWithConcurrency } from '../http.js'
+import { oneLine, quoteValue } from '../text/foreign-text.js'
+import { mapWithConcurrency } from '../http/send.js'
 import type { Logger } from '../log.js'
 import { dashboardDefinition, dashboardMarker, dashboardTitle, metricMetadata } from './definitions.js'
 import { isSiteUrl, knownSite, siteAppUrl } from './site.js'

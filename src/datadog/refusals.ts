@@ -1,6 +1,6 @@
 /** What a user reads when Datadog refuses: the status explained, Datadog's own words quoted, and what to do. */
 
-import { oneLine, quoteValue } from '../foreign-text.js'
+import { oneLine, quoteValue } from '../text/foreign-text.js'
 
 type Mask = (text: string) => string
 const unmasked: Mask = (text) => text

@@ -2,14 +2,24 @@
  * Datadog delivery of series: one plain `POST /api/v2/series` per batch (gzip JSON, `DD-API-KEY`) through the shared
  * `send()`, like the v1 calls. Batches are split to Datadog's payload limits here, and each body is serialised and
  * compressed once, so the size we split on is the size we send. No vendor client at run time: its models check our
- * payloads in the tests instead (test/datadog-contract.test.ts).
+ * payloads in the tests instead (test/datadog/contract.test.ts).
  */
 import { gzipSync } from 'node:zlib'
-import { NetworkError, RateLimitError, parseJson, plausibleResetAt, send, type HttpDeps, type HttpResponse, type RetryPolicy, type RunBounds } from '../http.js'
-import type { Series } from '../metrics.js'
-import { createMasker } from '../secrets.js'
+import {
+  NetworkError,
+  RateLimitError,
+  parseJson,
+  plausibleResetAt,
+  send,
+  type HttpDeps,
+  type HttpResponse,
+  type RetryPolicy,
+  type RunBounds
+} from '../http/send.js'
+import type { Series } from '../series/metrics.js'
+import { createMasker } from '../text/masker.js'
 import { describeAcceptedWithErrors, describeRefusal, describeUnconfirmed } from './refusals.js'
-import { messageOf } from '../errors.js'
+import { messageOf } from '../text/errors.js'
 
 export interface SplitLimits {
   /** The most compressed bytes one request may carry (inclusive). */

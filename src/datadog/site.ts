@@ -3,8 +3,8 @@
  * A typo must never send the API key to a stranger's host, so only the published sites are accepted
  * by name; anything else is a full URL (a proxy), checked like every other URL setting.
  */
-import { ConfigError, quote } from '../errors.js'
-import { nearest } from '../nearest.js'
+import { ConfigError, quote } from '../text/errors.js'
+import { nearest } from '../text/nearest.js'
 
 /** The site parameters Datadog publishes (docs.datadoghq.com/getting_started/site): US1, US3, US5, EU1, AP1, AP2, US1-FED, US2-FED. */
 export const DATADOG_SITES = [

@@ -1,5 +1,5 @@
-import { NetworkError, RateLimitError, parseJson, send, type HttpResponse, type RetryPolicy, type HttpDeps, type RunBounds } from '../http.js'
-import { createMasker } from '../secrets.js'
+import { NetworkError, RateLimitError, parseJson, send, type HttpResponse, type RetryPolicy, type HttpDeps, type RunBounds } from '../http/send.js'
+import { createMasker } from '../text/masker.js'
 import { describeApiRefusal, type ApiCall } from './refusals.js'
 import { datadogResetAt } from './series.js'
 

@@ -4,9 +4,9 @@
  * AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_S3, so tests point it at a local emulator.
  */
 import { GetObjectCommand, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3'
-import type { AccountList } from '../accounts.js'
-import { ConfigError, messageOf, quote } from '../errors.js'
-import { oneLine } from '../foreign-text.js'
+import type { AccountList } from '../config/accounts.js'
+import { ConfigError, messageOf, quote } from '../text/errors.js'
+import { oneLine } from '../text/foreign-text.js'
 
 export interface S3Location {
   bucket: string

@@ -2,16 +2,16 @@
  * The AWS Lambda adapter: settings from the environment, secrets from Secrets Manager, the same
  * pipeline as the action, JSON-lines logs. Handler: index.handler in the release zip.
  */
-import { runCollection } from '../collect.js'
-import { parseConfig, readSettingsFromEnv, secretValues, type RawSettings } from '../config.js'
+import { runCollection } from '../run/pipeline.js'
+import { parseConfig, readSettingsFromEnv, secretValues, type RawSettings } from '../config/settings.js'
 import { payloadOf, splitSeries } from '../datadog/series.js'
-import { ConfigError, messageOf } from '../errors.js'
-import { MAX_MESSAGE, capText } from '../foreign-text.js'
-import { realHttpDeps, type HttpDeps } from '../http.js'
+import { ConfigError, messageOf } from '../text/errors.js'
+import { MAX_MESSAGE, capText } from '../text/foreign-text.js'
+import { realHttpDeps, type HttpDeps } from '../http/send.js'
 import { parseS3Uri, readAccountsObject, s3ObjectReader, type ReadObject } from './accounts-s3.js'
 import { createJsonLogger, type JsonLogger } from './log.js'
 import { fetchSecretFromAws, parseSecretSettings, type FetchSecret } from './secrets.js'
-import type { Series } from '../metrics.js'
+import type { Series } from '../series/metrics.js'
 
 export interface LambdaResult {
   collected: number

@@ -4,7 +4,7 @@
  * prefixes each line with text and the line would no longer be JSON.
  */
 import type { LogFields, Logger } from '../log.js'
-import { createMasker, maskDeep, type Masker } from '../secrets.js'
+import { createMasker, maskDeep, type Masker } from '../text/masker.js'
 
 export type Level = 'info' | 'warning' | 'error'
 

@@ -4,8 +4,8 @@
  * AWS_ENDPOINT_URL_SECRETS_MANAGER, so tests point it at a local emulator.
  */
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager'
-import { readSettings, SETTINGS, type RawSettings } from '../config.js'
-import { ConfigError, messageOf, quote } from '../errors.js'
+import { readSettings, SETTINGS, type RawSettings } from '../config/settings.js'
+import { ConfigError, messageOf, quote } from '../text/errors.js'
 
 /** The names a secret may hold: the secret settings' environment variable names. */
 export const SECRET_NAMES: readonly string[] = SETTINGS.filter((spec) => spec.secret).map((spec) => spec.env)

@@ -1,8 +1,8 @@
 /** Bluesky: app.bsky.actor.getProfiles on the public AppView, no credentials, 25 actors per request. */
-import type { Account } from '../accounts.js'
-import { quoteValue } from '../foreign-text.js'
-import { hostOf, mapWithConcurrency, parseJson, type HttpDeps, type RetryPolicy, type RunBounds } from '../http.js'
-import type { Sample } from '../metrics.js'
+import type { Account } from '../config/accounts.js'
+import { quoteValue } from '../text/foreign-text.js'
+import { hostOf, mapWithConcurrency, parseJson, type HttpDeps, type RetryPolicy, type RunBounds } from '../http/send.js'
+import type { Sample } from '../series/metrics.js'
 import {
   chunk,
   combine,

@@ -2,9 +2,9 @@
  * Mastodon: GET /api/v1/accounts/lookup on each account's own instance, no credentials, a bounded
  * number of requests in flight per instance.
  */
-import type { Account } from '../accounts.js'
-import { quoteValue } from '../foreign-text.js'
-import { mapWithConcurrency, parseJson, plausibleResetAt, type HttpDeps, type HttpResponse, type RetryPolicy, type RunBounds } from '../http.js'
+import type { Account } from '../config/accounts.js'
+import { quoteValue } from '../text/foreign-text.js'
+import { mapWithConcurrency, parseJson, plausibleResetAt, type HttpDeps, type HttpResponse, type RetryPolicy, type RunBounds } from '../http/send.js'
 import { combine, emptyCollection, failed, isCollection, readCounts, sendForAccounts, unexpectedFailure, type FieldMap } from './shared.js'
 import type { Collection, Source } from './types.js'
 

@@ -1,10 +1,10 @@
 /** What every source does the same way: read counts, send through the shared transport, turn errors into failures. */
-import type { Account, Network } from '../accounts.js'
-import { oneLine, quoteValue } from '../foreign-text.js'
-import { NetworkError, RateLimitError, plausibleResetAt, send, type HttpRequest, type HttpResponse, type SendOptions } from '../http.js'
-import type { MetricName, Sample } from '../metrics.js'
+import type { Account, Network } from '../config/accounts.js'
+import { oneLine, quoteValue } from '../text/foreign-text.js'
+import { NetworkError, RateLimitError, plausibleResetAt, send, type HttpRequest, type HttpResponse, type SendOptions } from '../http/send.js'
+import type { MetricName, Sample } from '../series/metrics.js'
 import type { Collection, Failure } from './types.js'
-import { messageOf } from '../errors.js'
+import { messageOf } from '../text/errors.js'
 
 /**
  * Our metric name → the field names a network uses for it, first match wins. `nullable`: the network's

@@ -1,5 +1,5 @@
-import type { Account, Network } from '../accounts.js'
-import type { Sample } from '../metrics.js'
+import type { Account, Network } from '../config/accounts.js'
+import type { Sample } from '../series/metrics.js'
 
 /** Why accounts were not collected; also the `reason:` tag of the self-monitoring series. */
 export type FailureReason = 'not_found' | 'suspended' | 'rate_limited' | 'error'

@@ -4,12 +4,12 @@
  * not reach a loopback stand-in) and has neither our retry policy nor per-request timeouts.
  */
 import { OAuth1Helper } from 'twitter-api-v2/dist/cjs/client-mixins/oauth1.helper.js'
-import type { Account } from '../accounts.js'
-import type { XAuth } from '../config.js'
-import { oneLine, quoteValue } from '../foreign-text.js'
-import { hostOf, mapWithConcurrency, parseJson, type HttpDeps, type HttpRequest, type HttpResponse, type RetryPolicy, type RunBounds } from '../http.js'
-import { createMasker } from '../secrets.js'
-import type { Sample } from '../metrics.js'
+import type { Account } from '../config/accounts.js'
+import type { XAuth } from '../config/settings.js'
+import { oneLine, quoteValue } from '../text/foreign-text.js'
+import { hostOf, mapWithConcurrency, parseJson, type HttpDeps, type HttpRequest, type HttpResponse, type RetryPolicy, type RunBounds } from '../http/send.js'
+import { createMasker } from '../text/masker.js'
+import type { Sample } from '../series/metrics.js'
 import { chunk, combine, epochSecondsHeader, failed, isCollection, readCounts, sendForAccounts, unexpectedFailure, type FieldMap } from './shared.js'
 import type { Collection, Failure, Source } from './types.js'
 

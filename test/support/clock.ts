@@ -4,7 +4,7 @@
  * waited. `now` is the real time plus the skipped time, so reset headers that stand-ins compute from
  * the real clock stay consistent with it.
  */
-import type { HttpDeps } from '../../src/http.js'
+import type { HttpDeps } from '../../src/http/send.js'
 
 export interface FakeClock extends Pick<HttpDeps, 'sleep' | 'now' | 'random'> {
   /** Every wait asked for, in milliseconds, in order. */

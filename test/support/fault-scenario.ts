@@ -83,7 +83,7 @@ export async function runScenario(options: ScenarioOptions = {}): Promise<Scenar
       .split('\n')
       .filter((line) => !line.startsWith('::add-mask::'))
       .join('\n')
-    // The matrix is about account data; the collector's series are checked in test/self-monitoring.test.ts.
+    // The matrix is about account data; the collector's series are checked in test/series/self-monitoring.test.ts.
     const split = Object.assign(dd, { collectorSeries: dd.series.filter((series) => isCollectorSeries(series)) })
     split.series = dd.series.filter((series) => !isCollectorSeries(series))
     return { result, sleeps: clock.sleeps, x, dd: split, log }

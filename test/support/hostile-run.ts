@@ -9,7 +9,7 @@ import { expect } from '@jest/globals'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { datadogTag, type MetricRecord, type Series } from '../../src/metrics.js'
+import { datadogTag, type MetricRecord, type Series } from '../../src/series/metrics.js'
 import { DD_APP_KEY, startDatadogApiStandIn, type DatadogApiStandIn } from './datadog-api-stand-in.js'
 import { startBlueskyStandIn, startMastodonStandIn } from './network-stand-ins.js'
 import { ROOT, runBuiltAction as runAction, runNode } from './run-action.js'
@@ -17,7 +17,7 @@ import { isRunnerCommand } from './runner-commands.js'
 import { DD_KEY, X_TOKEN, metricsFor, start, startXStandIn, type StandIn, type XStandIn } from './stand-ins.js'
 
 /**
- * Node's start, the bundle's load and delivery's floor of 5 s (src/deadline.ts) on top of run-timeout, on a
+ * Node's start, the bundle's load and delivery's floor of 5 s (src/run/deadline.ts) on top of run-timeout, on a
  * 2-core machine shared by many (a run that takes 1.3 s of CPU has taken 7 s of wall time there).
  */
 export const GRACE_MS = 10_000

@@ -1,4 +1,4 @@
-// Preloaded with `node --import` by test/hostile-transport.test.ts: on exit, writes the process's peak
+// Preloaded with `node --import` by test/e2e/hostile-transport.test.ts: on exit, writes the process's peak
 // resident set size (kilobytes, from process.resourceUsage()) to the file named by MAX_RSS_FILE.
 import { writeFileSync } from 'node:fs'
 

@@ -1,6 +1,6 @@
 /**
  * OAuth 1.0a HMAC-SHA1 as the X stand-in checks it, written from RFC 5849 section 3.4 with node:crypto alone,
- * independent of twitter-api-v2 (the signer under test). test/oauth1-signing.test.ts checks it against the
+ * independent of twitter-api-v2 (the signer under test). test/sources/x-oauth1-signing.test.ts checks it against the
  * worked example in X's documentation.
  */
 import { createHmac } from 'node:crypto'

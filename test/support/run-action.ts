@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { realHttpDeps, type HttpDeps } from '../../src/http.js'
+import { realHttpDeps, type HttpDeps } from '../../src/http/send.js'
 import { fakeClock } from './clock.js'
 import { ROOT } from './root.mjs'
 

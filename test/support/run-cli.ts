@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path'
 import { runCli } from '../../src/cli/main.js'
-import { realHttpDeps, type HttpDeps } from '../../src/http.js'
+import { realHttpDeps, type HttpDeps } from '../../src/http/send.js'
 import { fakeClock } from './clock.js'
 import { ROOT, runNode, type NodeResult } from './run-action.js'
 

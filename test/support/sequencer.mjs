@@ -5,35 +5,46 @@
  * Where the cache has no duration, the typical one below (seconds, 2-core machine, three workers) stands in; a suite
  * not listed (under a second) counts as quick. Plain JavaScript: jest loads its sequencer without a transform.
  */
-import { basename } from 'node:path'
+import { relative } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import TestSequencer from '@jest/test-sequencer'
 
+const TEST_DIR = fileURLToPath(new URL('..', import.meta.url))
+
 export const TYPICAL_SECONDS = {
-  'cloudformation-parameters': 11,
-  'lambda-s3': 11,
-  'hostile-transport': 10,
-  'lambda-deadline': 5.5,
-  lambda: 5,
-  'hostile-content': 4,
-  'secret-leaks': 4,
-  'x-faults': 3.5,
-  'datadog-faults': 3.5,
-  cloudformation: 3.5,
-  'scale-10000': 3,
-  'datadog-contract': 2.5,
-  'input-properties': 2,
-  'unit-faults': 1.7,
-  'smoke-bundle': 1.5,
-  'datadog-series': 1.2,
-  'http-bounds': 1.2,
-  'summary-size': 1.2,
-  'secret-masker': 1.2,
-  'datadog-client': 1.1,
-  'hostile-shapes': 1.1
+  'e2e/cloudformation-parameters': 11,
+  'e2e/lambda-s3': 11,
+  'e2e/hostile-transport': 10,
+  'lambda/deadline': 5.5,
+  'e2e/lambda': 5,
+  'e2e/hostile-content': 4,
+  'text/secret-leaks': 4,
+  'sources/x-faults': 3.5,
+  'datadog/faults': 3.5,
+  'e2e/cloudformation': 3.5,
+  'run/scale-10000': 3,
+  'datadog/contract': 2.5,
+  'config/input-properties': 2,
+  'run/unit-faults': 1.7,
+  'e2e/smoke-bundle': 1.5,
+  'datadog/series': 1.2,
+  'http/bounds': 1.2,
+  'action/summary-size': 1.2,
+  'text/masker': 1.2,
+  'datadog/client': 1.1,
+  'sources/hostile-shapes': 1.1
+}
+
+/** A suite's name: its path under test/ without .test.ts (e2e/lambda-s3). */
+export function suiteName(path) {
+  return relative(TEST_DIR, path)
+    .split('\\')
+    .join('/')
+    .replace(/\.test\.ts$/, '')
 }
 
 export default class SlowestFirst extends TestSequencer {
   time(test) {
-    return super.time(test) ?? TYPICAL_SECONDS[basename(test.path, '.test.ts')] ?? 0
+    return super.time(test) ?? TYPICAL_SECONDS[suiteName(test.path)] ?? 0
   }
 }

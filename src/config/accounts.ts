@@ -1,0 +1,177 @@
+import { ConfigError, quote } from '../text/errors.js'
+
+export const NETWORKS = ['x', 'bluesky', 'mastodon'] as const
+export type Network = (typeof NETWORKS)[number]
+
+/** Each network as people write it, for every message a person reads. */
+export const NETWORK_NAMES: Record<Network, string> = { x: 'X', bluesky: 'Bluesky', mastodon: 'Mastodon' }
+
+/** A network id (from a log field or a table cell) as people write it; anything else unchanged. */
+export function networkName(network: unknown): string {
+  const known = NETWORKS.find((n) => n === network)
+  return known ? NETWORK_NAMES[known] : typeof network === 'string' ? network : ''
+}
+
+/** One account to collect, normalised. */
+export interface Account {
+  network: Network
+  /** The account as shown to people: `jack`, `alice.bsky.social`, `user@instance.social`. */
+  handle: string
+  /** Lower-cased identity, unique within a network: the de-duplication key and the `metrics` output's `account`. */
+  key: string
+  /** Mastodon only: the account's instance (host name, lower case). */
+  instance?: string
+}
+
+export const MAX_ACCOUNTS = 10_000
+/** Longest entry looked at; anything longer is rejected without being parsed (a pasted file, not an account). */
+export const MAX_ENTRY_LENGTH = 300
+
+const X_USERNAME = /^[A-Za-z0-9_]{1,15}$/
+const X_PROFILE_URL = /^https?:\/\/(?:www\.|mobile\.)?(?:x|twitter)\.com\/([^/?#]+)\/?(?:[?#].*)?$/i
+const BLUESKY_PROFILE_URL = /^https?:\/\/(?:www\.)?bsky\.app\/profile\/([^/?#]+)\/?(?:[?#].*)?$/i
+const MASTODON_PROFILE_URL = /^https?:\/\/([^/?#@:]+)\/@([^/?#@]+)\/?(?:[?#].*)?$/i
+/** A domain name as atproto handles and Mastodon instances use: labels of letters, digits and inner hyphens. */
+const DOMAIN = /^(?=.{1,253}$)(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/
+/** did:plc and did:web, the two DID methods Bluesky supports. */
+const DID = /^did:(?:plc:[a-z2-7]{24}|web:[A-Za-z0-9.-]{1,253})$/
+const MASTODON_USERNAME = /^[A-Za-z0-9_](?:[A-Za-z0-9_.-]{0,62}[A-Za-z0-9_])?$/
+
+export const ACCEPTED_FORMS =
+  'X: jack, @jack, https://x.com/jack or x:jack; Bluesky: alice.bsky.social, @alice.bsky.social, did:plc:…, https://bsky.app/profile/alice.bsky.social or bluesky:…; Mastodon: user@instance.social, @user@instance.social, https://instance.social/@user or mastodon:…'
+
+/** Splits an account list on commas, semicolons, whitespace and newlines. */
+export function splitAccountList(text: string): string[] {
+  return text.split(/[\s,;]+/).filter((entry) => entry.length > 0)
+}
+
+function xAccount(entry: string): Account | undefined {
+  const handle = entry.replace(/^@/, '')
+  return X_USERNAME.test(handle) ? { network: 'x', handle, key: handle.toLowerCase() } : undefined
+}
+
+function blueskyAccount(entry: string): Account | undefined {
+  const handle = entry.replace(/^@/, '')
+  if (DID.test(handle)) return { network: 'bluesky', handle, key: handle }
+  // A TLD is never all digits, so "1.2.3.4" is not a handle.
+  if (DOMAIN.test(handle) && !/\.\d+$/.test(handle)) return { network: 'bluesky', handle, key: handle.toLowerCase() }
+  return undefined
+}
+
+function mastodonAccount(entry: string): Account | undefined {
+  const match = /^@?([^@]+)@([^@]+)$/.exec(entry)
+  if (!match) return undefined
+  const [, user, host] = match as unknown as [string, string, string]
+  if (!MASTODON_USERNAME.test(user) || !DOMAIN.test(host)) return undefined
+  const instance = host.toLowerCase()
+  return { network: 'mastodon', handle: `${user}@${instance}`, key: `${user.toLowerCase()}@${instance}`, instance }
+}
+
+function decodeOrUndefined(text: string): string | undefined {
+  try {
+    return decodeURIComponent(text)
+  } catch {
+    return undefined
+  }
+}
+
+/** Reads one entry: an explicit prefix first, then URLs, then the entry's shape. */
+export function parseAccountEntry(entry: string): Account | undefined {
+  if (entry.length > MAX_ENTRY_LENGTH) return undefined
+  const prefixed = /^(x|twitter|bluesky|bsky|mastodon):(.+)$/i.exec(entry)
+  if (prefixed) {
+    // Both groups take part in every match: the defaults are never used.
+    const [, network = '', rest = ''] = prefixed
+    const name = network.toLowerCase()
+    if (name === 'x' || name === 'twitter') return xAccount(rest)
+    if (name === 'bluesky' || name === 'bsky') return blueskyAccount(rest)
+    return mastodonAccount(rest.startsWith('http') ? (profileUrlAccount(rest) ?? rest) : rest)
+  }
+  const fromX = X_PROFILE_URL.exec(entry)?.[1]
+  if (fromX !== undefined) return xAccount(fromX)
+  const fromBluesky = BLUESKY_PROFILE_URL.exec(entry)
+  if (fromBluesky) {
+    // A malformed escape (%E0%A4%A) is a bad entry, reported with the others, not a crash.
+    const decoded = decodeOrUndefined(fromBluesky[1] ?? '')
+    return decoded === undefined ? undefined : blueskyAccount(decoded)
+  }
+  if (/^https?:\/\//i.test(entry)) {
+    const acct = profileUrlAccount(entry)
+    return acct ? mastodonAccount(acct) : undefined
+  }
+  if (entry.startsWith('did:')) return blueskyAccount(entry)
+  if (/^@?[^@]+@[^@]+$/.test(entry)) return mastodonAccount(entry)
+  if (entry.includes('.')) return blueskyAccount(entry)
+  return xAccount(entry)
+}
+
+/** https://instance.social/@user → user@instance.social */
+function profileUrlAccount(url: string): string | undefined {
+  const match = MASTODON_PROFILE_URL.exec(url)
+  return match ? `${match[2]}@${match[1]}` : undefined
+}
+
+/** A list of accounts from one place: the `accounts` setting, an accounts file, an S3 object. */
+export interface AccountList {
+  /** Where the list came from, as a user would name it in a message: "`accounts`", "accounts-file lists.txt", "s3://bucket/key". */
+  source: string
+  text: string
+  /** A file's lines (an accounts file, an S3 object): `#` comments are ignored. The setting has none. */
+  file?: boolean
+}
+
+/**
+ * The entries of a file: one or more a line, separated like the setting; blank lines and `#` comments
+ * (a `#` at the start of a line or after whitespace, to the end of the line) are ignored.
+ */
+export function entriesOfFile(text: string): string[] {
+  return text.split(/\r?\n/).flatMap((line) => splitAccountList(line.replace(/(^|\s)#.*$/, '')))
+}
+
+/** Parses the `accounts` setting alone; see parseAccountLists. */
+export function parseAccounts(text: string): Account[] {
+  return parseAccountLists([{ source: '`accounts`', text }])
+}
+
+/**
+ * Parses every list, merged in order. Every entry must be valid before anything is requested: the
+ * error names each bad entry, where it came from, and the accepted forms. Duplicates (case-insensitive)
+ * collapse to the first spelling, across lists too.
+ */
+export function parseAccountLists(lists: AccountList[]): Account[] {
+  const entries = lists.flatMap((list) => (list.file ? entriesOfFile(list.text) : splitAccountList(list.text)).map((entry) => ({ entry, source: list.source })))
+  if (entries.length === 0) {
+    const where = lists.map((list) => list.source).join(' and ') || '`accounts`'
+    throw new ConfigError([
+      `${where} ${lists.length > 1 ? 'are' : 'is'} empty: list at least one account, for example "jack, alice.bsky.social, user@mastodon.social"`
+    ])
+  }
+  const bad: { entry: string; source: string }[] = []
+  const seen = new Map<string, Account>()
+  for (const { entry, source } of entries) {
+    const account = parseAccountEntry(entry)
+    if (!account) {
+      bad.push({ entry, source })
+      continue
+    }
+    const id = `${account.network}:${account.key}`
+    if (!seen.has(id)) seen.set(id, account)
+  }
+  if (bad.length > 0) {
+    const sources = [...new Set(bad.map((b) => b.source))].join(' and ')
+    const shown = bad
+      .slice(0, 10)
+      .map(({ entry }) => quote(entry))
+      .join(', ')
+    const more = bad.length > 10 ? ` and ${bad.length - 10} more` : ''
+    throw new ConfigError([
+      `${bad.length === 1 ? `this entry in ${sources} is not` : `these entries in ${sources} are not`} a valid account: ${shown}${more}. Accepted forms: ${ACCEPTED_FORMS}. An X username is 1 to 15 letters, digits or underscores.`
+    ])
+  }
+  if (seen.size > MAX_ACCOUNTS) {
+    throw new ConfigError([
+      `${lists.map((list) => list.source).join(' and ')} list${lists.length > 1 ? '' : 's'} ${seen.size} accounts; one run handles at most ${MAX_ACCOUNTS}. Split the list across several workflows or steps.`
+    ])
+  }
+  return [...seen.values()]
+}

@@ -1,0 +1,55 @@
+/**
+ * What a run costs, stated on every run: the X users it read (X bills each user returned, once per UTC day)
+ * and the distinct series it sent (each is a Datadog custom metric). Pure: samples and series in, numbers out.
+ */
+import type { Sample, Series } from '../series/metrics.js'
+
+/** X API pricing, User: Read, US dollars per user returned (deduplicated per UTC day), when this was written. */
+export const X_USER_READ_USD = 0.01
+
+export interface Footprint {
+  /** X users returned by X in this run: what X bills, once per user per UTC day. */
+  xUsersRead: number
+  /** xUsersRead at X_USER_READ_USD: the most this list costs at X per UTC day, however often it runs. */
+  xCostUsd: number
+  xRateUsd: number
+  /** Distinct series (metric name and tags) sent, or that a dry run would send: Datadog's custom metrics. */
+  series: number
+  /** Of those, the accounts' series, and the collector's own `{prefix}.collector.*`. */
+  accountSeries: number
+  collectorSeries: number
+  dryRun: boolean
+}
+
+function seriesKey(series: Series): string {
+  return `${series.metric}|${[...series.tags].sort().join(',')}`
+}
+
+export function measureFootprint(samples: Sample[], series: Series[], prefix: string, dryRun: boolean): Footprint {
+  const xUsersRead = samples.filter((s) => s.account.network === 'x').length
+  const distinct = new Map(series.map((s) => [seriesKey(s), s]))
+  const collectorSeries = [...distinct.values()].filter((s) => s.metric.startsWith(`${prefix}.collector.`)).length
+  return {
+    xUsersRead,
+    xCostUsd: Math.round(xUsersRead * X_USER_READ_USD * 100) / 100,
+    xRateUsd: X_USER_READ_USD,
+    series: distinct.size,
+    accountSeries: distinct.size - collectorSeries,
+    collectorSeries,
+    dryRun
+  }
+}
+
+function dollars(value: number): string {
+  return `$${value.toFixed(2)}`
+}
+
+/** The log line: one sentence a person reads to know what this schedule costs. */
+export function footprintLine(footprint: Footprint): string {
+  const x =
+    footprint.xUsersRead > 0
+      ? `${footprint.xUsersRead} X user(s) read: ${dollars(footprint.xCostUsd)} a UTC day at X's $${footprint.xRateUsd.toFixed(3)} per user (X counts each user once a day, so more runs cost no more)`
+      : 'no X user read (no X cost)'
+  const sent = footprint.dryRun ? 'would be sent' : 'sent'
+  return `Footprint: ${x}; ${footprint.series} distinct series ${sent} (Datadog custom metrics: ${footprint.accountSeries} for the accounts, ${footprint.collectorSeries} about the collector).`
+}

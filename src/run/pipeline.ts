@@ -1,0 +1,282 @@
+/** The pipeline: accounts → sources → samples → series → sink, and the run's exit rules. */
+import { NETWORK_NAMES, NETWORKS, type Account, type Network } from '../config/accounts.js'
+import type { Config } from '../config/settings.js'
+import { createDatadogClient, createDryRunClient, type DeliveryReport, type MetricsClient } from '../datadog/series.js'
+import { createDatadogApi, type DatadogApi } from '../datadog/v1-api.js'
+import { provisionDatadog } from '../datadog/provision.js'
+import { selfMonitoringSeries } from '../series/self-monitoring.js'
+import { footprintLine, measureFootprint, type Footprint } from './footprint.js'
+import type { HttpDeps, RunBounds } from '../http/send.js'
+import { deliveryDeadline, runDeadlines } from './deadline.js'
+import type { Logger } from '../log.js'
+import { toRecords, toSeries, type MetricRecord, type Sample, type Series } from '../series/metrics.js'
+import { collectAll, markUndelivered, reconcile, unexpectedProblem, withholdRejected } from './outcome.js'
+import { countAccounts, emptyCollection } from '../sources/shared.js'
+import type { Collection, Failure, Source } from '../sources/types.js'
+import { createBlueskySource } from '../sources/bluesky.js'
+import { createMastodonSource } from '../sources/mastodon.js'
+import { createXSource } from '../sources/x.js'
+
+export interface RunDeps {
+  http: HttpDeps
+  logger: Logger
+  /** Overrides for tests; by default built from the config. */
+  sources?: Source[]
+  client?: MetricsClient
+  /** Datadog's v1 API (metadata, dashboard); by default built from the config. */
+  api?: DatadogApi
+}
+
+export interface RunReport {
+  accounts: Account[]
+  samples: Sample[]
+  failures: Failure[]
+  warnings: string[]
+  series: Series[]
+  records: MetricRecord[]
+  /** What the run costs: X users read, distinct series (custom metrics) sent. */
+  footprint: Footprint
+  delivery: DeliveryReport | undefined
+  /** Accounts whose metrics were collected from their network. */
+  collected: number
+  failed: number
+  rateLimitRemaining: number | undefined
+  durationMs: number
+  /** Why the run failed, each problem once; empty when it succeeded. */
+  problems: Problem[]
+  ok: boolean
+}
+
+export function createSources(config: Config, http: HttpDeps, bounds: RunBounds = {}): Source[] {
+  const networks = new Set<Network>(config.accounts.map((a) => a.network))
+  const sources: Source[] = []
+  const shared = { policy: config.policy, concurrency: config.concurrency, deps: http, ...bounds }
+  if (networks.has('x') && config.x.auth) {
+    sources.push(createXSource({ auth: config.x.auth, apiUrl: config.x.apiUrl, ...shared }))
+  }
+  if (networks.has('bluesky')) {
+    sources.push(createBlueskySource({ apiUrl: config.bluesky.apiUrl, ...shared }))
+  }
+  if (networks.has('mastodon')) {
+    sources.push(createMastodonSource({ apiUrl: config.mastodon.apiUrl, ...shared }))
+  }
+  return sources
+}
+
+export function createClient(config: Config, http: HttpDeps, logger: Logger, bounds: RunBounds = {}): MetricsClient {
+  if (config.dryRun) return createDryRunClient((line) => logger.info(line))
+  const { baseUrl, site } = config.datadog
+  return createDatadogClient({ apiKey: sendingApiKey(config), baseUrl, site, policy: config.policy, deps: http, ...bounds })
+}
+
+/** The Datadog API key of a run that sends: parseConfig refuses such a run without one, so its absence is a bug. */
+function sendingApiKey(config: Config): string {
+  const { apiKey } = config.datadog
+  if (!apiKey) throw new Error('no Datadog API key in a run that sends series: parseConfig should have refused this configuration')
+  return apiKey
+}
+
+/** Why the run failed, said once: a few words for a verdict line, and the whole message with what to do. */
+export interface Problem {
+  /** For the verdict line and the step's failure message, for example "X refused the credentials". */
+  reason: string
+  /** Self-contained: what went wrong, with the values, and what to do. */
+  message: string
+}
+
+/** How many distinct failure messages a problem quotes before it only counts the rest. */
+const QUOTED_FAILURES = 3
+
+/** The distinct messages of `failures`, the first few in full and the rest counted. */
+function quoteFailures(failures: Failure[]): string {
+  const messages = [...new Set(failures.map((f) => f.message))]
+  const more = messages.length - QUOTED_FAILURES
+  return messages.slice(0, QUOTED_FAILURES).join(' ') + (more > 0 ? ` (${more} more like these.)` : '')
+}
+
+/** The exit rules: which outcomes make the run fail, each said once with what to do. */
+export function judge(collection: Collection, delivery: DeliveryReport | undefined, dryRun: boolean): Problem[] {
+  const problems: Problem[] = []
+  const fatal = collection.failures.filter((f) => f.fatal)
+  for (const failure of fatal) {
+    const name = NETWORK_NAMES[failure.network]
+    problems.push({ reason: `${name} refused the credentials`, message: `${failure.message} Nothing from ${name} was sent to Datadog.` })
+  }
+  for (const network of NETWORKS) {
+    const name = NETWORK_NAMES[network]
+    const ofReason = (reason: Failure['reason']): Failure[] =>
+      collection.failures.filter((f) => !f.fatal && !f.undelivered && f.network === network && f.reason === reason)
+    const limited = ofReason('rate_limited')
+    if (limited.length > 0) {
+      problems.push({
+        reason: `the ${name} rate limit outlasted the allowed wait`,
+        message: `The ${name} rate limit outlasted the allowed wait for ${countAccounts(limited)} account(s): ${quoteFailures(limited)}`
+      })
+    }
+    const errors = ofReason('error')
+    if (errors.length > 0) {
+      const count = countAccounts(errors)
+      problems.push({
+        reason: `${count} ${name} account(s) could not be collected`,
+        message: `${count} ${name} account(s) could not be collected because of errors: ${quoteFailures(errors)} The next run tries them again; if this repeats, check ${name}'s status.`
+      })
+    }
+  }
+  // Only when no problem above already explains it: then the run still fails, and says why once.
+  if (problems.length === 0 && collection.samples.length === 0) {
+    const gone = collection.failures.length > 0 && collection.failures.every((f) => f.reason === 'not_found' || f.reason === 'suspended')
+    problems.push({
+      reason: 'no account could be collected',
+      message: gone
+        ? `No account could be collected: all ${countAccounts(collection.failures)} account(s) were not found or are suspended. Check the names in the account list.`
+        : 'No account could be collected, so no account metric was sent.'
+    })
+  }
+  if (delivery?.error) problems.push({ reason: 'Datadog did not accept the series', message: delivery.error })
+  else if (!dryRun && delivery && delivery.undelivered.length > 0) {
+    problems.push({
+      reason: `${delivery.undelivered.length} series were not delivered`,
+      message: `${delivery.undelivered.length} series were not delivered to Datadog.`
+    })
+  }
+  return problems
+}
+
+/**
+ * Runs one collection. Never throws for an account's or a service's sake: everything that went
+ * wrong is in the report, and the report says whether the run as a whole failed. Whatever throws
+ * unexpectedly after accounts were collected, their series are still sent, or kept in
+ * `delivery.undelivered` for the adapter to save, and the run fails saying why.
+ */
+export async function runCollection(config: Config, deps: RunDeps): Promise<RunReport> {
+  const started = deps.http.now()
+  const { logger } = deps
+  const unexpected: Problem[] = []
+  const guard = async <T>(phase: string, task: () => Promise<T>, fallback: T): Promise<T> => {
+    try {
+      return await task()
+    } catch (error) {
+      unexpected.push({ reason: 'twitter-stats stopped unexpectedly', message: unexpectedProblem(phase, error) })
+      return fallback
+    }
+  }
+  // Every retry and wait is a log line; collection stops early enough to deliver what it got.
+  const deadlines = runDeadlines(started, config.runTimeoutMs)
+  const onRetry: RunBounds['onRetry'] = (event) =>
+    logger.info(event.message, { service: event.service, attempt: event.attempt, of: event.of, waitMs: event.waitMs })
+
+  let collection: Collection = emptyCollection()
+  const rateLimits: Partial<Record<Network, number>> = {}
+  await guard(
+    'collecting the accounts',
+    () =>
+      logger.group(`Collecting ${config.accounts.length} account(s)`, async () => {
+        const sources = deps.sources ?? createSources(config, deps.http, { deadline: deadlines.collectBy, onRetry })
+        let settled = 0
+        const onProgress = (count: number): void => {
+          settled += count
+          logger.progress?.(settled, config.accounts.length)
+        }
+        const collected = await collectAll(sources, config.accounts, onProgress)
+        collection = collected.collection
+        Object.assign(rateLimits, collected.rateLimits)
+        for (const warning of collection.warnings) logger.warning(warning)
+        // Failures that fail the run are said once, in their problem at the end; the others are warnings.
+        for (const failure of collection.failures) {
+          if (failure.fatal || failure.reason === 'rate_limited' || failure.reason === 'error') continue
+          const account = failure.accounts.length === 1 ? failure.accounts[0]?.key : undefined
+          logger.warning(failure.message, { account, network: failure.network, reason: failure.reason, count: failure.accounts.length })
+        }
+      }),
+    undefined
+  )
+  // A network whose credentials were rejected sends nothing at all, even from batches that got through: those
+  // accounts count as failed. Each listed account is counted once; a source's duplicates are dropped.
+  const reconciled = reconcile(config.accounts, withholdRejected(collection))
+  const accounts = reconciled.accounts
+  collection = reconciled.collection
+  logger.info(`Collected ${collection.samples.length} of ${accounts.length} account(s).`, { collected: collection.samples.length, total: accounts.length })
+
+  let series: Series[] = []
+  await guard(
+    'building the series',
+    async () => {
+      series = toSeries(collection.samples, config.metricPrefix, config.tags, config.metrics)
+      if (config.dryRun || !config.selfMonitoring) return
+      const now = deps.http.now()
+      const outcome = { ...collection, accounts, timestamp: Math.floor(now / 1000), durationSeconds: (now - started) / 1000, rateLimitRemaining: rateLimits }
+      series = [...series, ...selfMonitoringSeries(outcome, config.metricPrefix, config.tags)]
+    },
+    undefined
+  )
+
+  let delivery: DeliveryReport | undefined
+  if (series.length > 0) {
+    delivery = await guard(
+      'sending the series to Datadog',
+      () =>
+        logger.group(config.dryRun ? `Dry run: ${series.length} series that would be sent` : `Sending ${series.length} series to Datadog`, async () => {
+          const client = deps.client ?? createClient(config, deps.http, logger, { deadline: deliveryDeadline(deadlines, deps.http.now()), onRetry })
+          const report = await client.submit(series)
+          if (!report.error && !config.dryRun)
+            logger.info(`Datadog accepted ${report.sent} series in ${report.requests} request(s).`, { series: report.sent, requests: report.requests })
+          return report
+        }),
+      undefined
+    )
+    // Nothing says which series got through: keep them all (a gauge point sent again replaces itself).
+    delivery ??= { sent: 0, requests: 0, bytesSent: 0, undelivered: series }
+  }
+
+  const footprint = measureFootprint(collection.samples, series, config.metricPrefix, config.dryRun)
+  logger.info(footprintLine(footprint), { xUsersRead: footprint.xUsersRead, customMetrics: footprint.series })
+  const problems = judge(collection, delivery, config.dryRun)
+  const appKey = config.datadogApp.appKey
+  if (appKey && !config.dryRun && delivery && !delivery.error && delivery.undelivered.length === 0) {
+    const { baseUrl, site } = config.datadog
+    const metrics = [...new Set(series.map((s) => s.metric))]
+    const options = { prefix: config.metricPrefix, site, metrics, dashboard: config.datadogApp.dashboard, concurrency: config.concurrency }
+    const refused = await guard(
+      'setting metric metadata and the dashboard (the metrics themselves were delivered)',
+      () =>
+        logger.group('Datadog metric metadata and dashboard', () => {
+          const api =
+            deps.api ??
+            createDatadogApi({
+              apiKey: sendingApiKey(config),
+              appKey,
+              baseUrl,
+              site,
+              policy: config.policy,
+              deps: deps.http,
+              deadline: deadlines.endBy,
+              onRetry
+            })
+          return provisionDatadog(api, options, logger)
+        }),
+      []
+    )
+    problems.push(...refused.map((message) => ({ reason: 'the Datadog metric metadata or dashboard was not set up', message })))
+  }
+  problems.push(...unexpected)
+  for (const problem of problems) logger.error(problem.message, { problem: problem.reason })
+  // Counted after delivery: an account whose series Datadog did not accept is failed, not collected.
+  const final = config.dryRun ? collection : markUndelivered(collection, delivery, config.metricPrefix, config.tags)
+  return {
+    accounts,
+    samples: final.samples,
+    failures: final.failures,
+    warnings: final.warnings,
+    series,
+    // Every value read and not withheld: delivered, or in the re-sendable body.
+    records: toRecords(collection.samples, config.metricPrefix, config.metrics),
+    footprint,
+    delivery,
+    collected: final.samples.length,
+    failed: countAccounts(final.failures),
+    rateLimitRemaining: final.rateLimitRemaining,
+    durationMs: deps.http.now() - started,
+    problems,
+    ok: problems.length === 0
+  }
+}

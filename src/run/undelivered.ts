@@ -1,0 +1,25 @@
+/** Series Datadog finally refused are never simply dropped: they are saved as a body that can be re-sent. */
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { payloadOf } from '../datadog/series.js'
+import type { Series } from '../series/metrics.js'
+
+/** Writes the series as a POST /api/v2/series body in `dir`; returns the file's path. */
+export function saveUndelivered(series: Series[], dir: string, now: number): string {
+  const file = join(dir, `twitter-stats-undelivered-${now}.json`)
+  writeFileSync(file, payloadOf(series))
+  return file
+}
+
+/** Where this run sent its series: the site's API host, or the proxy named in datadog-site, with the series path. */
+export function seriesUrl(baseUrl: string): string {
+  return `${baseUrl.replace(/\/+$/, '')}/api/v2/series`
+}
+
+/**
+ * What to tell a user about the saved file, with a command that works when pasted: `where` names how
+ * they find the file again (an output, a path), `baseUrl` is the run's Datadog base URL (config.datadog.baseUrl).
+ */
+export function undeliveredMessage(count: number, file: string, where: string, baseUrl: string): string {
+  return `${count} series were not delivered. They are saved in ${file}${where} as a POST /api/v2/series body; re-send them within an hour, for example: curl -X POST "${seriesUrl(baseUrl)}" -H "Content-Type: application/json" -H "DD-API-KEY: $DATADOG_API_KEY" --data @${file}`
+}
