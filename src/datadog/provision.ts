@@ -3,7 +3,7 @@
  * and the dashboard when asked. Reads first, so what is already right is left alone.
  */
 import { oneLine, quoteValue } from '../text/foreign-text.js'
-import { mapWithConcurrency } from '../http/send.js'
+import { mapWithConcurrency } from '../http/concurrency.js'
 import type { Logger } from '../log.js'
 import { dashboardDefinition, dashboardMarker, dashboardTitle, metricMetadata } from './definitions.js'
 import { isSiteUrl, knownSite, siteAppUrl } from './site.js'

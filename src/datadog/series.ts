@@ -5,17 +5,9 @@
  * payloads in the tests instead (test/datadog/contract.test.ts).
  */
 import { gzipSync } from 'node:zlib'
-import {
-  NetworkError,
-  RateLimitError,
-  parseJson,
-  plausibleResetAt,
-  send,
-  type HttpDeps,
-  type HttpResponse,
-  type RetryPolicy,
-  type RunBounds
-} from '../http/send.js'
+import { NetworkError, RateLimitError } from '../http/errors.js'
+import { parseJson, send, type HttpDeps, type HttpResponse, type RunBounds } from '../http/send.js'
+import { plausibleResetAt, type RetryPolicy } from '../http/retry.js'
 import type { Series } from '../series/metrics.js'
 import { createMasker } from '../text/masker.js'
 import { describeAcceptedWithErrors, describeRefusal, describeUnconfirmed } from './refusals.js'

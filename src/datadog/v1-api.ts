@@ -1,4 +1,6 @@
-import { NetworkError, RateLimitError, parseJson, send, type HttpResponse, type RetryPolicy, type HttpDeps, type RunBounds } from '../http/send.js'
+import { NetworkError, RateLimitError } from '../http/errors.js'
+import { parseJson, send, type HttpResponse, type HttpDeps, type RunBounds } from '../http/send.js'
+import { type RetryPolicy } from '../http/retry.js'
 import { createMasker } from '../text/masker.js'
 import { describeApiRefusal, type ApiCall } from './refusals.js'
 import { datadogResetAt } from './series.js'

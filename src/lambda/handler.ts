@@ -3,7 +3,8 @@
  * pipeline as the action, JSON-lines logs. Handler: index.handler in the release zip.
  */
 import { runCollection } from '../run/pipeline.js'
-import { parseConfig, readSettingsFromEnv, secretValues, type RawSettings } from '../config/settings.js'
+import { parseConfig } from '../config/parse.js'
+import { readSettingsFromEnv, secretValues, type RawSettings } from '../config/settings.js'
 import { payloadOf, splitSeries } from '../datadog/series.js'
 import { ConfigError, messageOf } from '../text/errors.js'
 import { MAX_MESSAGE, capText } from '../text/foreign-text.js'

@@ -1,6 +1,6 @@
 /** The pipeline: accounts → sources → samples → series → sink, and the run's exit rules. */
 import { NETWORK_NAMES, NETWORKS, type Account, type Network } from '../config/accounts.js'
-import type { Config } from '../config/settings.js'
+import type { Config } from '../config/parse.js'
 import { createDatadogClient, createDryRunClient, type DeliveryReport, type MetricsClient } from '../datadog/series.js'
 import { createDatadogApi, type DatadogApi } from '../datadog/v1-api.js'
 import { provisionDatadog } from '../datadog/provision.js'

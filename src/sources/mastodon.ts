@@ -4,7 +4,9 @@
  */
 import type { Account } from '../config/accounts.js'
 import { quoteValue } from '../text/foreign-text.js'
-import { mapWithConcurrency, parseJson, plausibleResetAt, type HttpDeps, type HttpResponse, type RetryPolicy, type RunBounds } from '../http/send.js'
+import { mapWithConcurrency } from '../http/concurrency.js'
+import { parseJson, type HttpDeps, type HttpResponse, type RunBounds } from '../http/send.js'
+import { plausibleResetAt, type RetryPolicy } from '../http/retry.js'
 import { combine, emptyCollection, failed, isCollection, readCounts, sendForAccounts, unexpectedFailure, type FieldMap } from './shared.js'
 import type { Collection, Source } from './types.js'
 

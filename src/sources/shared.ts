@@ -1,7 +1,9 @@
 /** What every source does the same way: read counts, send through the shared transport, turn errors into failures. */
 import type { Account, Network } from '../config/accounts.js'
 import { oneLine, quoteValue } from '../text/foreign-text.js'
-import { NetworkError, RateLimitError, plausibleResetAt, send, type HttpRequest, type HttpResponse, type SendOptions } from '../http/send.js'
+import { NetworkError, RateLimitError } from '../http/errors.js'
+import { plausibleResetAt } from '../http/retry.js'
+import { send, type HttpRequest, type HttpResponse, type SendOptions } from '../http/send.js'
 import type { MetricName, Sample } from '../series/metrics.js'
 import type { Collection, Failure } from './types.js'
 import { messageOf } from '../text/errors.js'

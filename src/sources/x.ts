@@ -5,9 +5,11 @@
  */
 import { OAuth1Helper } from 'twitter-api-v2/dist/cjs/client-mixins/oauth1.helper.js'
 import type { Account } from '../config/accounts.js'
-import type { XAuth } from '../config/settings.js'
+import type { XAuth } from '../config/parse.js'
 import { oneLine, quoteValue } from '../text/foreign-text.js'
-import { hostOf, mapWithConcurrency, parseJson, type HttpDeps, type HttpRequest, type HttpResponse, type RetryPolicy, type RunBounds } from '../http/send.js'
+import { hostOf, parseJson, type HttpDeps, type HttpRequest, type HttpResponse, type RunBounds } from '../http/send.js'
+import { mapWithConcurrency } from '../http/concurrency.js'
+import { type RetryPolicy } from '../http/retry.js'
 import { createMasker } from '../text/masker.js'
 import type { Sample } from '../series/metrics.js'
 import { chunk, combine, epochSecondsHeader, failed, isCollection, readCounts, sendForAccounts, unexpectedFailure, type FieldMap } from './shared.js'

@@ -1,5 +1,6 @@
 import { describe, expect, test } from '@jest/globals'
-import { SETTINGS, datadogBaseUrl, parseConfig, readSettingsFromEnv, secretValues, validateBaseUrl } from '../../src/config/settings.js'
+import { SETTINGS, readSettingsFromEnv, secretValues } from '../../src/config/settings.js'
+import { datadogBaseUrl, parseConfig, validateBaseUrl } from '../../src/config/parse.js'
 import { ConfigError } from '../../src/text/errors.js'
 
 const base = { ACCOUNTS: 'jack', X_BEARER_TOKEN: 'tok', DATADOG_API_KEY: 'key' }

@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, test } from '@jest/globals'
 import { gzipSync } from 'node:zlib'
 import { DATADOG_LIMITS, createDatadogClient, createDryRunClient, payloadOf, splitSeries } from '../../src/datadog/series.js'
-import { DEFAULT_POLICY, realHttpDeps } from '../../src/http/send.js'
+import { DEFAULT_POLICY } from '../../src/http/retry.js'
+import { realHttpDeps } from '../../src/http/send.js'
 import type { Series } from '../../src/series/metrics.js'
 import { DD_KEY, startDatadogStandIn, type DatadogStandIn } from '../support/stand-ins.js'
 

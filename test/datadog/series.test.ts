@@ -2,7 +2,8 @@
 import { afterEach, describe, expect, test } from '@jest/globals'
 import { gzipSync } from 'node:zlib'
 import { DATADOG_LIMITS, createDatadogClient, payloadOf, readSeriesAnswer, splitSeries, type SplitLimits } from '../../src/datadog/series.js'
-import { DEFAULT_POLICY, realHttpDeps, type HttpDeps, type RetryPolicy } from '../../src/http/send.js'
+import { DEFAULT_POLICY, type RetryPolicy } from '../../src/http/retry.js'
+import { realHttpDeps, type HttpDeps } from '../../src/http/send.js'
 import type { Series } from '../../src/series/metrics.js'
 import { DD_KEY, startDatadogStandIn, type DatadogStandIn } from '../support/stand-ins.js'
 

@@ -1,6 +1,6 @@
 /** `datadog-site`: a published Datadog site or a full URL; a typo is refused before any request, with the nearest site. */
 import { afterEach, beforeEach, describe, expect, test } from '@jest/globals'
-import { datadogBaseUrl } from '../../src/config/settings.js'
+import { datadogBaseUrl } from '../../src/config/parse.js'
 import { DATADOG_SITES, knownSite } from '../../src/datadog/site.js'
 import { editDistance, nearest } from '../../src/text/nearest.js'
 import { dashboardLink } from '../../src/datadog/provision.js'

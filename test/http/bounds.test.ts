@@ -5,19 +5,9 @@
  */
 import { afterEach, describe, expect, test } from '@jest/globals'
 import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib'
-import {
-  DEFAULT_POLICY,
-  DeadlineError,
-  NetworkError,
-  RateLimitError,
-  RefusedAnswerError,
-  realHttpDeps,
-  send,
-  type HttpDeps,
-  type RetryEvent,
-  type RetryPolicy,
-  type SendOptions
-} from '../../src/http/send.js'
+import { DEFAULT_POLICY, type RetryEvent, type RetryPolicy } from '../../src/http/retry.js'
+import { DeadlineError, NetworkError, RateLimitError, RefusedAnswerError } from '../../src/http/errors.js'
+import { realHttpDeps, send, type HttpDeps, type SendOptions } from '../../src/http/send.js'
 import { epochSecondsHeader } from '../../src/sources/shared.js'
 import { mastodonResetAt } from '../../src/sources/mastodon.js'
 import { datadogResetAt } from '../../src/datadog/series.js'

@@ -1,5 +1,8 @@
 import { afterEach, describe, expect, test } from '@jest/globals'
-import { DEFAULT_POLICY, NetworkError, RateLimitError, backoffDelay, mapWithConcurrency, send, type HttpDeps, type RetryPolicy } from '../../src/http/send.js'
+import { DEFAULT_POLICY, backoffDelay, type RetryPolicy } from '../../src/http/retry.js'
+import { NetworkError, RateLimitError } from '../../src/http/errors.js'
+import { mapWithConcurrency } from '../../src/http/concurrency.js'
+import { send, type HttpDeps } from '../../src/http/send.js'
 import { start, type StandIn } from '../support/stand-ins.js'
 
 let server: StandIn | undefined

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals'
 import { createSources, runCollection, type RunDeps, type RunReport } from '../../src/run/pipeline.js'
-import { parseConfig } from '../../src/config/settings.js'
+import { parseConfig } from '../../src/config/parse.js'
 import type { DatadogApi } from '../../src/datadog/v1-api.js'
 import { realHttpDeps } from '../../src/http/send.js'
 import type { Logger } from '../../src/log.js'

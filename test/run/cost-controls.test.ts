@@ -1,7 +1,8 @@
 /** Cost you choose: which account metrics are sent, whether the collector's own series are, and the footprint of each run. */
 import { afterEach, beforeEach, describe, expect, test } from '@jest/globals'
 import { runCli } from '../../src/cli/main.js'
-import { parseConfig, readSettingsFromEnv } from '../../src/config/settings.js'
+import { parseConfig } from '../../src/config/parse.js'
+import { readSettingsFromEnv } from '../../src/config/settings.js'
 import { ConfigError } from '../../src/text/errors.js'
 import { footprintLine, measureFootprint } from '../../src/run/footprint.js'
 import { METRIC_NAMES, parseMetricNames } from '../../src/series/metrics.js'

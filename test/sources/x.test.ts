@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, test } from '@jest/globals'
 import { parseAccounts } from '../../src/config/accounts.js'
-import { DEFAULT_POLICY, realHttpDeps } from '../../src/http/send.js'
+import { DEFAULT_POLICY } from '../../src/http/retry.js'
+import { realHttpDeps } from '../../src/http/send.js'
 import { chunk, createXSource, readLookup } from '../../src/sources/x.js'
 import { X_TOKEN, metricsFor, startXStandIn, type XStandIn } from '../support/stand-ins.js'
 

@@ -6,9 +6,11 @@
  * the undelivered file, or a thrown message.
  */
 import { describe, expect, test } from '@jest/globals'
-import { parseConfig, readSettingsFromEnv } from '../../src/config/settings.js'
+import { parseConfig } from '../../src/config/parse.js'
+import { readSettingsFromEnv } from '../../src/config/settings.js'
 import { ConfigError } from '../../src/text/errors.js'
-import { DEFAULT_POLICY, realHttpDeps, send } from '../../src/http/send.js'
+import { DEFAULT_POLICY } from '../../src/http/retry.js'
+import { realHttpDeps, send } from '../../src/http/send.js'
 import { createDatadogClient } from '../../src/datadog/series.js'
 import { createXSource } from '../../src/sources/x.js'
 import { BATCH_A, HANG_TIMEOUT, isBatchB, runScenario, type Scenario, type ScenarioOptions } from '../support/fault-scenario.js'

@@ -1,0 +1,193 @@
+/** The one parser: raw settings in, one Config out, every problem found before any request is sent. */
+import { parseAccountLists, type Account, type AccountList } from './accounts.js'
+import { describeSetting, defaultOf, type RawSettings } from './settings.js'
+import { ConfigError, quote } from '../text/errors.js'
+import { isSiteUrl, knownSite, siteApiUrl } from '../datadog/site.js'
+import { DEFAULT_POLICY, type RetryPolicy } from '../http/retry.js'
+import { parseMetricNames, parseTags, validateMetricPrefix, type MetricName } from '../series/metrics.js'
+
+export type XAuth =
+  { kind: 'bearer'; token: string } | { kind: 'oauth1'; consumerKey: string; consumerSecret: string; accessToken: string; accessTokenSecret: string }
+
+export interface Config {
+  accounts: Account[]
+  x: { auth: XAuth | undefined; apiUrl: string }
+  bluesky: { apiUrl: string }
+  /** undefined: each account's own instance. */
+  mastodon: { apiUrl: string | undefined }
+  datadog: { apiKey: string | undefined; site: string; baseUrl: string }
+  metricPrefix: string
+  tags: string[]
+  dryRun: boolean
+  policy: RetryPolicy
+  /** The whole run's bound (run-timeout): see src/run/deadline.ts. */
+  runTimeoutMs: number
+  concurrency: number
+  /** Opt-in extras that need a Datadog application key: metric metadata, and the dashboard. */
+  datadogApp: { appKey: string | undefined; dashboard: boolean }
+  /** The account metrics sent, in the Metrics table's order. */
+  metrics: MetricName[]
+  /** Whether the collector's own `{prefix}.collector.*` series are sent. */
+  selfMonitoring: boolean
+}
+
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]', '::1'])
+
+/** Checks a URL setting: https anywhere, plain http only to loopback, so keys never travel unencrypted. */
+export function validateBaseUrl(value: string, name: string): string {
+  let url: URL
+  try {
+    url = new URL(value)
+  } catch {
+    throw new ConfigError([`\`${name}\` ${quote(value)} is not a URL; use for example "https://api.example.com".`])
+  }
+  if (url.username || url.password) {
+    throw new ConfigError([`\`${name}\` must not carry a user name or password in the URL; credentials go in their own secret settings.`])
+  }
+  if (url.protocol === 'http:' && !LOOPBACK_HOSTS.has(url.hostname)) {
+    throw new ConfigError([
+      `\`${name}\` uses plain http:// to ${quote(url.host)}: keys would travel unencrypted. Use https://, or http:// only for 127.0.0.1, localhost or [::1].`
+    ])
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new ConfigError([`\`${name}\` must be an https:// URL, not ${quote(url.protocol)}.`])
+  }
+  if (url.search || url.hash) {
+    throw new ConfigError([`\`${name}\` must not have a query or fragment: give the base URL only.`])
+  }
+  return url.toString().replace(/\/+$/, '')
+}
+
+/** A Datadog site name becomes https://api.<site>; a full URL (a proxy) is used as the base. */
+export function datadogBaseUrl(site: string): string {
+  return isSiteUrl(site) ? validateBaseUrl(site, 'datadog-site') : siteApiUrl(knownSite(site))
+}
+
+function parseBoolean(value: string | undefined, name: string, fallback: boolean): boolean {
+  if (value === undefined) return fallback
+  if (/^(true|yes|1|on)$/i.test(value)) return true
+  if (/^(false|no|0|off)$/i.test(value)) return false
+  throw new ConfigError([`\`${name}\` is ${quote(value)}; use true or false.`])
+}
+
+function parseNumber(value: string | undefined, name: string, fallback: string, min: number, max: number): number {
+  const text = value ?? fallback
+  const number = Number(text)
+  if (!/^\d+(\.\d+)?$/.test(text) || !Number.isFinite(number) || number < min || number > max) {
+    throw new ConfigError([`\`${name}\` is ${quote(text)}; use a number from ${min} to ${max}.`])
+  }
+  return number
+}
+
+const OAUTH_KEYS = ['xConsumerKey', 'xConsumerSecret', 'xAccessToken', 'xAccessTokenSecret'] as const
+
+/** What the X credential settings amount to: a usable credential, none at all, or an incomplete OAuth set. */
+type XAuthSettings = { kind: 'given'; auth: XAuth } | { kind: 'none' } | { kind: 'incomplete'; problem: string }
+
+function parseXAuth(raw: RawSettings): XAuthSettings {
+  if (raw.xBearerToken) return { kind: 'given', auth: { kind: 'bearer', token: raw.xBearerToken } }
+  const { xConsumerKey: consumerKey, xConsumerSecret: consumerSecret, xAccessToken: accessToken, xAccessTokenSecret: accessTokenSecret } = raw
+  if (consumerKey && consumerSecret && accessToken && accessTokenSecret) {
+    return { kind: 'given', auth: { kind: 'oauth1', consumerKey, consumerSecret, accessToken, accessTokenSecret } }
+  }
+  const missing = OAUTH_KEYS.filter((key) => !raw[key]).map((key) => describeSetting(key))
+  if (missing.length === OAUTH_KEYS.length) return { kind: 'none' }
+  return {
+    kind: 'incomplete',
+    problem: `the OAuth 1.0a keys for X are incomplete: ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} missing. Set all four, or use x-bearer-token instead.`
+  }
+}
+
+/** A value every parse step produced; only a bug in this file could leave one out without a problem. */
+function parsed<T>(value: T | undefined, name: string): T {
+  if (value === undefined) throw new Error(`the setting ${name} was not parsed, and no problem was reported`)
+  return value
+}
+
+/**
+ * The one parser. Every problem is found before any request is sent, and all of them are
+ * reported at once so a user fixes the configuration in one go. `lists` are account lists the adapter
+ * read from elsewhere (a file, an S3 object), merged with the `accounts` setting.
+ */
+export function parseConfig(raw: RawSettings, lists: AccountList[] = []): Config {
+  const problems: string[] = []
+  function attempt<T>(parse: () => T): T | undefined {
+    try {
+      return parse()
+    } catch (error) {
+      if (error instanceof ConfigError) {
+        problems.push(...error.problems)
+        return undefined
+      }
+      throw error
+    }
+  }
+
+  const accounts = attempt(() => {
+    const all: AccountList[] = [...(raw.accounts ? [{ source: '`accounts`', text: raw.accounts }] : []), ...lists]
+    if (all.length === 0) {
+      throw new ConfigError([
+        `${describeSetting('accounts')} or ${describeSetting('accountsFile')} is required: list the accounts to collect, for example "jack, nasa", or name a file that lists them, one or more a line.`
+      ])
+    }
+    return parseAccountLists(all)
+  })
+  const dryRun = attempt(() => parseBoolean(raw.dryRun, 'dry-run', false)) ?? false
+  const xAuth = parseXAuth(raw)
+  if (xAuth.kind === 'incomplete') problems.push(xAuth.problem)
+  const auth = xAuth.kind === 'given' ? xAuth.auth : undefined
+  if (accounts?.some((a) => a.network === 'x') && xAuth.kind === 'none') {
+    const xAccounts = accounts.filter((a) => a.network === 'x').map((a) => a.handle)
+    problems.push(
+      `X credentials are missing for the X accounts in the list (${xAccounts.slice(0, 5).join(', ')}${xAccounts.length > 5 ? ', …' : ''}): set ${describeSetting('xBearerToken')}, or all four OAuth 1.0a keys (x-consumer-key, x-consumer-secret, x-access-token, x-access-token-secret). Bluesky and Mastodon accounts need no credentials.`
+    )
+  }
+  const apiKey = raw.datadogApiKey
+  if (!dryRun && !apiKey) {
+    problems.push(`${describeSetting('datadogApiKey')} is required to send metrics; set it, or set dry-run to true to only print them.`)
+  }
+  const site = raw.datadogSite ?? defaultOf('datadogSite')
+  const baseUrl = attempt(() => datadogBaseUrl(site))
+  const xApiUrl = attempt(() => validateBaseUrl(raw.xApiUrl ?? defaultOf('xApiUrl'), 'x-api-url'))
+  const blueskyApiUrl = attempt(() => validateBaseUrl(raw.blueskyApiUrl ?? defaultOf('blueskyApiUrl'), 'bluesky-api-url'))
+  const mastodonSetting = raw.mastodonApiUrl
+  const mastodonApiUrl = mastodonSetting ? attempt(() => validateBaseUrl(mastodonSetting, 'mastodon-api-url')) : undefined
+  const metricPrefix = attempt(() => validateMetricPrefix(raw.metricPrefix ?? defaultOf('metricPrefix')))
+  const tags = attempt(() => parseTags(raw.tags ?? ''))
+  const maxWait = attempt(() => parseNumber(raw.rateLimitMaxWait, 'rate-limit-max-wait', defaultOf('rateLimitMaxWait'), 0, 86_400))
+  const timeout = attempt(() => parseNumber(raw.requestTimeout, 'request-timeout', defaultOf('requestTimeout'), 0.1, 600))
+  const runTimeout = attempt(() => parseNumber(raw.runTimeout, 'run-timeout', defaultOf('runTimeout'), 1, 86_400))
+  const maxRetries = attempt(() => parseNumber(raw.maxRetries, 'max-retries', defaultOf('maxRetries'), 0, 10))
+  const concurrency = attempt(() => parseNumber(raw.concurrency, 'concurrency', defaultOf('concurrency'), 1, 64))
+  const dashboard = attempt(() => parseBoolean(raw.datadogDashboard, 'datadog-dashboard', false)) ?? false
+  const metrics = attempt(() => parseMetricNames(raw.metrics ?? defaultOf('metrics')))
+  const selfMonitoring = attempt(() => parseBoolean(raw.selfMonitoring, 'self-monitoring', true)) ?? true
+  if (dashboard && !dryRun && !raw.datadogAppKey) {
+    problems.push(
+      `datadog-dashboard is true but ${describeSetting('datadogAppKey')} is missing: the dashboards API needs an application key with the dashboards_read and dashboards_write permissions. Set it, or set datadog-dashboard to false.`
+    )
+  }
+
+  if (problems.length > 0) throw new ConfigError(problems)
+  return {
+    accounts: parsed(accounts, 'accounts'),
+    x: { auth, apiUrl: parsed(xApiUrl, 'x-api-url') },
+    bluesky: { apiUrl: parsed(blueskyApiUrl, 'bluesky-api-url') },
+    mastodon: { apiUrl: mastodonApiUrl },
+    datadog: { apiKey, site, baseUrl: parsed(baseUrl, 'datadog-site') },
+    metricPrefix: parsed(metricPrefix, 'metric-prefix'),
+    tags: parsed(tags, 'tags'),
+    dryRun,
+    policy: {
+      ...DEFAULT_POLICY,
+      maxRetries: Math.floor(parsed(maxRetries, 'max-retries')),
+      timeoutMs: Math.round(parsed(timeout, 'request-timeout') * 1000),
+      maxRateLimitWaitMs: Math.round(parsed(maxWait, 'rate-limit-max-wait') * 1000)
+    },
+    runTimeoutMs: Math.round(parsed(runTimeout, 'run-timeout') * 1000),
+    concurrency: Math.floor(parsed(concurrency, 'concurrency')),
+    datadogApp: { appKey: raw.datadogAppKey, dashboard },
+    metrics: parsed(metrics, 'metrics'),
+    selfMonitoring
+  }
+}
