@@ -38,6 +38,10 @@ export interface Sample {
   /** Unix seconds. */
   timestamp: number
   metrics: Partial<Record<MetricName, number>>
+  /** The network's own id for the account (X user id, Bluesky DID, Mastodon account id), when the answer gave it. */
+  id?: string
+  /** The account's name as the network gave it this time (it differs from `account.handle` after a rename). */
+  name?: string
 }
 
 /** A Datadog v2 series (gauge = type 3). */
