@@ -1,4 +1,5 @@
 import { ConfigError, quote } from '../text/errors.js'
+import { describeShape, splitLines } from '../text/lines.js'
 
 export const NETWORKS = ['x', 'bluesky', 'mastodon'] as const
 export type Network = (typeof NETWORKS)[number]
@@ -40,9 +41,9 @@ const MASTODON_USERNAME = /^[A-Za-z0-9_](?:[A-Za-z0-9_.-]{0,62}[A-Za-z0-9_])?$/
 export const ACCEPTED_FORMS =
   'X: jack, @jack, https://x.com/jack or x:jack; Bluesky: alice.bsky.social, @alice.bsky.social, did:plc:…, https://bsky.app/profile/alice.bsky.social or bluesky:…; Mastodon: user@instance.social, @user@instance.social, https://instance.social/@user or mastodon:…'
 
-/** Splits an account list on commas, semicolons, whitespace and newlines. */
+/** Splits an account list on commas, semicolons, whitespace and every line end (\s has all of them but NEL, U+0085). */
 export function splitAccountList(text: string): string[] {
-  return text.split(/[\s,;]+/).filter((entry) => entry.length > 0)
+  return text.split(/[\s,;\u0085]+/).filter((entry) => entry.length > 0)
 }
 
 function xAccount(entry: string): Account | undefined {
@@ -125,7 +126,8 @@ export interface AccountList {
  * (a `#` at the start of a line or after whitespace, to the end of the line) are ignored.
  */
 export function entriesOfFile(text: string): string[] {
-  return text.split(/\r?\n/).flatMap((line) => splitAccountList(line.replace(/(^|\s)#.*$/, '')))
+  // Split on every line end first: `.` stops at a bare CR or U+2028, which would leave the rest of a comment behind.
+  return splitLines(text).flatMap((line) => splitAccountList(line.replace(/(^|\s)#.*$/, '')))
 }
 
 /** Parses the `accounts` setting alone; see parseAccountLists. */
@@ -148,30 +150,53 @@ export function parseAccountLists(lists: AccountList[]): Account[] {
   }
   const bad: { entry: string; source: string }[] = []
   const seen = new Map<string, Account>()
+  const parsedFrom = new Set<string>()
   for (const { entry, source } of entries) {
     const account = parseAccountEntry(entry)
     if (!account) {
       bad.push({ entry, source })
       continue
     }
+    parsedFrom.add(source)
     const id = `${account.network}:${account.key}`
     if (!seen.has(id)) seen.set(id, account)
   }
-  if (bad.length > 0) {
-    const sources = [...new Set(bad.map((b) => b.source))].join(' and ')
-    const shown = bad
-      .slice(0, 10)
-      .map(({ entry }) => quote(entry))
-      .join(', ')
-    const more = bad.length > 10 ? ` and ${bad.length - 10} more` : ''
-    throw new ConfigError([
-      `${bad.length === 1 ? `this entry in ${sources} is not` : `these entries in ${sources} are not`} a valid account: ${shown}${more}. Accepted forms: ${ACCEPTED_FORMS}. An X username is 1 to 15 letters, digits or underscores.`
-    ])
-  }
+  const problems = [...notLists(lists, bad, parsedFrom), ...badEntries(bad.filter((b) => parsedFrom.has(b.source) || !isFile(lists, b.source)))]
+  if (problems.length > 0) throw new ConfigError(problems)
   if (seen.size > MAX_ACCOUNTS) {
     throw new ConfigError([
       `${lists.map((list) => list.source).join(' and ')} list${lists.length > 1 ? '' : 's'} ${seen.size} accounts; one run handles at most ${MAX_ACCOUNTS}. Split the list across several workflows or steps.`
     ])
   }
   return [...seen.values()]
+}
+
+function isFile(lists: AccountList[], source: string): boolean {
+  return lists.some((list) => list.file && list.source === source)
+}
+
+/**
+ * A file in which no entry is an account may be anything (the process environment, a key): it is described by
+ * shape, never quoted.
+ */
+function notLists(lists: AccountList[], bad: { source: string }[], parsedFrom: Set<string>): string[] {
+  return lists
+    .filter((list) => list.file && !parsedFrom.has(list.source) && bad.some((b) => b.source === list.source))
+    .map(
+      (list) =>
+        `${list.source} holds no account (${describeShape(list.text)}; not quoted, as it may not be a list of accounts). Name a text file with one or more accounts a line, in these forms: ${ACCEPTED_FORMS}.`
+    )
+}
+
+function badEntries(bad: { entry: string; source: string }[]): string[] {
+  if (bad.length === 0) return []
+  const sources = [...new Set(bad.map((b) => b.source))].join(' and ')
+  const shown = bad
+    .slice(0, 10)
+    .map(({ entry }) => quote(entry))
+    .join(', ')
+  const more = bad.length > 10 ? ` and ${bad.length - 10} more` : ''
+  return [
+    `${bad.length === 1 ? `this entry in ${sources} is not` : `these entries in ${sources} are not`} a valid account: ${shown}${more}. Accepted forms: ${ACCEPTED_FORMS}. An X username is 1 to 15 letters, digits or underscores.`
+  ]
 }
