@@ -28,15 +28,15 @@ export const MAX_ACCOUNTS = 10_000
 /** Longest entry looked at; anything longer is rejected without being parsed (a pasted file, not an account). */
 export const MAX_ENTRY_LENGTH = 300
 
-const X_USERNAME = /^[A-Za-z0-9_]{1,15}$/
+export const X_USERNAME = /^[A-Za-z0-9_]{1,15}$/
 const X_PROFILE_URL = /^https?:\/\/(?:www\.|mobile\.)?(?:x|twitter)\.com\/([^/?#]+)\/?(?:[?#].*)?$/i
 const BLUESKY_PROFILE_URL = /^https?:\/\/(?:www\.)?bsky\.app\/profile\/([^/?#]+)\/?(?:[?#].*)?$/i
 const MASTODON_PROFILE_URL = /^https?:\/\/([^/?#@:]+)\/@([^/?#@]+)\/?(?:[?#].*)?$/i
 /** A domain name as atproto handles and Mastodon instances use: labels of letters, digits and inner hyphens. */
-const DOMAIN = /^(?=.{1,253}$)(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/
+export const DOMAIN = /^(?=.{1,253}$)(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/
 /** did:plc and did:web, the two DID methods Bluesky supports. */
-const DID = /^did:(?:plc:[a-z2-7]{24}|web:[A-Za-z0-9.-]{1,253})$/
-const MASTODON_USERNAME = /^[A-Za-z0-9_](?:[A-Za-z0-9_.-]{0,62}[A-Za-z0-9_])?$/
+export const DID = /^did:(?:plc:[a-z2-7]{24}|web:[A-Za-z0-9.-]{1,253})$/
+export const MASTODON_USERNAME = /^[A-Za-z0-9_](?:[A-Za-z0-9_.-]{0,62}[A-Za-z0-9_])?$/
 
 export const ACCEPTED_FORMS =
   'X: jack, x:jack or https://x.com/jack; Bluesky: alice.bsky.social, did:plc:…, bluesky:… or its bsky.app URL; Mastodon: user@instance.social, mastodon:… or its profile URL; lists: x-list:<id>, bluesky-list:<handle>/<rkey>, bluesky-starter-pack:<handle>/<rkey> or their URLs'
