@@ -1,16 +1,21 @@
 /** The one parser: raw settings in, one Config out, every problem found before any request is sent. */
-import { parseAccountLists, type Account, type AccountList } from './accounts.js'
+import { parseEntryLists, type Account, type AccountList } from './accounts.js'
+import type { ListEntry } from './list-entries.js'
 import { describeSetting, defaultOf, type RawSettings } from './settings.js'
 import { ConfigError, quote } from '../text/errors.js'
 import { isSiteUrl, knownSite, siteApiUrl } from '../datadog/site.js'
 import { DEFAULT_POLICY, type RetryPolicy } from '../http/retry.js'
 import { parseMetricNames, parseTags, validateMetricPrefix, type MetricName } from '../series/metrics.js'
+import type { StateLocation } from '../state/store.js'
+import { parseS3Uri } from './s3-uri.js'
 
 export type XAuth =
   { kind: 'bearer'; token: string } | { kind: 'oauth1'; consumerKey: string; consumerSecret: string; accessToken: string; accessTokenSecret: string }
 
 export interface Config {
   accounts: Account[]
+  /** Lists named in the account list (an X List, a Bluesky list or starter pack), expanded to their members on every run. */
+  lists: ListEntry[]
   x: { auth: XAuth | undefined; apiUrl: string }
   bluesky: { apiUrl: string }
   /** undefined: each account's own instance. */
@@ -29,6 +34,8 @@ export interface Config {
   metrics: MetricName[]
   /** Whether the collector's own `{prefix}.collector.*` series are sent. */
   selfMonitoring: boolean
+  /** Where runs keep their memory; undefined when not given (the action then uses the cache, the CLI and the Lambda none). */
+  state: StateLocation | undefined
 }
 
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]', '::1'])
@@ -98,6 +105,28 @@ function parseXAuth(raw: RawSettings): XAuthSettings {
   }
 }
 
+/**
+ * The `state` setting: none, cache, s3://bucket/key, or a path (the adapter decides what it is relative to).
+ * Checked here so a typo is refused before any request, not found when the state is written at the end.
+ */
+export function parseStateLocation(value: string | undefined): StateLocation | undefined {
+  if (value === undefined) return undefined
+  const word = value.toLowerCase()
+  if (word === 'none') return { kind: 'none' }
+  if (word === 'cache') return { kind: 'cache' }
+  if (/^s3:/i.test(value)) return { kind: 's3', uri: parseS3Uri(value, '`state`', 's3://my-bucket/twitter-stats/state.json').uri }
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) {
+    throw new ConfigError([`\`state\` ${quote(value)} is a URL the state cannot be kept at: use none, cache, s3://bucket/key or a file path.`])
+  }
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(value))
+    throw new ConfigError([`\`state\` ${quote(value)} has a control character: give a file path, none, cache or s3://bucket/key.`])
+  if (/[/\\]$/.test(value) || value === '.' || value === '..') {
+    throw new ConfigError([`\`state\` ${quote(value)} names a folder: give a file path, for example "twitter-stats-state.json".`])
+  }
+  return { kind: 'file', path: value }
+}
+
 /** A value every parse step produced; only a bug in this file could leave one out without a problem. */
 function parsed<T>(value: T | undefined, name: string): T {
   if (value === undefined) throw new Error(`the setting ${name} was not parsed, and no problem was reported`)
@@ -123,23 +152,28 @@ export function parseConfig(raw: RawSettings, lists: AccountList[] = []): Config
     }
   }
 
-  const accounts = attempt(() => {
+  const entries = attempt(() => {
     const all: AccountList[] = [...(raw.accounts ? [{ source: '`accounts`', text: raw.accounts }] : []), ...lists]
     if (all.length === 0) {
       throw new ConfigError([
         `${describeSetting('accounts')} or ${describeSetting('accountsFile')} is required: list the accounts to collect, for example "jack, nasa", or name a file that lists them, one or more a line.`
       ])
     }
-    return parseAccountLists(all)
+    return parseEntryLists(all)
   })
+  const accounts = entries?.accounts
   const dryRun = attempt(() => parseBoolean(raw.dryRun, 'dry-run', false)) ?? false
   const xAuth = parseXAuth(raw)
   if (xAuth.kind === 'incomplete') problems.push(xAuth.problem)
   const auth = xAuth.kind === 'given' ? xAuth.auth : undefined
-  if (accounts?.some((a) => a.network === 'x') && xAuth.kind === 'none') {
-    const xAccounts = accounts.filter((a) => a.network === 'x').map((a) => a.handle)
+  // An X List is read with the same credentials as the accounts.
+  const xEntries = [
+    ...(accounts ?? []).filter((a) => a.network === 'x').map((a) => a.handle),
+    ...(entries?.lists ?? []).filter((l) => l.network === 'x').map((l) => l.entry)
+  ]
+  if (xEntries.length > 0 && xAuth.kind === 'none') {
     problems.push(
-      `X credentials are missing for the X accounts in the list (${xAccounts.slice(0, 5).join(', ')}${xAccounts.length > 5 ? ', …' : ''}): set ${describeSetting('xBearerToken')}, or all four OAuth 1.0a keys (x-consumer-key, x-consumer-secret, x-access-token, x-access-token-secret). Bluesky and Mastodon accounts need no credentials.`
+      `X credentials are missing for the X accounts in the list (${xEntries.slice(0, 5).join(', ')}${xEntries.length > 5 ? ', …' : ''}): set ${describeSetting('xBearerToken')}, or all four OAuth 1.0a keys (x-consumer-key, x-consumer-secret, x-access-token, x-access-token-secret). Bluesky and Mastodon accounts need no credentials.`
     )
   }
   const apiKey = raw.datadogApiKey
@@ -162,6 +196,7 @@ export function parseConfig(raw: RawSettings, lists: AccountList[] = []): Config
   const dashboard = attempt(() => parseBoolean(raw.datadogDashboard, 'datadog-dashboard', false)) ?? false
   const metrics = attempt(() => parseMetricNames(raw.metrics ?? defaultOf('metrics')))
   const selfMonitoring = attempt(() => parseBoolean(raw.selfMonitoring, 'self-monitoring', true)) ?? true
+  const state = attempt(() => parseStateLocation(raw.state))
   if (dashboard && !dryRun && !raw.datadogAppKey) {
     problems.push(
       `datadog-dashboard is true but ${describeSetting('datadogAppKey')} is missing: the dashboards API needs an application key with the dashboards_read and dashboards_write permissions. Set it, or set datadog-dashboard to false.`
@@ -171,6 +206,7 @@ export function parseConfig(raw: RawSettings, lists: AccountList[] = []): Config
   if (problems.length > 0) throw new ConfigError(problems)
   return {
     accounts: parsed(accounts, 'accounts'),
+    lists: parsed(entries, 'accounts').lists,
     x: { auth, apiUrl: parsed(xApiUrl, 'x-api-url') },
     bluesky: { apiUrl: parsed(blueskyApiUrl, 'bluesky-api-url') },
     mastodon: { apiUrl: mastodonApiUrl },
@@ -188,6 +224,7 @@ export function parseConfig(raw: RawSettings, lists: AccountList[] = []): Config
     concurrency: Math.floor(parsed(concurrency, 'concurrency')),
     datadogApp: { appKey: raw.datadogAppKey, dashboard },
     metrics: parsed(metrics, 'metrics'),
-    selfMonitoring
+    selfMonitoring,
+    state
   }
 }
