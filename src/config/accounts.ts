@@ -1,4 +1,5 @@
 import { ConfigError, quote } from '../text/errors.js'
+import { mastodonListProblem, parseListEntry, MASTODON_LIST, type ListEntry } from './list-entries.js'
 
 export const NETWORKS = ['x', 'bluesky', 'mastodon'] as const
 export type Network = (typeof NETWORKS)[number]
@@ -27,18 +28,18 @@ export const MAX_ACCOUNTS = 10_000
 /** Longest entry looked at; anything longer is rejected without being parsed (a pasted file, not an account). */
 export const MAX_ENTRY_LENGTH = 300
 
-const X_USERNAME = /^[A-Za-z0-9_]{1,15}$/
+export const X_USERNAME = /^[A-Za-z0-9_]{1,15}$/
 const X_PROFILE_URL = /^https?:\/\/(?:www\.|mobile\.)?(?:x|twitter)\.com\/([^/?#]+)\/?(?:[?#].*)?$/i
 const BLUESKY_PROFILE_URL = /^https?:\/\/(?:www\.)?bsky\.app\/profile\/([^/?#]+)\/?(?:[?#].*)?$/i
 const MASTODON_PROFILE_URL = /^https?:\/\/([^/?#@:]+)\/@([^/?#@]+)\/?(?:[?#].*)?$/i
 /** A domain name as atproto handles and Mastodon instances use: labels of letters, digits and inner hyphens. */
-const DOMAIN = /^(?=.{1,253}$)(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/
+export const DOMAIN = /^(?=.{1,253}$)(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/
 /** did:plc and did:web, the two DID methods Bluesky supports. */
-const DID = /^did:(?:plc:[a-z2-7]{24}|web:[A-Za-z0-9.-]{1,253})$/
-const MASTODON_USERNAME = /^[A-Za-z0-9_](?:[A-Za-z0-9_.-]{0,62}[A-Za-z0-9_])?$/
+export const DID = /^did:(?:plc:[a-z2-7]{24}|web:[A-Za-z0-9.-]{1,253})$/
+export const MASTODON_USERNAME = /^[A-Za-z0-9_](?:[A-Za-z0-9_.-]{0,62}[A-Za-z0-9_])?$/
 
 export const ACCEPTED_FORMS =
-  'X: jack, @jack, https://x.com/jack or x:jack; Bluesky: alice.bsky.social, @alice.bsky.social, did:plc:…, https://bsky.app/profile/alice.bsky.social or bluesky:…; Mastodon: user@instance.social, @user@instance.social, https://instance.social/@user or mastodon:…'
+  'X: jack, x:jack or https://x.com/jack; Bluesky: alice.bsky.social, did:plc:…, bluesky:… or its bsky.app URL; Mastodon: user@instance.social, mastodon:… or its profile URL; lists: x-list:<id>, bluesky-list:<handle>/<rkey>, bluesky-starter-pack:<handle>/<rkey> or their URLs'
 
 /** Splits an account list on commas, semicolons, whitespace and newlines. */
 export function splitAccountList(text: string): string[] {
@@ -133,12 +134,23 @@ export function parseAccounts(text: string): Account[] {
   return parseAccountLists([{ source: '`accounts`', text }])
 }
 
+/** The accounts of parseEntryLists, without the lists. */
+export function parseAccountLists(lists: AccountList[]): Account[] {
+  return parseEntryLists(lists).accounts
+}
+
+/** What the account lists name: accounts, and lists (an X List, a Bluesky list or starter pack) to expand on every run. */
+export interface Entries {
+  accounts: Account[]
+  lists: ListEntry[]
+}
+
 /**
  * Parses every list, merged in order. Every entry must be valid before anything is requested: the
  * error names each bad entry, where it came from, and the accepted forms. Duplicates (case-insensitive)
  * collapse to the first spelling, across lists too.
  */
-export function parseAccountLists(lists: AccountList[]): Account[] {
+export function parseEntryLists(lists: AccountList[]): Entries {
   const entries = lists.flatMap((list) => (list.file ? entriesOfFile(list.text) : splitAccountList(list.text)).map((entry) => ({ entry, source: list.source })))
   if (entries.length === 0) {
     const where = lists.map((list) => list.source).join(' and ') || '`accounts`'
@@ -147,8 +159,17 @@ export function parseAccountLists(lists: AccountList[]): Account[] {
     ])
   }
   const bad: { entry: string; source: string }[] = []
+  const mastodonLists: { entry: string; source: string }[] = []
   const seen = new Map<string, Account>()
+  const seenLists = new Map<string, ListEntry>()
   for (const { entry, source } of entries) {
+    const list = entry.length > MAX_ENTRY_LENGTH ? undefined : parseListEntry(entry)
+    if (list === MASTODON_LIST) mastodonLists.push({ entry, source })
+    if (list === MASTODON_LIST || (list && seenLists.has(list.entry))) continue
+    if (list) {
+      seenLists.set(list.entry, list)
+      continue
+    }
     const account = parseAccountEntry(entry)
     if (!account) {
       bad.push({ entry, source })
@@ -157,6 +178,7 @@ export function parseAccountLists(lists: AccountList[]): Account[] {
     const id = `${account.network}:${account.key}`
     if (!seen.has(id)) seen.set(id, account)
   }
+  const problems: string[] = []
   if (bad.length > 0) {
     const sources = [...new Set(bad.map((b) => b.source))].join(' and ')
     const shown = bad
@@ -164,14 +186,23 @@ export function parseAccountLists(lists: AccountList[]): Account[] {
       .map(({ entry }) => quote(entry))
       .join(', ')
     const more = bad.length > 10 ? ` and ${bad.length - 10} more` : ''
-    throw new ConfigError([
-      `${bad.length === 1 ? `this entry in ${sources} is not` : `these entries in ${sources} are not`} a valid account: ${shown}${more}. Accepted forms: ${ACCEPTED_FORMS}. An X username is 1 to 15 letters, digits or underscores.`
-    ])
+    problems.push(
+      `${bad.length === 1 ? `this entry in ${sources} is not` : `these entries in ${sources} are not`} a valid account: ${shown}${more}. Accepted forms: ${ACCEPTED_FORMS}. An X username has 1 to 15 letters, digits or _.`
+    )
   }
+  if (mastodonLists.length > 0) {
+    problems.push(
+      mastodonListProblem(
+        mastodonLists.map((m) => m.entry),
+        [...new Set(mastodonLists.map((m) => m.source))].join(' and ')
+      )
+    )
+  }
+  if (problems.length > 0) throw new ConfigError(problems)
   if (seen.size > MAX_ACCOUNTS) {
     throw new ConfigError([
       `${lists.map((list) => list.source).join(' and ')} list${lists.length > 1 ? '' : 's'} ${seen.size} accounts; one run handles at most ${MAX_ACCOUNTS}. Split the list across several workflows or steps.`
     ])
   }
-  return [...seen.values()]
+  return { accounts: [...seen.values()], lists: [...seenLists.values()] }
 }

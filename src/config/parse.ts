@@ -1,5 +1,6 @@
 /** The one parser: raw settings in, one Config out, every problem found before any request is sent. */
-import { parseAccountLists, type Account, type AccountList } from './accounts.js'
+import { parseEntryLists, type Account, type AccountList } from './accounts.js'
+import type { ListEntry } from './list-entries.js'
 import { describeSetting, defaultOf, type RawSettings } from './settings.js'
 import { ConfigError, quote } from '../text/errors.js'
 import { isSiteUrl, knownSite, siteApiUrl } from '../datadog/site.js'
@@ -11,6 +12,8 @@ export type XAuth =
 
 export interface Config {
   accounts: Account[]
+  /** Lists named in the account list (an X List, a Bluesky list or starter pack), expanded to their members on every run. */
+  lists: ListEntry[]
   x: { auth: XAuth | undefined; apiUrl: string }
   bluesky: { apiUrl: string }
   /** undefined: each account's own instance. */
@@ -123,23 +126,28 @@ export function parseConfig(raw: RawSettings, lists: AccountList[] = []): Config
     }
   }
 
-  const accounts = attempt(() => {
+  const entries = attempt(() => {
     const all: AccountList[] = [...(raw.accounts ? [{ source: '`accounts`', text: raw.accounts }] : []), ...lists]
     if (all.length === 0) {
       throw new ConfigError([
         `${describeSetting('accounts')} or ${describeSetting('accountsFile')} is required: list the accounts to collect, for example "jack, nasa", or name a file that lists them, one or more a line.`
       ])
     }
-    return parseAccountLists(all)
+    return parseEntryLists(all)
   })
+  const accounts = entries?.accounts
   const dryRun = attempt(() => parseBoolean(raw.dryRun, 'dry-run', false)) ?? false
   const xAuth = parseXAuth(raw)
   if (xAuth.kind === 'incomplete') problems.push(xAuth.problem)
   const auth = xAuth.kind === 'given' ? xAuth.auth : undefined
-  if (accounts?.some((a) => a.network === 'x') && xAuth.kind === 'none') {
-    const xAccounts = accounts.filter((a) => a.network === 'x').map((a) => a.handle)
+  // An X List is read with the same credentials as the accounts.
+  const xEntries = [
+    ...(accounts ?? []).filter((a) => a.network === 'x').map((a) => a.handle),
+    ...(entries?.lists ?? []).filter((l) => l.network === 'x').map((l) => l.entry)
+  ]
+  if (xEntries.length > 0 && xAuth.kind === 'none') {
     problems.push(
-      `X credentials are missing for the X accounts in the list (${xAccounts.slice(0, 5).join(', ')}${xAccounts.length > 5 ? ', …' : ''}): set ${describeSetting('xBearerToken')}, or all four OAuth 1.0a keys (x-consumer-key, x-consumer-secret, x-access-token, x-access-token-secret). Bluesky and Mastodon accounts need no credentials.`
+      `X credentials are missing for the X accounts in the list (${xEntries.slice(0, 5).join(', ')}${xEntries.length > 5 ? ', …' : ''}): set ${describeSetting('xBearerToken')}, or all four OAuth 1.0a keys (x-consumer-key, x-consumer-secret, x-access-token, x-access-token-secret). Bluesky and Mastodon accounts need no credentials.`
     )
   }
   const apiKey = raw.datadogApiKey
@@ -171,6 +179,7 @@ export function parseConfig(raw: RawSettings, lists: AccountList[] = []): Config
   if (problems.length > 0) throw new ConfigError(problems)
   return {
     accounts: parsed(accounts, 'accounts'),
+    lists: parsed(entries, 'accounts').lists,
     x: { auth, apiUrl: parsed(xApiUrl, 'x-api-url') },
     bluesky: { apiUrl: parsed(blueskyApiUrl, 'bluesky-api-url') },
     mastodon: { apiUrl: mastodonApiUrl },

@@ -18,6 +18,7 @@ import {
   type FieldMap
 } from './shared.js'
 import type { Collection, Source } from './types.js'
+import { blueskyIdentity } from './identity.js'
 
 export const BLUESKY_BATCH_SIZE = 25
 
@@ -41,7 +42,7 @@ interface Profile {
 }
 
 /** Pure: profiles in, samples out; a requested actor absent from the answer is missing or taken down. */
-export function readProfiles(body: unknown, batch: Account[], timestamp: number, dids?: Map<string, string>): Collection {
+export function readProfiles(body: unknown, batch: Account[], timestamp: number): Collection {
   const result = emptyCollection()
   const profiles =
     body && typeof body === 'object' && Array.isArray((body as { profiles?: unknown }).profiles) ? (body as { profiles: Profile[] }).profiles : []
@@ -62,8 +63,7 @@ export function readProfiles(body: unknown, batch: Account[], timestamp: number,
     if (Object.keys(metrics).length === 0) {
       result.failures.push({ network: 'bluesky', accounts: [account], reason: 'error', message: `Bluesky returned no usable counts for ${account.handle}.` })
     } else {
-      result.samples.push({ account, timestamp, metrics })
-      if (typeof profile.did === 'string') dids?.set(account.key, profile.did)
+      result.samples.push({ account, timestamp, metrics, ...blueskyIdentity(profile) })
     }
   }
   for (const account of missing) {
@@ -81,11 +81,11 @@ export function readProfiles(body: unknown, batch: Account[], timestamp: number,
  * One profile listed twice, as a handle and as its DID, is collected and sent once, under the name
  * listed first; the other entry is dropped with a warning.
  */
-export function collectedOnce(collection: Collection, dids: Map<string, string>): Collection {
+export function collectedOnce(collection: Collection): Collection {
   const first = new Map<string, Account>()
   const duplicates: Account[] = []
   const samples = collection.samples.filter((sample) => {
-    const did = dids.get(sample.account.key)
+    const did = sample.id
     if (did === undefined) return true
     const earlier = first.get(did)
     if (!earlier) {
@@ -104,8 +104,6 @@ export function collectedOnce(collection: Collection, dids: Map<string, string>)
 export function createBlueskySource(options: BlueskySourceOptions): Source {
   const { apiUrl, policy, deps, concurrency } = options
   const resetAt = epochSecondsHeader('ratelimit-reset')
-  // Each collected account's profile DID, so a handle and its DID in the same list are sent once.
-  const dids = new Map<string, string>()
 
   async function lookup(batch: Account[]): Promise<Collection> {
     const query = batch.map((a) => `actors=${encodeURIComponent(a.key)}`).join('&')
@@ -138,19 +136,18 @@ export function createBlueskySource(options: BlueskySourceOptions): Source {
         `Bluesky answered 200 with a body that is not a getProfiles result; ${batch.length} account(s) were not collected.`
       )
     }
-    return readProfiles(body, batch, Math.floor(deps.now() / 1000), dids)
+    return readProfiles(body, batch, Math.floor(deps.now() / 1000))
   }
 
   return {
     network: 'bluesky',
     async collect(accounts, onProgress) {
-      dids.clear()
       const results = await mapWithConcurrency(chunk(accounts, BLUESKY_BATCH_SIZE), concurrency, async (batch) => {
         const result = await lookup(batch).catch((error: unknown) => unexpectedFailure('bluesky', batch, 'Bluesky', error))
         onProgress?.(batch.length)
         return result
       })
-      return collectedOnce(combine(results), dids)
+      return collectedOnce(combine(results))
     }
   }
 }

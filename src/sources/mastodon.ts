@@ -9,6 +9,7 @@ import { parseJson, type HttpDeps, type HttpResponse, type RunBounds } from '../
 import { plausibleResetAt, type RetryPolicy } from '../http/retry.js'
 import { combine, emptyCollection, failed, isCollection, readCounts, sendForAccounts, unexpectedFailure, type FieldMap } from './shared.js'
 import type { Collection, Source } from './types.js'
+import { mastodonIdentity } from './identity.js'
 
 /** Requests in flight at once on one instance: small instances are run by volunteers. */
 export const PER_INSTANCE_CONCURRENCY = 2
@@ -93,7 +94,7 @@ export function createMastodonSource(options: MastodonSourceOptions): Source {
       const result = emptyCollection()
       const metrics = readCounts(body, FIELDS, 'Mastodon', account.handle, result.warnings)
       if (Object.keys(metrics).length === 0) return failed('mastodon', [account], 'error', `Mastodon returned no usable counts for ${account.handle}.`)
-      result.samples.push({ account, timestamp: Math.floor(deps.now() / 1000), metrics })
+      result.samples.push({ account, timestamp: Math.floor(deps.now() / 1000), metrics, ...mastodonIdentity(body, account) })
       return result
     }
     const results = await mapWithConcurrency(accounts, options.perInstance ?? PER_INSTANCE_CONCURRENCY, (account) =>

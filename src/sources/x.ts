@@ -14,6 +14,7 @@ import { createMasker } from '../text/masker.js'
 import type { Sample } from '../series/metrics.js'
 import { chunk, combine, epochSecondsHeader, failed, isCollection, readCounts, sendForAccounts, unexpectedFailure, type FieldMap } from './shared.js'
 import type { Collection, Failure, Source } from './types.js'
+import { xIdentity } from './identity.js'
 
 export { chunk }
 
@@ -49,6 +50,7 @@ export interface XSourceOptions extends RunBounds {
 }
 
 interface XUser {
+  id?: unknown
   username?: unknown
   public_metrics?: Record<string, unknown>
 }
@@ -137,7 +139,7 @@ export function readLookup(body: unknown, batch: Account[], timestamp: number, m
     if (Object.keys(metrics).length === 0) {
       failures.push({ network: 'x', accounts: [account], reason: 'error', message: `X returned no usable metrics for ${account.handle}.` })
     } else {
-      samples.push({ account, timestamp, metrics })
+      samples.push({ account, timestamp, metrics, ...xIdentity(user) })
     }
   }
   for (const problem of problems) {

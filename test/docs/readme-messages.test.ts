@@ -1,5 +1,6 @@
 /**
- * README's "Exit status" and "Troubleshooting" quote the messages as printed: every quoted message there
+ * The documentation's "Exit status" (docs/actions.md) and "Troubleshooting" (docs/troubleshooting.md) quote the
+ * messages as printed: every quoted message there
  * (a code span with a space in it) is found in what the action or the CLI printed for one of the cases
  * below, or, for a case not run here, in one file of src/ as the template that prints it.
  */
@@ -7,20 +8,17 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals'
 import { readFileSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { realHttpDeps } from '../../src/http/send.js'
+import { section } from '../support/docs.js'
 import { fakeClock } from '../support/clock.js'
 import { runCliInProcess } from '../support/run-cli.js'
 import { ROOT, runActionInProcess } from '../support/run-action.js'
 import { DD_KEY, X_TOKEN, metricsFor, startDatadogStandIn, startXStandIn, type DatadogStandIn, type XStandIn } from '../support/stand-ins.js'
 
-const README = readFileSync(join(ROOT, 'README.md'), 'utf8')
-
-/** The text of the README section whose heading starts with `heading`, up to the next section of that level. */
-function section(heading: string): string {
-  const start = README.indexOf(`\n## ${heading}`)
-  expect(start).toBeGreaterThan(0)
-  const end = README.indexOf('\n## ', start + 4)
-  return README.slice(start, end === -1 ? undefined : end)
-}
+/** The sections that quote messages, and the pages they are on. */
+const QUOTING = [
+  { page: 'docs/actions.md', heading: 'Exit status' },
+  { page: 'docs/troubleshooting.md', heading: 'Troubleshooting' }
+]
 
 /** Code spans (single or double backticks) with a space in them: the quoted messages. */
 function quotedMessages(text: string): string[] {
@@ -115,10 +113,10 @@ afterAll(async () => {
   await dd.close()
 })
 
-describe('README quotes messages as printed', () => {
-  for (const heading of ['Exit status', 'Troubleshooting']) {
-    test(`every message quoted in "${heading}" is printed by the program`, () => {
-      const quotes = quotedMessages(section(heading))
+describe('the documentation quotes messages as printed', () => {
+  for (const { page, heading } of QUOTING) {
+    test(`every message quoted in "${heading}" (${page}) is printed by the program`, () => {
+      const quotes = quotedMessages(section(page, heading))
       expect(quotes.length).toBeGreaterThanOrEqual(8)
       const missing = quotes.filter((quote) => !printed.some((text) => asPrinted(quote).test(text)) && !inSource(quote))
       expect(missing).toEqual([])

@@ -1,13 +1,10 @@
-/** README's table of the stack's parameters and cloudformation/twitter-stats.yaml say the same, run-timeout included. */
+/** The table of the stack's parameters (docs/lambda.md) and cloudformation/twitter-stats.yaml say the same, run-timeout included. */
 import { describe, expect, test } from '@jest/globals'
-import { readFileSync } from 'node:fs'
-import { join } from 'node:path'
 import { DEADLINE_MARGIN_MS } from '../../src/lambda/handler.js'
-import { ROOT } from '../support/root.mjs'
+import { section } from '../support/docs.js'
 import { loadTemplate } from '../support/template.js'
 
 const template = loadTemplate()
-const README = readFileSync(join(ROOT, 'README.md'), 'utf8')
 
 interface Row {
   names: string[]
@@ -16,11 +13,9 @@ interface Row {
   text: string
 }
 
-/** The rows of the table under "### Parameters": `| parameter(s) | default(s) | what it is |`. */
+/** The rows of the table under "## Parameters" in docs/lambda.md: `| parameter(s) | default(s) | what it is |`. */
 function parameterRows(): Row[] {
-  const start = README.indexOf('\n### Parameters\n')
-  expect(start).toBeGreaterThan(0)
-  const lines = README.slice(start).split('\n').slice(2)
+  const lines = section('docs/lambda.md', 'Parameters').split('\n').slice(2)
   const table = lines.slice(
     0,
     lines.findIndex((line, i) => i > 0 && !line.startsWith('|'))
@@ -35,7 +30,7 @@ function parameterRows(): Row[] {
 
 const rows = parameterRows()
 
-describe("README's parameter table", () => {
+describe("docs/lambda.md's parameter table", () => {
   test('has one row for every template parameter, and none for a parameter the template lacks', () => {
     const named = rows.flatMap((row) => row.names)
     expect([...named].sort()).toEqual(Object.keys(template.Parameters).sort())
@@ -60,12 +55,12 @@ describe('run-timeout in the stack', () => {
     expect(Object.keys(template.Parameters)).not.toContain('RunTimeout')
   })
 
-  test("Timeout's description, in the template and in the README, names run-timeout and the margin the function keeps", () => {
+  test("Timeout's description, in the template and in docs/lambda.md, names run-timeout and the margin the function keeps", () => {
     const description = template.Parameters.Timeout!.Description ?? ''
     expect(description).toContain('run-timeout (RUN_TIMEOUT)')
     expect(description).toContain(`the time the function has left when the run starts, ${margin}`)
     const row = rows.find((r) => r.names.includes('Timeout'))
-    expect(row?.text).toContain('[`run-timeout`](#inputs) (`RUN_TIMEOUT`)')
+    expect(row?.text).toContain('[`run-timeout`](actions.md#inputs) (`RUN_TIMEOUT`)')
     expect(row?.text).toContain(`the time the function has left when the run starts, ${margin}`)
   })
 })

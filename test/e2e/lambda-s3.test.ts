@@ -162,9 +162,9 @@ const moto = toolsAvailable(['moto_server', 'python3'], "the Lambda's S3 account
   })
 })
 
-test("the README's example list is a valid account list, one of each network", () => {
-  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8')
-  const example = /### The account list in S3[\s\S]*?cat > accounts\.txt <<'LIST'\n([\s\S]*?)\nLIST\n/.exec(readme)
+test("docs/lambda.md's example list is a valid account list, one of each network", () => {
+  const readme = readFileSync(join(ROOT, 'docs', 'lambda.md'), 'utf8')
+  const example = /## The account list in S3[\s\S]*?cat > accounts\.txt <<'LIST'\n([\s\S]*?)\nLIST\n/.exec(readme)
   expect(example).not.toBeNull()
   const accounts = parseAccountLists([{ source: 's3://my-lists/twitter-stats/accounts.txt', text: example![1]!, file: true }])
   expect(accounts.map((a) => a.network)).toEqual(['x', 'bluesky', 'mastodon'])

@@ -24,8 +24,20 @@ describe('readProfiles', () => {
       1_700_000_000
     )
     expect(result.samples).toEqual([
-      { account: batch[0], timestamp: 1_700_000_000, metrics: { followers_count: 700, friends_count: 70, status_count: 7000 } },
-      { account: batch[1], timestamp: 1_700_000_000, metrics: { followers_count: 800, friends_count: 80, status_count: 8000 } }
+      {
+        account: batch[0],
+        timestamp: 1_700_000_000,
+        metrics: { followers_count: 700, friends_count: 70, status_count: 7000 },
+        id: 'did:plc:aaaaaaaaaaaaaaaaaaaaaaaa',
+        name: 'ALICE.bsky.social'
+      },
+      {
+        account: batch[1],
+        timestamp: 1_700_000_000,
+        metrics: { followers_count: 800, friends_count: 80, status_count: 8000 },
+        id: DID,
+        name: 'bob.example.com'
+      }
     ])
     expect(result.failures).toEqual([])
     expect(result.warnings).toEqual([])
@@ -63,7 +75,9 @@ describe('readProfiles', () => {
       batch,
       1
     )
-    expect(result.samples).toEqual([{ account: batch[0], timestamp: 1, metrics: { status_count: 7000 } }])
+    expect(result.samples).toEqual([
+      { account: batch[0], timestamp: 1, metrics: { status_count: 7000 }, id: 'did:plc:aaaaaaaaaaaaaaaaaaaaaaaa', name: 'alice.bsky.social' }
+    ])
     expect(result.warnings).toEqual([
       'Bluesky returned an invalid followersCount for alice.bsky.social (-1); that metric was not sent.',
       'Bluesky returned an invalid followsCount for alice.bsky.social ("70"); that metric was not sent.',

@@ -45,7 +45,8 @@ describe('readLookup (a 200 answer)', () => {
       {
         account: batch[0],
         timestamp: 42,
-        metrics: { followers_count: 5, friends_count: 6, status_count: 7, listed_count: 8, favourites_count: 9, media_count: 10 }
+        metrics: { followers_count: 5, friends_count: 6, status_count: 7, listed_count: 8, favourites_count: 9, media_count: 10 },
+        name: 'JACK'
       }
     ])
   })

@@ -1,4 +1,4 @@
-/** The README's screenshot-free preview of the dashboard: one Markdown row per widget (used by tests only). */
+/** docs/dashboard-and-monitors.md's screenshot-free preview of the dashboard: one Markdown row per widget (used by tests only). */
 
 type Widget = { definition: Record<string, unknown> }
 type Query = { name?: string; query?: string; aggregator?: string }
@@ -21,7 +21,7 @@ function formulaText(formula: Formula): string {
   return `${formula.formula ?? ''}${limit}`
 }
 
-/** The queries and formulas of a dashboard's widgets, in order, with group titles: the README preview. */
+/** The queries and formulas of a dashboard's widgets, in order, with group titles: the preview in docs/dashboard-and-monitors.md. */
 export function widgetRows(dashboard: { widgets: unknown[] }): WidgetRow[] {
   const rows: WidgetRow[] = []
   const walk = (widgets: unknown[], path: string): void => {
@@ -50,7 +50,7 @@ export function widgetRows(dashboard: { widgets: unknown[] }): WidgetRow[] {
   return rows
 }
 
-/** The README's screenshot-free preview: one Markdown row per widget. */
+/** The screenshot-free preview in docs/dashboard-and-monitors.md: one Markdown row per widget. */
 export function widgetTable(dashboard: { widgets: unknown[] }): string {
   const escape = (text: string): string => text.replace(/\|/g, '\\|')
   const code = (text: string): string => (text ? `\`${escape(text)}\`` : '')

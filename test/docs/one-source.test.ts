@@ -1,0 +1,63 @@
+/** Each fact the documentation states once has one source, and every page that repeats it agrees with it. */
+import { describe, expect, test } from '@jest/globals'
+import { existsSync, readFileSync, readdirSync } from 'node:fs'
+import { join } from 'node:path'
+import { PAGES, readPage, section } from '../support/docs.js'
+import { ROOT } from '../support/root.mjs'
+
+const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }
+
+describe("the README's workflow", () => {
+  test('is docs/example-workflow.yml, byte for byte', () => {
+    const quickStart = section('README.md', 'Quick start')
+    const block = /\n( *)```yaml\n([\s\S]*?)\n\1```\n/.exec(quickStart)
+    expect(block).not.toBeNull()
+    const indent = block![1]!
+    const lines = block![2]!.split('\n')
+    expect(lines.filter((line) => line !== '' && !line.startsWith(indent))).toEqual([])
+    const unindented = `${lines.map((line) => line.slice(indent.length)).join('\n')}\n`
+    expect(unindented).toBe(readFileSync(join(ROOT, 'docs', 'example-workflow.yml'), 'utf8'))
+  })
+})
+
+describe('the version', () => {
+  test("package.json's version is the newest entry of CHANGELOG.md", () => {
+    const entries = [...readPage('CHANGELOG.md').matchAll(/^## (\d+\.\d+\.\d+)\b/gm)].map((match) => match[1])
+    expect(entries.length).toBeGreaterThan(0)
+    expect(entries[0]).toBe(pkg.version)
+  })
+
+  test('every release the documentation and the example workflows name is that version', () => {
+    const texts = [
+      ...PAGES.filter((page) => page !== 'CHANGELOG.md' && page !== 'docs/benchmarks.md'),
+      'docs/example-workflow.yml',
+      'docs/deploy-lambda.yml'
+    ].map((page) => [page, readPage(page)] as const)
+    // a release is vX.Y.Z, or the image tag twitter-stats:X.Y.Z; a pinned action's own version (uses: …@sha # vX.Y.Z) is not ours
+    const ours = (text: string): string => text.replace(/^.*\buses:(?!\s*(OWNER|acme)\/twitter-stats).*$/gm, '')
+    const named = texts.flatMap(([page, text]) => [...ours(text).matchAll(/(?:\bv|twitter-stats:)(\d+\.\d+\.\d+)\b/g)].map((match) => `${page}: ${match[1]}`))
+    expect(named.length).toBeGreaterThan(3)
+    expect(named.filter((entry) => !entry.endsWith(`: ${pkg.version}`))).toEqual([])
+  })
+})
+
+describe('the maps of the code', () => {
+  const folders = readdirSync(join(ROOT, 'src'), { withFileTypes: true })
+    .filter((entry) => entry.isDirectory())
+    .map((entry) => `src/${entry.name}/`)
+
+  test("docs/development.md's map names every folder of src/", () => {
+    const map = section('docs/development.md', 'Where things are')
+    expect(folders.length).toBeGreaterThan(5)
+    expect(folders.filter((folder) => !map.includes(folder))).toEqual([])
+  })
+
+  test("every file the README's map names is in the folder it names", () => {
+    const map = section('README.md', 'Where things are')
+    const named = [...map.matchAll(/^(src\/[a-z]+\/)\s+(.*)$/gm)].flatMap(([, folder = '', text = '']) =>
+      [...text.matchAll(/\b([a-z-]+\.ts)\b/g)].map((match) => `${folder}${match[1]}`)
+    )
+    expect(named).toEqual(expect.arrayContaining(['src/sources/x.ts', 'src/http/retry.ts', 'src/action/summary.ts']))
+    expect(named.filter((path) => !existsSync(join(ROOT, path)))).toEqual([])
+  })
+})
