@@ -9,7 +9,7 @@ import type { XAuth } from '../config/parse.js'
 import { oneLine, quoteValue } from '../text/foreign-text.js'
 import { hostOf, parseJson, type HttpDeps, type HttpRequest, type HttpResponse, type RunBounds } from '../http/send.js'
 import { mapWithConcurrency } from '../http/concurrency.js'
-import { type RetryPolicy } from '../http/retry.js'
+import { headerInteger, type RetryPolicy } from '../http/retry.js'
 import { createMasker } from '../text/masker.js'
 import type { Sample } from '../series/metrics.js'
 import { checkIds, chunk, combine, epochSecondsHeader, failed, isCollection, readCounts, sendForAccounts, unexpectedFailure, type FieldMap } from './shared.js'
@@ -205,8 +205,8 @@ export function createXSource(options: XSourceOptions): Source {
         service: 'X',
         rateLimitResetAt: epochSecondsHeader('x-rate-limit-reset'),
         onResponse: (r) => {
-          const remaining = Number(r.headers.get('x-rate-limit-remaining') ?? NaN)
-          if (Number.isFinite(remaining)) rateLimitRemaining = Math.min(rateLimitRemaining ?? remaining, remaining)
+          const remaining = headerInteger(r.headers.get('x-rate-limit-remaining'))
+          if (remaining !== undefined) rateLimitRemaining = Math.min(rateLimitRemaining ?? remaining, remaining)
         }
       }
     )
