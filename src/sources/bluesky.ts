@@ -54,7 +54,7 @@ export function readProfiles(body: unknown, batch: Account[], timestamp: number)
   }
   const missing: Account[] = []
   for (const account of batch) {
-    const profile = byIdentity.get(account.key)
+    const profile = (account.id === undefined ? undefined : byIdentity.get(account.id)) ?? byIdentity.get(account.key)
     if (!profile) {
       missing.push(account)
       continue
@@ -106,7 +106,8 @@ export function createBlueskySource(options: BlueskySourceOptions): Source {
   const resetAt = epochSecondsHeader('ratelimit-reset')
 
   async function lookup(batch: Account[]): Promise<Collection> {
-    const query = batch.map((a) => `actors=${encodeURIComponent(a.key)}`).join('&')
+    // A list member is looked up by its DID, which stays the same through a change of handle.
+    const query = batch.map((a) => `actors=${encodeURIComponent(a.id ?? a.key)}`).join('&')
     const url = `${apiUrl}/xrpc/app.bsky.actor.getProfiles?${query}`
     const answer = await sendForAccounts(
       'bluesky',
