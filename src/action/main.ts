@@ -42,11 +42,12 @@ function reportUndelivered(report: RunReport, env: NodeJS.ProcessEnv, baseUrl: s
 export async function run(deps: ActionDeps = { http: realHttpDeps, env: process.env }): Promise<void> {
   // Mask every secret before anything can be logged, including parse errors.
   const raw = readSettings((spec) => core.getInput(spec.input))
-  for (const secret of secretValues(raw)) core.setSecret(secret)
-
-  setInitialOutputs(deps.env)
   // The runner masks the log, not the summary file: every summary goes through the masker too.
   const mask = createMasker(secretValues(raw))
+  // The runner masks what it is told: each secret, and the spellings a decoding server would echo it in.
+  for (const secret of new Set([...secretValues(raw), ...mask.values])) core.setSecret(secret)
+
+  setInitialOutputs(deps.env)
   // A summary that cannot be written (a full disk, a path that is a folder) fails the run at its end, saying so; it never stops the run.
   let summaryFailure: string | undefined
   const summarize = (html: string): void => {

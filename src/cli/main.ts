@@ -10,9 +10,13 @@ import { realHttpDeps, type HttpDeps } from '../http/send.js'
 import { createMasker, maskDeep } from '../text/masker.js'
 import type { Logger } from '../log.js'
 import { tmpdir } from 'node:os'
-import { deliveryPhrase, summaryRows } from '../run/account-rows.js'
+import { deliveryPhrase, rowsWithChange } from '../run/account-rows.js'
 import { saveUndelivered, undeliveredMessage } from '../run/undelivered.js'
 import { verdict } from '../run/verdict.js'
+import { resolve } from 'node:path'
+import type { Config } from '../config/parse.js'
+import { createFileStore } from '../state/file-store.js'
+import type { StateStore } from '../state/store.js'
 
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const
 
@@ -78,17 +82,19 @@ function stamper(quiet: boolean, now: () => number): (text: string) => string {
 }
 
 const HEADER = ['account', 'network', 'followers', 'following', 'posts', 'listed', 'status']
-const NUMERIC = new Set([2, 3, 4, 5])
+/** With a state, the signed change of followers since the previous run follows the followers. */
+const HEADER_WITH_CHANGE = ['account', 'network', 'followers', 'change', 'following', 'posts', 'listed', 'status']
 
 /** A plain-text table: numbers right-aligned, everything else left-aligned. */
-export function formatTable(rows: string[][]): string {
-  const all = [HEADER, ...rows]
-  const widths = HEADER.map((_, column) => Math.max(...all.map((row) => (row[column] ?? '').length)))
+export function formatTable(rows: string[][], withChange = false): string {
+  const header = withChange ? HEADER_WITH_CHANGE : HEADER
+  const all = [header, ...rows]
+  const widths = header.map((_, column) => Math.max(...all.map((row) => (row[column] ?? '').length)))
   const line = (row: string[]): string =>
     row
       .map((cell, column) => {
         const width = widths[column] ?? 0 // every row has the header's columns: the default is never used
-        return NUMERIC.has(column) ? cell.padStart(width) : cell.padEnd(width)
+        return column >= 2 && column < header.length - 1 ? cell.padStart(width) : cell.padEnd(width)
       })
       .join('  ')
       .trimEnd()
@@ -128,10 +134,24 @@ export function jsonReport(report: RunReport, said: Said, undeliveredFile?: stri
       error: report.delivery.error
     },
     ...(undeliveredFile ? { undeliveredFile } : {}),
+    changes: report.changes ?? [],
     footprint: report.footprint,
     rateLimitRemaining: report.rateLimitRemaining,
     durationMs: report.durationMs
   }
+}
+
+/** The command line keeps its state in the file --state names (relative to the current directory), or none. */
+function cliStateStore(config: Config, cwd: string, logger: Logger): StateStore | undefined {
+  const location = config.state
+  if (location?.kind === 'file') return createFileStore(resolve(cwd, location.path))
+  if (location?.kind === 'cache' || location?.kind === 's3') {
+    const where = location.kind === 'cache' ? 'the Actions cache (a workflow only)' : 'S3 (the Lambda only)'
+    logger.warning(
+      `--state ${location.kind === 'cache' ? 'cache' : location.uri} keeps the state in ${where}; the command line keeps it in a file: give --state with a path. This run keeps no state.`
+    )
+  }
+  return undefined
 }
 
 /** Runs the command line; returns the exit code instead of exiting, so output is flushed by the caller. */
@@ -176,7 +196,9 @@ export async function runCli(io: CliIO): Promise<number> {
   }
 
   const said: Said = { warnings: [], errors: [] }
-  const report = await runCollection(config, { http: io.http ?? realHttpDeps, logger: stderrLogger(err, command.quiet, said) })
+  const logger = stderrLogger(err, command.quiet, said)
+  const state = cliStateStore(config, io.cwd ?? process.cwd(), logger)
+  const report = await runCollection(config, { http: io.http ?? realHttpDeps, logger, state })
   const undelivered = report.delivery?.undelivered ?? []
   const undeliveredFile = undelivered.length > 0 ? saveUndelivered(undelivered, io.env.TMPDIR || tmpdir(), Date.now()) : undefined
   if (undeliveredFile) {
@@ -188,7 +210,7 @@ export async function runCli(io: CliIO): Promise<number> {
   if (command.json) {
     json(jsonReport(report, said, undeliveredFile))
   } else {
-    out(formatTable(summaryRows(report)))
+    out(formatTable(rowsWithChange(report), report.state !== undefined))
     out(`${outcome(report)}\n`)
     // The last line is the verdict, so `tail -1` of a log says how the run went.
     out(`${verdict(report.problems)}\n`)

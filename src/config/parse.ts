@@ -6,6 +6,8 @@ import { ConfigError, quote } from '../text/errors.js'
 import { isSiteUrl, knownSite, siteApiUrl } from '../datadog/site.js'
 import { DEFAULT_POLICY, type RetryPolicy } from '../http/retry.js'
 import { parseMetricNames, parseTags, validateMetricPrefix, type MetricName } from '../series/metrics.js'
+import type { StateLocation } from '../state/store.js'
+import { parseS3Uri } from './s3-uri.js'
 
 export type XAuth =
   { kind: 'bearer'; token: string } | { kind: 'oauth1'; consumerKey: string; consumerSecret: string; accessToken: string; accessTokenSecret: string }
@@ -32,6 +34,8 @@ export interface Config {
   metrics: MetricName[]
   /** Whether the collector's own `{prefix}.collector.*` series are sent. */
   selfMonitoring: boolean
+  /** Where runs keep their memory; undefined when not given (the action then uses the cache, the CLI and the Lambda none). */
+  state: StateLocation | undefined
 }
 
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]', '::1'])
@@ -99,6 +103,28 @@ function parseXAuth(raw: RawSettings): XAuthSettings {
     kind: 'incomplete',
     problem: `the OAuth 1.0a keys for X are incomplete: ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} missing. Set all four, or use x-bearer-token instead.`
   }
+}
+
+/**
+ * The `state` setting: none, cache, s3://bucket/key, or a path (the adapter decides what it is relative to).
+ * Checked here so a typo is refused before any request, not found when the state is written at the end.
+ */
+export function parseStateLocation(value: string | undefined): StateLocation | undefined {
+  if (value === undefined) return undefined
+  const word = value.toLowerCase()
+  if (word === 'none') return { kind: 'none' }
+  if (word === 'cache') return { kind: 'cache' }
+  if (/^s3:/i.test(value)) return { kind: 's3', uri: parseS3Uri(value, '`state`', 's3://my-bucket/twitter-stats/state.json').uri }
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) {
+    throw new ConfigError([`\`state\` ${quote(value)} is a URL the state cannot be kept at: use none, cache, s3://bucket/key or a file path.`])
+  }
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(value))
+    throw new ConfigError([`\`state\` ${quote(value)} has a control character: give a file path, none, cache or s3://bucket/key.`])
+  if (/[/\\]$/.test(value) || value === '.' || value === '..') {
+    throw new ConfigError([`\`state\` ${quote(value)} names a folder: give a file path, for example "twitter-stats-state.json".`])
+  }
+  return { kind: 'file', path: value }
 }
 
 /** A value every parse step produced; only a bug in this file could leave one out without a problem. */
@@ -170,6 +196,7 @@ export function parseConfig(raw: RawSettings, lists: AccountList[] = []): Config
   const dashboard = attempt(() => parseBoolean(raw.datadogDashboard, 'datadog-dashboard', false)) ?? false
   const metrics = attempt(() => parseMetricNames(raw.metrics ?? defaultOf('metrics')))
   const selfMonitoring = attempt(() => parseBoolean(raw.selfMonitoring, 'self-monitoring', true)) ?? true
+  const state = attempt(() => parseStateLocation(raw.state))
   if (dashboard && !dryRun && !raw.datadogAppKey) {
     problems.push(
       `datadog-dashboard is true but ${describeSetting('datadogAppKey')} is missing: the dashboards API needs an application key with the dashboards_read and dashboards_write permissions. Set it, or set datadog-dashboard to false.`
@@ -197,6 +224,7 @@ export function parseConfig(raw: RawSettings, lists: AccountList[] = []): Config
     concurrency: Math.floor(parsed(concurrency, 'concurrency')),
     datadogApp: { appKey: raw.datadogAppKey, dashboard },
     metrics: parsed(metrics, 'metrics'),
-    selfMonitoring
+    selfMonitoring,
+    state
   }
 }

@@ -163,6 +163,15 @@ export const SETTINGS = [
     secret: false,
     default: 'true',
     description: "Send the collector's own series ({prefix}.collector.*: accounts collected and failed, run duration, rate limit) with each run."
+  },
+  {
+    key: 'state',
+    input: 'state',
+    env: 'STATE',
+    secret: false,
+    default: '',
+    description:
+      "Where runs keep their memory (the change since the previous run, over a day and a week; series Datadog did not accept; account ids): cache (the Actions cache, the action's default), a file path (relative to the workspace in the action), s3://bucket/key (the Lambda), or none. The command line and the Lambda keep none unless this is set. See docs/state.md."
   }
 ] as const satisfies readonly SettingSpec[]
 

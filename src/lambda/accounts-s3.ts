@@ -5,15 +5,11 @@
  */
 import { GetObjectCommand, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3'
 import type { AccountList } from '../config/accounts.js'
+import { parseS3Uri as parseS3UriOf, type S3Location } from '../config/s3-uri.js'
 import { ConfigError, messageOf, quote } from '../text/errors.js'
 import { oneLine } from '../text/foreign-text.js'
 
-export interface S3Location {
-  bucket: string
-  key: string
-  /** As the user wrote it: s3://bucket/key. */
-  uri: string
-}
+export type { S3Location }
 
 /**
  * 10,000 accounts of up to 300 characters each is 3 MB; with comments, 4 MiB is generous. A larger
@@ -22,25 +18,10 @@ export interface S3Location {
 export const MAX_ACCOUNTS_OBJECT_BYTES = 4 * 1024 * 1024
 
 const SETTING = 'ACCOUNTS_S3_URI (the stack parameter AccountsS3Uri)'
-/** S3's rules for bucket names: 3 to 63 lower-case letters, digits, dots and hyphens, a letter or digit at each end. */
-const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/
 
 /** s3://bucket/key → its parts; anything else is refused before any request, saying what the form is. */
 export function parseS3Uri(uri: string): S3Location {
-  const form = `use the form s3://bucket/key, for example "s3://my-bucket/twitter-stats/accounts.txt"`
-  const match = /^s3:\/\/([^/]*)\/(.*)$/s.exec(uri)
-  if (!match) throw new ConfigError([`${SETTING} ${quote(uri)} is not an S3 URI: ${form}.`])
-  const [, bucket, key] = match as unknown as [string, string, string]
-  if (!BUCKET.test(bucket)) {
-    throw new ConfigError([
-      `${SETTING} ${quote(uri)} names the bucket ${quote(bucket)}, which is not an S3 bucket name (3 to 63 lower-case letters, digits, dots or hyphens): ${form}.`
-    ])
-  }
-  if (key.length === 0 || key.endsWith('/')) throw new ConfigError([`${SETTING} ${quote(uri)} names no object (a key ending in "/" is a folder): ${form}.`])
-  if (Buffer.byteLength(key) > 1024) throw new ConfigError([`${SETTING} ${quote(uri)} has a key longer than S3 allows (1,024 bytes).`])
-  // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f]/.test(key)) throw new ConfigError([`${SETTING} ${quote(uri)} has a control character in its key: ${form}.`])
-  return { bucket, key, uri }
+  return parseS3UriOf(uri, SETTING)
 }
 
 /** Reads an object's bytes; refuses (ConfigError) an object larger than `maxBytes` without reading it all. */

@@ -1,4 +1,5 @@
 import type { RunReport } from './pipeline.js'
+import { signed } from '../state/changes.js'
 
 /** What happened to the series, in the words the summary and the command line share. */
 export function deliveryPhrase(report: Pick<RunReport, 'delivery'>): string {
@@ -28,5 +29,20 @@ export function summaryRows(report: Pick<RunReport, 'accounts' | 'samples' | 'fa
       show(m.listed_count),
       sample ? 'ok' : (reasons.get(id) ?? 'not collected')
     ]
+  })
+}
+
+/**
+ * Pure: the rows of summaryRows, with the signed change of followers since the previous run after the followers
+ * when the run keeps a state (empty where the state did not know the account); unchanged without one.
+ */
+export function rowsWithChange(report: Pick<RunReport, 'accounts' | 'samples' | 'failures' | 'changes' | 'state'>): string[][] {
+  const rows = summaryRows(report)
+  if (!report.state) return rows
+  const changes = new Map((report.changes ?? []).map((c) => [`${c.network}:${c.account}`, c]))
+  return rows.map((row, i) => {
+    const account = report.accounts[i]
+    const change = account && changes.get(`${account.network}:${account.key}`)
+    return [...row.slice(0, 3), signed(change?.sincePrevious?.followers_count), ...row.slice(3)]
   })
 }

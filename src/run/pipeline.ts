@@ -1,5 +1,6 @@
 /** The pipeline: accounts → sources → samples → series → sink, and the run's exit rules. */
-import { NETWORK_NAMES, NETWORKS, type Account, type Network } from '../config/accounts.js'
+import type { Account, Network } from '../config/accounts.js'
+import { judge, type Problem } from './judge.js'
 import type { Config } from '../config/parse.js'
 import { createDatadogClient, createDryRunClient, type DeliveryReport, type MetricsClient } from '../datadog/series.js'
 import { createDatadogApi, type DatadogApi } from '../datadog/v1-api.js'
@@ -7,7 +8,7 @@ import { provisionDatadog } from '../datadog/provision.js'
 import { selfMonitoringSeries } from '../series/self-monitoring.js'
 import { footprintLine, measureFootprint, type Footprint } from './footprint.js'
 import type { HttpDeps, RunBounds } from '../http/send.js'
-import { deliveryDeadline, runDeadlines } from './deadline.js'
+import { deliveryDeadline, MAX_DELIVERY_RESERVE_MS, runDeadlines } from './deadline.js'
 import type { Logger } from '../log.js'
 import { toRecords, toSeries, type MetricRecord, type Sample, type Series } from '../series/metrics.js'
 import { collectAll, markUndelivered, reconcile, unexpectedProblem, withholdRejected } from './outcome.js'
@@ -17,6 +18,11 @@ import { createBlueskySource } from '../sources/bluesky.js'
 import { createMastodonSource } from '../sources/mastodon.js'
 import { createXSource } from '../sources/x.js'
 import { expandRunLists, noExpansion, type ListReader, type ListReport } from '../sources/lists/expand.js'
+import { computeChanges, type AccountChange } from '../state/changes.js'
+import type { StateStore } from '../state/store.js'
+import { closeState, openState, resendFirst } from '../state/session.js'
+
+export { judge, type Problem } from './judge.js'
 
 export interface RunDeps {
   http: HttpDeps
@@ -28,6 +34,8 @@ export interface RunDeps {
   api?: DatadogApi
   /** Reads the lists of the account list; by default on the config's X and Bluesky settings. */
   lists?: ListReader
+  /** Where the run's memory is kept; none when absent. Read once at the start, written once at the end. */
+  state?: StateStore
 }
 
 export interface RunReport {
@@ -50,6 +58,10 @@ export interface RunReport {
   /** Why the run failed, each problem once; empty when it succeeded. */
   problems: Problem[]
   ok: boolean
+  /** What changed for every collected account, against the state (all null without one). */
+  changes?: AccountChange[]
+  /** Where the state is kept and what the run re-sent from it; undefined when the run keeps no state. */
+  state?: { where: string; resent: number; accepted: number }
 }
 
 export function createSources(config: Config, http: HttpDeps, bounds: RunBounds = {}, accounts = config.accounts): Source[] {
@@ -81,72 +93,6 @@ function sendingApiKey(config: Config): string {
   return apiKey
 }
 
-/** Why the run failed, said once: a few words for a verdict line, and the whole message with what to do. */
-export interface Problem {
-  /** For the verdict line and the step's failure message, for example "X refused the credentials". */
-  reason: string
-  /** Self-contained: what went wrong, with the values, and what to do. */
-  message: string
-}
-
-/** How many distinct failure messages a problem quotes before it only counts the rest. */
-const QUOTED_FAILURES = 3
-
-/** The distinct messages of `failures`, the first few in full and the rest counted. */
-function quoteFailures(failures: Failure[]): string {
-  const messages = [...new Set(failures.map((f) => f.message))]
-  const more = messages.length - QUOTED_FAILURES
-  return messages.slice(0, QUOTED_FAILURES).join(' ') + (more > 0 ? ` (${more} more like these.)` : '')
-}
-
-/** The exit rules: which outcomes make the run fail, each said once with what to do. */
-export function judge(collection: Collection, delivery: DeliveryReport | undefined, dryRun: boolean): Problem[] {
-  const problems: Problem[] = []
-  const fatal = collection.failures.filter((f) => f.fatal)
-  for (const failure of fatal) {
-    const name = NETWORK_NAMES[failure.network]
-    problems.push({ reason: `${name} refused the credentials`, message: `${failure.message} Nothing from ${name} was sent to Datadog.` })
-  }
-  for (const network of NETWORKS) {
-    const name = NETWORK_NAMES[network]
-    const ofReason = (reason: Failure['reason']): Failure[] =>
-      collection.failures.filter((f) => !f.fatal && !f.undelivered && f.network === network && f.reason === reason)
-    const limited = ofReason('rate_limited')
-    if (limited.length > 0) {
-      problems.push({
-        reason: `the ${name} rate limit outlasted the allowed wait`,
-        message: `The ${name} rate limit outlasted the allowed wait for ${countAccounts(limited)} account(s): ${quoteFailures(limited)}`
-      })
-    }
-    const errors = ofReason('error')
-    if (errors.length > 0) {
-      const count = countAccounts(errors)
-      problems.push({
-        reason: `${count} ${name} account(s) could not be collected`,
-        message: `${count} ${name} account(s) could not be collected because of errors: ${quoteFailures(errors)} The next run tries them again; if this repeats, check ${name}'s status.`
-      })
-    }
-  }
-  // Only when no problem above already explains it: then the run still fails, and says why once.
-  if (problems.length === 0 && collection.samples.length === 0) {
-    const gone = collection.failures.length > 0 && collection.failures.every((f) => f.reason === 'not_found' || f.reason === 'suspended')
-    problems.push({
-      reason: 'no account could be collected',
-      message: gone
-        ? `No account could be collected: all ${countAccounts(collection.failures)} account(s) were not found or are suspended. Check the names in the account list.`
-        : 'No account could be collected, so no account metric was sent.'
-    })
-  }
-  if (delivery?.error) problems.push({ reason: 'Datadog did not accept the series', message: delivery.error })
-  else if (!dryRun && delivery && delivery.undelivered.length > 0) {
-    problems.push({
-      reason: `${delivery.undelivered.length} series were not delivered`,
-      message: `${delivery.undelivered.length} series were not delivered to Datadog.`
-    })
-  }
-  return problems
-}
-
 /**
  * Runs one collection. Never throws for an account's or a service's sake: everything that went
  * wrong is in the report, and the report says whether the run as a whole failed. Whatever throws
@@ -169,10 +115,26 @@ export async function runCollection(config: Config, deps: RunDeps): Promise<RunR
   const deadlines = runDeadlines(started, config.runTimeoutMs)
   const onRetry: RunBounds['onRetry'] = (event) =>
     logger.info(event.message, { service: event.service, attempt: event.attempt, of: event.of, waitMs: event.waitMs })
+  const clientUntil = (deadline: number): MetricsClient => deps.client ?? createClient(config, deps.http, logger, { deadline, onRetry })
+  const seconds = (): number => Math.floor(deps.http.now() / 1000)
+
+  // The state: read once; series earlier runs could not deliver are sent first, within the collection's time.
+  const store = deps.state
+  const settings = { prefix: config.metricPrefix, metrics: config.metrics, selfMonitoring: config.selfMonitoring }
+  const memory = store ? await guard('reading the state', () => openState(store, settings, seconds(), logger, config.dryRun), undefined) : undefined
+  if (memory && !config.dryRun) {
+    const until = Math.min(deadlines.collectBy, deps.http.now() + MAX_DELIVERY_RESERVE_MS)
+    await guard(
+      're-sending the series earlier runs did not deliver',
+      () => resendFirst(memory, (s) => clientUntil(until).submit(s), logger, seconds()),
+      undefined
+    )
+  }
 
   const bounds = { deadline: deadlines.collectBy, onRetry }
   const lists = () => expandRunLists(config, deps.http, bounds, logger, deps.lists)
   const expansion = await guard('expanding the lists', lists, noExpansion(config.accounts))
+  // Renames: followRenames(…) from src/state/renames.ts goes here, given knownAccounts(memory?.state) (src/state/run-state.ts).
   const targets = expansion.toCollect
   let collection: Collection = expansion.collection
   const rateLimits: Partial<Record<Network, number>> = {}
@@ -225,7 +187,7 @@ export async function runCollection(config: Config, deps: RunDeps): Promise<RunR
       'sending the series to Datadog',
       () =>
         logger.group(config.dryRun ? `Dry run: ${series.length} series that would be sent` : `Sending ${series.length} series to Datadog`, async () => {
-          const client = deps.client ?? createClient(config, deps.http, logger, { deadline: deliveryDeadline(deadlines, deps.http.now()), onRetry })
+          const client = clientUntil(deliveryDeadline(deadlines, deps.http.now()))
           const report = await client.submit(series)
           if (!report.error && !config.dryRun)
             logger.info(`Datadog accepted ${report.sent} series in ${report.requests} request(s).`, { series: report.sent, requests: report.requests })
@@ -237,6 +199,11 @@ export async function runCollection(config: Config, deps: RunDeps): Promise<RunR
     delivery ??= { sent: 0, requests: 0, bytesSent: 0, undelivered: series }
   }
 
+  // Written before provisioning, so a slow metadata call cannot cost the run its memory; a dry run changes nothing.
+  if (memory && !config.dryRun) {
+    const run = { samples: collection.samples, undelivered: delivery?.undelivered ?? [], collectedAt: Math.floor(started / 1000), now: seconds() }
+    await guard('writing the state', () => closeState(memory, run, logger), undefined)
+  }
   const footprint = measureFootprint(collection.samples, series, config.metricPrefix, config.dryRun, expansion.xListUsers)
   logger.info(footprintLine(footprint), { xUsersRead: footprint.xUsersRead, customMetrics: footprint.series })
   const problems = judge(collection, delivery, config.dryRun)
@@ -287,6 +254,8 @@ export async function runCollection(config: Config, deps: RunDeps): Promise<RunR
     rateLimitRemaining: final.rateLimitRemaining,
     durationMs: deps.http.now() - started,
     problems,
-    ok: problems.length === 0
+    ok: problems.length === 0,
+    changes: computeChanges(memory?.state, collection.samples, config.metrics, Math.floor(started / 1000)),
+    state: memory && { where: memory.store.where, resent: memory.resent, accepted: memory.accepted }
   }
 }

@@ -50,21 +50,42 @@ export function echoPattern(secret: string): string {
   return [...secret].map(characterPattern).join('')
 }
 
+/** Decodes every valid run of %XX escapes, leaving a stray % as it is (as lenient servers do). */
+function urlDecoded(text: string): string {
+  return text.replace(/(?:%[0-9a-fA-F]{2})+/g, (run) => {
+    try {
+      return decodeURIComponent(run)
+    } catch {
+      return run
+    }
+  })
+}
+
+/**
+ * The spellings a secret is masked in: itself and, when it is URL-encoded (real X bearer tokens are:
+ * …%2B…%3D…), what a server that decodes it echoes, with "+" kept or read as a space. Each spelling is
+ * then matched in every escape echoPattern knows, so a decoded "+" is caught raw, as %2B, \u002b or &#43;.
+ */
+export function spellingsOf(secret: string): string[] {
+  const decoded = [urlDecoded(secret), urlDecoded(secret.replace(/\+/g, '%20'))]
+  return [...new Set([secret, ...decoded])].filter((spelling) => spelling.length >= MIN_SECRET_LENGTH)
+}
+
 export interface Masker {
   (text: string): string
   /** Adds values to mask from now on (for example secrets read later from a secret store). */
   add(values: readonly (string | undefined)[]): void
-  /** The values masked, for adapters that must also register them elsewhere (core.setSecret). */
+  /** The values masked, each secret with its decoded spellings, for adapters that must also register them elsewhere (core.setSecret). */
   readonly values: readonly string[]
 }
 
-/** Builds a masker for these secrets; values shorter than MIN_SECRET_LENGTH are ignored. */
+/** Builds a masker for these secrets and their decoded spellings; values shorter than MIN_SECRET_LENGTH are ignored. */
 export function createMasker(secrets: readonly (string | undefined)[] = []): Masker {
   let values: string[] = []
   let pattern: RegExp | undefined
   const mask = ((text: string): string => (pattern && text.length > 0 ? text.replace(pattern, MASK) : text)) as Masker
   mask.add = (more) => {
-    const added = more.filter((s): s is string => typeof s === 'string' && s.length >= MIN_SECRET_LENGTH)
+    const added = more.filter((s): s is string => typeof s === 'string' && s.length >= MIN_SECRET_LENGTH).flatMap(spellingsOf)
     values = [...new Set([...values, ...added])]
     // Longest first, so a secret that contains another is masked whole.
     const sorted = [...values].sort((a, b) => b.length - a.length)

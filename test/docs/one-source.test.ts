@@ -1,6 +1,6 @@
 /** Each fact the documentation states once has one source, and every page that repeats it agrees with it. */
 import { describe, expect, test } from '@jest/globals'
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { PAGES, readPage, section } from '../support/docs.js'
 import { ROOT } from '../support/root.mjs'
@@ -38,5 +38,26 @@ describe('the version', () => {
     const named = texts.flatMap(([page, text]) => [...ours(text).matchAll(/(?:\bv|twitter-stats:)(\d+\.\d+\.\d+)\b/g)].map((match) => `${page}: ${match[1]}`))
     expect(named.length).toBeGreaterThan(3)
     expect(named.filter((entry) => !entry.endsWith(`: ${pkg.version}`))).toEqual([])
+  })
+})
+
+describe('the maps of the code', () => {
+  const folders = readdirSync(join(ROOT, 'src'), { withFileTypes: true })
+    .filter((entry) => entry.isDirectory())
+    .map((entry) => `src/${entry.name}/`)
+
+  test("docs/development.md's map names every folder of src/", () => {
+    const map = section('docs/development.md', 'Where things are')
+    expect(folders.length).toBeGreaterThan(5)
+    expect(folders.filter((folder) => !map.includes(folder))).toEqual([])
+  })
+
+  test("every file the README's map names is in the folder it names", () => {
+    const map = section('README.md', 'Where things are')
+    const named = [...map.matchAll(/^(src\/[a-z]+\/)\s+(.*)$/gm)].flatMap(([, folder = '', text = '']) =>
+      [...text.matchAll(/\b([a-z-]+\.ts)\b/g)].map((match) => `${folder}${match[1]}`)
+    )
+    expect(named).toEqual(expect.arrayContaining(['src/sources/x.ts', 'src/http/retry.ts', 'src/action/summary.ts']))
+    expect(named.filter((path) => !existsSync(join(ROOT, path)))).toEqual([])
   })
 })

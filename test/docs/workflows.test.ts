@@ -87,15 +87,11 @@ describe('the release workflow', () => {
     expect(workflow.permissions).toEqual({})
   })
 
-  test('tests, packages, checksums, attests and attaches the zip, the template and SHA256SUMS', () => {
-    for (const command of [
-      'npm test',
-      'npm run package:lambda',
-      'cfn-lint cloudformation/twitter-stats.yaml',
-      'sha256sum twitter-stats-lambda.zip twitter-stats.yaml > SHA256SUMS'
-    ])
+  test('packages the zip, runs .ci/run on it, then checksums, attests and attaches the zip, the template and SHA256SUMS', () => {
+    for (const command of ['npm run package:lambda', 'bash .ci/run', 'sha256sum twitter-stats-lambda.zip twitter-stats.yaml > SHA256SUMS'])
       expect(runs).toContain(command)
-    expect(runs.indexOf('npm run package:lambda')).toBeLessThan(runs.indexOf('npm test'))
+    expect(runs.indexOf('npm run package:lambda')).toBeLessThan(runs.indexOf('bash .ci/run'))
+    expect(runs).toContain('install --quiet -r .ci/requirements.txt')
     expect(steps.find((s) => s.uses?.startsWith('actions/attest-build-provenance@'))?.with?.['subject-path']).toBe('release/*')
     expect(runs).toContain('gh release upload "$TAG" release/twitter-stats-lambda.zip release/twitter-stats.yaml release/SHA256SUMS')
   })
@@ -104,5 +100,37 @@ describe('the release workflow', () => {
     expect(workflow.jobs.build!.permissions).toEqual({ contents: 'read', 'id-token': 'write', attestations: 'write' })
     expect(workflow.jobs.publish!.permissions).toEqual({ contents: 'write' })
     expect(workflow.jobs.publish!.steps.map((s) => s.run ?? '').join('\n')).toContain('git/refs/tags/$major')
+  })
+})
+
+describe('CI is .ci/run', () => {
+  const ciRun = readFileSync(join(ROOT, '.ci', 'run'), 'utf8')
+  const { workflow } = read('.github/workflows/ci.yml')
+  const steps = Object.values(workflow.jobs).flatMap((job) => job.steps)
+  const runs = steps.flatMap((step) => (step.run ? [step.run.trim()] : []))
+
+  test('.ci/run runs every check: install and test, format, lint, typecheck, cfn-lint and the dist check', () => {
+    for (const command of [
+      'npm ci && npm test',
+      'npm run format:check',
+      'npm run lint',
+      'npm run typecheck',
+      'npm run lint:template',
+      'npm run bundle',
+      'git diff --exit-code'
+    ])
+      expect(ciRun).toContain(command)
+  })
+
+  test('ci.yml installs what .ci/run needs, with Node.js from .node-version, and calls it', () => {
+    expect(steps.find((s) => s.uses?.startsWith('actions/setup-node@'))?.with?.['node-version-file']).toBe('.node-version')
+    expect(runs.some((run) => run.includes('pip" install --quiet -r .ci/requirements.txt'))).toBe(true)
+    expect(readFileSync(join(ROOT, '.ci', 'requirements.txt'), 'utf8')).toMatch(/^moto\[server\]==[\d.]+\ncfn-lint==[\d.]+$/m)
+    expect(runs).toContain('bash .ci/run')
+  })
+
+  test('ci.yml adds only what needs GitHub itself: the audit of the production dependencies', () => {
+    const others = runs.filter((run) => run !== 'bash .ci/run' && !run.includes('.ci/requirements.txt'))
+    expect(others).toEqual(['npm audit --omit=dev --audit-level=high'])
   })
 })

@@ -1,7 +1,7 @@
 /** The one secret masker: every spelling a server may echo a key in is masked, and nothing else is touched. */
 import { describe, expect, test } from '@jest/globals'
 import fc from 'fast-check'
-import { MASK, MIN_SECRET_LENGTH, createMasker, maskDeep } from '../../src/text/masker.js'
+import { MASK, MIN_SECRET_LENGTH, createMasker, maskDeep, spellingsOf } from '../../src/text/masker.js'
 
 const KEY = 'dd-Key/with+odd&chars "quoted" 42'
 
@@ -107,6 +107,59 @@ describe('createMasker', () => {
     const out = mask(text)
     expect(out.endsWith(MASK)).toBe(true)
     expect(performance.now() - started).toBeLessThan(5_000)
+  })
+})
+
+/** The shape of a real X app-only bearer token: URL-encoded, with %2B and %3D in it. */
+const X_TOKEN = 'AAAAAAAAAAAAAAAAAAAAAMLheAAAAAAA0%2BuSeid%2BULvsea4JtiGRiSDSJSI%3DEUifiRBkKG5E2XzMDjRfl76ZC9Ub0wnz4XsNiRVBChTYbJcE3F'
+const DECODED = decodeURIComponent(X_TOKEN)
+
+describe("a secret's URL-decoded spelling", () => {
+  test('is what a decoding server echoes: %2B as +, %3D as =', () => {
+    expect(DECODED).toContain('0+uSeid+ULv')
+    expect(DECODED).toContain('SJSI=EUif')
+    expect(spellingsOf(X_TOKEN)).toEqual([X_TOKEN, DECODED])
+  })
+
+  test.each([
+    ['decoded', DECODED],
+    ['decoded, then JSON-escaped with \\u', DECODED.replace(/[+=]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)],
+    ['decoded, then HTML-escaped', DECODED.replace(/\+/g, '&#43;').replace(/=/g, '&#x3D;')],
+    ['decoded and re-encoded in lower case', DECODED.replace(/\+/g, '%2b').replace(/=/g, '%3d')],
+    ['decoded in one place and not in another', DECODED.replace('SJSI=', 'SJSI%3D')],
+    ['decoded inside a JSON string', JSON.stringify({ detail: `Invalid token ${DECODED}` })]
+  ])('is masked when echoed %s', (_name, echo) => {
+    const out = createMasker([X_TOKEN])(`X said: ${echo} (end)`)
+    expect(out).not.toContain('uSeid')
+    expect(out).not.toContain('EUifiRBk')
+    expect(out).toContain(MASK)
+  })
+
+  test('is masked with "+" read as a space, as a form decoder reads it', () => {
+    const key = 'key+with%2Fslash-and-more'
+    expect(spellingsOf(key)).toEqual([key, 'key+with/slash-and-more', 'key with/slash-and-more'])
+    const mask = createMasker([key])
+    expect(mask('a key with/slash-and-more b')).toBe(`a ${MASK} b`)
+    expect(mask('a key+with/slash-and-more b')).toBe(`a ${MASK} b`)
+  })
+
+  test('is registered with the other values, so the runner masks it too', () => {
+    expect(createMasker([X_TOKEN]).values).toEqual([X_TOKEN, DECODED])
+  })
+
+  test('keeps a stray % as it is and decodes the valid escapes around it', () => {
+    expect(spellingsOf('100%-sure%2Bkey-abc')).toEqual(['100%-sure%2Bkey-abc', '100%-sure+key-abc'])
+    expect(createMasker(['100%-sure%2Bkey-abc'])('got 100%-sure+key-abc')).toBe(`got ${MASK}`)
+  })
+
+  test(`is not masked when shorter than ${MIN_SECRET_LENGTH} characters, and a plain secret has no other spelling`, () => {
+    expect(spellingsOf('%41%42%43%44%45%46')).toEqual(['%41%42%43%44%45%46'])
+    expect(spellingsOf('plain-secret-value')).toEqual(['plain-secret-value'])
+    expect(createMasker(['%41%42%43%44%45%46'])('ABCDEF')).toBe('ABCDEF')
+  })
+
+  test('leaves "+" and "=" in other text alone', () => {
+    expect(createMasker([X_TOKEN])('a+b=c, AAAA+AAAA=')).toBe('a+b=c, AAAA+AAAA=')
   })
 })
 

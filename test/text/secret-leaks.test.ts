@@ -14,7 +14,8 @@ import { realHttpDeps, send } from '../../src/http/send.js'
 import { createDatadogClient } from '../../src/datadog/series.js'
 import { createXSource } from '../../src/sources/x.js'
 import { BATCH_A, HANG_TIMEOUT, isBatchB, runScenario, type Scenario, type ScenarioOptions } from '../support/fault-scenario.js'
-import { startDatadogStandIn, startXStandIn, type Answer, type Override, type RecordedRequest } from '../support/stand-ins.js'
+import { runCliInProcess } from '../support/run-cli.js'
+import { metricsFor, startDatadogStandIn, startXStandIn, type Answer, type Override, type RecordedRequest } from '../support/stand-ins.js'
 
 const BEARER = 'XB-bearer-4f1d9c7a2e-SECRET'
 const OAUTH = {
@@ -269,5 +270,60 @@ describe('no credential in thrown or returned messages', () => {
     expect(error).toBeInstanceOf(ConfigError)
     expect((error as ConfigError).problems.length).toBeGreaterThanOrEqual(4)
     expectNoSecretIn((error as ConfigError).message)
+  })
+})
+
+describe('no X bearer token leaks when a server echoes it URL-decoded', () => {
+  /** A real token's shape: URL-encoded, so a server that decodes the header echoes "+" and "=" instead. */
+  const TOKEN = 'AAAAAAAAAAAAAAAAAAAAAMLheAAAAAAA0%2BuSeid%2BULvsea4JtiGRiSDSJSI%3DEUifiRBkKG5E2XzMDjRfl76ZC9Ub0wnz4XsNiRVBChTYbJcE3F'
+  const DECODED = decodeURIComponent(TOKEN)
+  /** Pieces of the token around its escapes: none may be readable anywhere, in any spelling. */
+  const PIECES = ['0+uSeid+ULv', 'SJSI=EUif', 'uSeid', 'EUifiRBkKG5E2X']
+
+  /** X answers with the token it was sent, decoded, as a proxy in front of it might. */
+  const echoDecoded = (status: number): ((request: RecordedRequest) => Answer) => {
+    return (request) => {
+      const sent = decodeURIComponent(String(request.headers.authorization ?? ''))
+      const said = `upstream refused ${sent} (token ${DECODED})`
+      return { status, body: JSON.stringify({ title: 'Error', detail: said, errors: [{ message: said }] }) }
+    }
+  }
+
+  function expectNoToken(places: Record<string, string>): void {
+    expect(DECODED).toContain('+')
+    for (const [place, text] of Object.entries(places)) {
+      for (const form of [TOKEN, DECODED, JSON.stringify(DECODED).slice(1, -1), ...PIECES]) {
+        expect({ place, form, leaked: text.includes(form) }).toEqual({ place, form, leaked: false })
+      }
+    }
+  }
+
+  test('the action: a 401 and then a 503 that echo the decoded token reach neither log, summary nor outputs', async () => {
+    for (const status of [401, 503]) {
+      const s = await runScenario({ xToken: TOKEN, ddKey: DD, accounts: ['jack'], x: echoDecoded(status) })
+      expect(s.result.code).toBe(1)
+      expect(s.log).toContain('upstream refused Bearer ***')
+      expect(s.result.summary).toContain('***')
+      expect(s.result.stdout).toContain(`::add-mask::${DECODED}`)
+      expectNoToken({ log: s.log, stderr: s.result.stderr, summary: s.result.summary, outputs: JSON.stringify(s.result.outputs) })
+    }
+  })
+
+  test('the command line: neither stderr nor --json shows the decoded token', async () => {
+    const x = await startXStandIn({ jack: metricsFor(1) }, TOKEN)
+    const dd = await startDatadogStandIn(DD)
+    try {
+      x.override = echoDecoded(503)
+      const env = { X_BEARER_TOKEN: TOKEN, DATADOG_API_KEY: DD, X_API_URL: x.url, DATADOG_SITE: dd.url, MAX_RETRIES: '0' }
+      const plain = await runCliInProcess(['jack'], env)
+      const json = await runCliInProcess(['--json', 'jack'], env)
+      for (const run of [plain, json]) expect(run.code).toBe(1)
+      expect(plain.stderr).toContain('upstream refused Bearer ***')
+      expect(json.stdout).toContain('upstream refused Bearer ***')
+      expectNoToken({ stdout: plain.stdout, stderr: plain.stderr, json: json.stdout, 'json stderr': json.stderr })
+    } finally {
+      await x.close()
+      await dd.close()
+    }
   })
 })

@@ -1,0 +1,123 @@
+/**
+ * The state in a run: read once at the start, the next one built from what the run collected, written once at the
+ * end. A store that fails, or a state that is not usable, is one warning; the run goes on as if it had none.
+ */
+import type { Logger } from '../log.js'
+import type { Sample } from '../series/metrics.js'
+import { messageOf } from '../text/errors.js'
+import { DAILY_SNAPSHOTS, encodeState, stateKey, type AccountMemory, type PendingSeries, type RunState, type Snapshot } from './format.js'
+import { MAX_STATE_BYTES, StateStoreError, type StateStore } from './store.js'
+import { decodeState } from './validate.js'
+
+const DAY = 86_400
+/** An account no run has collected for this long is forgotten (removed from the list, or gone for good). */
+export const FORGET_AFTER_SECONDS = 30 * DAY
+
+/** What a failure of the store says: its own message when it is ours, otherwise the store's name and the error. */
+function storeProblem(store: StateStore, doing: string, error: unknown): string {
+  return error instanceof StateStoreError ? error.message : `The state could not be ${doing} ${store.where} (${messageOf(error)}).`
+}
+
+/** The usable state in `store` for a run of `prefix` at `now` (Unix seconds), or undefined with one warning. */
+export async function readState(store: StateStore, prefix: string, now: number, logger: Logger): Promise<RunState | undefined> {
+  let bytes: Uint8Array | undefined
+  try {
+    bytes = await store.load()
+  } catch (error) {
+    logger.warning(`${storeProblem(store, 'read from', error)} This run goes on without it and delivers as if there were none.`)
+    return undefined
+  }
+  if (bytes === undefined) {
+    logger.info(`No state in ${store.where} yet: this run starts one.`)
+    return undefined
+  }
+  const decoded = decodeState(bytes, prefix, now, store.where)
+  if (decoded.kind === 'unusable') {
+    logger.warning(decoded.problem)
+    return undefined
+  }
+  logger.info(`Read the state of ${decoded.state.accounts.size} account(s) from ${store.where}.`)
+  return decoded.state
+}
+
+const dayOf = (at: number): number => Math.floor(at / DAY)
+
+/** The day's first values are its snapshot; snapshots older than DAILY_SNAPSHOTS days are dropped. */
+function nextDaily(daily: Snapshot[], sample: Snapshot): Snapshot[] {
+  const today = dayOf(sample.at)
+  const kept = daily.filter((s) => dayOf(s.at) > today - DAILY_SNAPSHOTS && s.at < sample.at)
+  const last = kept.at(-1)
+  return last && dayOf(last.at) === today ? kept : [...kept, sample]
+}
+
+export interface NextStateInput {
+  prefix: string
+  /** Every sample collected this run, delivered or not. */
+  samples: Sample[]
+  /** The series still not accepted: earlier runs' kept ones and this run's. */
+  undelivered: PendingSeries[]
+  /** Unix seconds. */
+  now: number
+}
+
+/** Pure: the state to write after a run. Accounts this run did not collect keep their memory for FORGET_AFTER_SECONDS. */
+export function nextState(previous: RunState | undefined, input: NextStateInput): RunState {
+  const accounts = new Map<string, AccountMemory>()
+  for (const [key, memory] of previous?.accounts ?? []) {
+    if (memory.last.at > input.now - FORGET_AFTER_SECONDS) accounts.set(key, memory)
+  }
+  for (const sample of input.samples) {
+    const key = stateKey(sample.account)
+    const before = accounts.get(key)
+    const snapshot: Snapshot = { at: sample.timestamp, values: { ...sample.metrics } }
+    const memory: AccountMemory = { last: snapshot, daily: nextDaily(before?.daily ?? [], snapshot) }
+    const id = sample.id ?? before?.id
+    const name = sample.name ?? before?.name
+    if (id !== undefined) memory.id = id
+    if (name !== undefined) memory.name = name
+    accounts.set(key, memory)
+  }
+  const undelivered = input.undelivered.filter((group) => group.series.length > 0)
+  return { prefix: input.prefix, writtenAt: input.now, accounts, undelivered }
+}
+
+/** Writes the state; a store that fails, or a state too large to keep, is one warning (nothing collected is lost). */
+export async function writeState(store: StateStore, state: RunState, logger: Logger): Promise<boolean> {
+  let bytes = encodeState(state)
+  if (bytes.length > MAX_STATE_BYTES && state.undelivered.length > 0) {
+    logger.warning(
+      `The state would be ${bytes.length} bytes with the series Datadog did not accept; it is kept without them (this run's undelivered file holds them).`
+    )
+    bytes = encodeState({ ...state, undelivered: [] })
+  }
+  if (bytes.length > MAX_STATE_BYTES) {
+    logger.warning(`The state would be ${bytes.length} bytes, more than a state's ${MAX_STATE_BYTES}; it was not written. Shorten the account list.`)
+    return false
+  }
+  try {
+    await store.save(bytes)
+    return true
+  } catch (error) {
+    logger.warning(`${storeProblem(store, 'written to', error)} What this run collected was delivered (or kept in its undelivered file) all the same.`)
+    return false
+  }
+}
+
+/** What the state knew of an account: its network id, its name, and its followers when last collected. */
+export interface KnownAccount {
+  id: string
+  name: string
+  followers?: number
+}
+
+/** The accounts of the loaded state whose id is known, keyed `network:key`, for following renames. */
+export function knownAccounts(state: RunState | undefined): ReadonlyMap<string, KnownAccount> {
+  const known = new Map<string, KnownAccount>()
+  for (const [key, memory] of state?.accounts ?? []) {
+    if (memory.id === undefined) continue
+    const followers = memory.last.values.followers_count
+    const name = memory.name ?? key.slice(key.indexOf(':') + 1)
+    known.set(key, followers === undefined ? { id: memory.id, name } : { id: memory.id, name, followers })
+  }
+  return known
+}
