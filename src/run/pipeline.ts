@@ -21,6 +21,8 @@ import { expandRunLists, noExpansion, type ListReader, type ListReport } from '.
 import { computeChanges, type AccountChange } from '../state/changes.js'
 import type { StateStore } from '../state/store.js'
 import { closeState, openState, resendFirst } from '../state/session.js'
+import { followRenames, type FollowedRenames, type Gone, type Rename } from '../state/renames.js'
+import { knownAccounts } from '../state/run-state.js'
 
 export { judge, type Problem } from './judge.js'
 
@@ -60,6 +62,9 @@ export interface RunReport {
   ok: boolean
   /** What changed for every collected account, against the state (all null without one). */
   changes?: AccountChange[]
+  /** Accounts found by their id under a new name (collected under the list's), and accounts gone since the last run. */
+  renames?: Rename[]
+  gone?: Gone[]
   /** Where the state is kept and what the run re-sent from it; undefined when the run keeps no state. */
   state?: { where: string; resent: number; accepted: number }
 }
@@ -134,9 +139,9 @@ export async function runCollection(config: Config, deps: RunDeps): Promise<RunR
   const bounds = { deadline: deadlines.collectBy, onRetry }
   const lists = () => expandRunLists(config, deps.http, bounds, logger, deps.lists)
   const expansion = await guard('expanding the lists', lists, noExpansion(config.accounts))
-  // Renames: followRenames(…) from src/state/renames.ts goes here, given knownAccounts(memory?.state) (src/state/run-state.ts).
   const targets = expansion.toCollect
   let collection: Collection = expansion.collection
+  let followed: Pick<FollowedRenames, 'renames' | 'gone'> = { renames: [], gone: [] }
   const rateLimits: Partial<Record<Network, number>> = {}
   await guard(
     'collecting the accounts',
@@ -151,6 +156,9 @@ export async function runCollection(config: Config, deps: RunDeps): Promise<RunR
         const collected = await collectAll(sources, targets, onProgress)
         collection = combine([expansion.collection, collected.collection])
         Object.assign(rateLimits, collected.rateLimits)
+        // Renames: an account not found by its name but known by its id is collected under the list's name.
+        ;({ collection, ...followed } = await followRenames(collection, knownAccounts(memory?.state), sources))
+        for (const { message, account } of followed.renames) logger.warning(message, { account: account.key, network: account.network, reason: 'renamed' })
         for (const warning of collection.warnings) logger.warning(warning)
         // Failures that fail the run are said once, in their problem at the end; the others are warnings.
         for (const failure of collection.failures) {
@@ -260,6 +268,8 @@ export async function runCollection(config: Config, deps: RunDeps): Promise<RunR
     durationMs: deps.http.now() - started,
     problems,
     ok: problems.length === 0,
+    renames: followed.renames,
+    gone: followed.gone,
     changes: computeChanges(memory?.state, collection.samples, config.metrics, Math.floor(started / 1000)),
     state: memory && { where: memory.store.where, resent: memory.resent, accepted: memory.accepted }
   }
