@@ -1,11 +1,12 @@
 /** Bluesky: app.bsky.actor.getProfiles on the public AppView, no credentials, 25 actors per request. */
-import type { Account } from '../config/accounts.js'
+import { DID, type Account } from '../config/accounts.js'
 import { quoteValue } from '../text/foreign-text.js'
 import { hostOf, parseJson, type HttpDeps, type RunBounds } from '../http/send.js'
 import { mapWithConcurrency } from '../http/concurrency.js'
 import { type RetryPolicy } from '../http/retry.js'
 import type { Sample } from '../series/metrics.js'
 import {
+  checkIds,
   chunk,
   combine,
   emptyCollection,
@@ -17,7 +18,7 @@ import {
   unexpectedFailure,
   type FieldMap
 } from './shared.js'
-import type { Collection, Source } from './types.js'
+import type { Collection, Source, WantedById } from './types.js'
 import { blueskyIdentity } from './identity.js'
 
 export const BLUESKY_BATCH_SIZE = 25
@@ -41,8 +42,11 @@ interface Profile {
   [field: string]: unknown
 }
 
-/** Pure: profiles in, samples out; a requested actor absent from the answer is missing or taken down. */
-export function readProfiles(body: unknown, batch: Account[], timestamp: number): Collection {
+/**
+ * Pure: profiles in, samples out; a requested actor absent from the answer is missing or taken down. With `dids`
+ * (one per account of the batch, a lookup by DID) only a profile of the very DID asked counts.
+ */
+export function readProfiles(body: unknown, batch: Account[], timestamp: number, dids?: string[]): Collection {
   const result = emptyCollection()
   const profiles =
     body && typeof body === 'object' && Array.isArray((body as { profiles?: unknown }).profiles) ? (body as { profiles: Profile[] }).profiles : []
@@ -50,11 +54,11 @@ export function readProfiles(body: unknown, batch: Account[], timestamp: number)
   for (const profile of profiles) {
     if (!profile || typeof profile !== 'object') continue
     if (typeof profile.did === 'string') byIdentity.set(profile.did, profile)
-    if (typeof profile.handle === 'string') byIdentity.set(profile.handle.toLowerCase(), profile)
+    if (typeof profile.handle === 'string' && !dids) byIdentity.set(profile.handle.toLowerCase(), profile)
   }
   const missing: Account[] = []
-  for (const account of batch) {
-    const profile = byIdentity.get(account.key)
+  for (const [i, account] of batch.entries()) {
+    const profile = byIdentity.get(dids ? (dids[i] ?? '') : account.key)
     if (!profile) {
       missing.push(account)
       continue
@@ -71,7 +75,9 @@ export function readProfiles(body: unknown, batch: Account[], timestamp: number)
       network: 'bluesky',
       accounts: [account],
       reason: 'not_found',
-      message: `Bluesky account ${account.handle} was not found (deleted, taken down, or the handle changed).`
+      message: dids
+        ? `Bluesky account ${account.handle} was not found by its DID ${dids[batch.indexOf(account)] ?? ''} either (deleted or taken down).`
+        : `Bluesky account ${account.handle} was not found (deleted, taken down, or the handle changed).`
     })
   }
   return result
@@ -105,8 +111,9 @@ export function createBlueskySource(options: BlueskySourceOptions): Source {
   const { apiUrl, policy, deps, concurrency } = options
   const resetAt = epochSecondsHeader('ratelimit-reset')
 
-  async function lookup(batch: Account[]): Promise<Collection> {
-    const query = batch.map((a) => `actors=${encodeURIComponent(a.key)}`).join('&')
+  /** getProfiles for the accounts' names, or with `dids` (one per account) for those DIDs. */
+  async function lookup(batch: Account[], dids?: string[]): Promise<Collection> {
+    const query = (dids ?? batch.map((a) => a.key)).map((actor) => `actors=${encodeURIComponent(actor)}`).join('&')
     const url = `${apiUrl}/xrpc/app.bsky.actor.getProfiles?${query}`
     const answer = await sendForAccounts(
       'bluesky',
@@ -136,18 +143,35 @@ export function createBlueskySource(options: BlueskySourceOptions): Source {
         `Bluesky answered 200 with a body that is not a getProfiles result; ${batch.length} account(s) were not collected.`
       )
     }
-    return readProfiles(body, batch, Math.floor(deps.now() / 1000))
+    return readProfiles(body, batch, Math.floor(deps.now() / 1000), dids)
+  }
+
+  async function collectBatches(wanted: WantedById[], byDid: boolean, onProgress?: (settled: number) => void): Promise<Collection> {
+    const results = await mapWithConcurrency(chunk(wanted, BLUESKY_BATCH_SIZE), concurrency, async (part) => {
+      const batch = part.map((w) => w.account)
+      const result = await lookup(batch, byDid ? part.map((w) => w.id) : undefined).catch((error: unknown) =>
+        unexpectedFailure('bluesky', batch, 'Bluesky', error)
+      )
+      onProgress?.(batch.length)
+      return result
+    })
+    return combine(results)
   }
 
   return {
     network: 'bluesky',
     async collect(accounts, onProgress) {
-      const results = await mapWithConcurrency(chunk(accounts, BLUESKY_BATCH_SIZE), concurrency, async (batch) => {
-        const result = await lookup(batch).catch((error: unknown) => unexpectedFailure('bluesky', batch, 'Bluesky', error))
-        onProgress?.(batch.length)
-        return result
-      })
-      return collectedOnce(combine(results))
+      return collectedOnce(
+        await collectBatches(
+          accounts.map((account) => ({ account, id: account.key })),
+          false,
+          onProgress
+        )
+      )
+    },
+    async lookupByIds(wanted, onProgress) {
+      const { valid, refused } = checkIds(wanted, DID, 'Bluesky', 'a DID')
+      return combine([await collectBatches(valid, true, onProgress), refused])
     }
   }
 }

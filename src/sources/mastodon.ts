@@ -7,9 +7,9 @@ import { quoteValue } from '../text/foreign-text.js'
 import { mapWithConcurrency } from '../http/concurrency.js'
 import { parseJson, type HttpDeps, type HttpResponse, type RunBounds } from '../http/send.js'
 import { plausibleResetAt, type RetryPolicy } from '../http/retry.js'
-import { combine, emptyCollection, failed, isCollection, readCounts, sendForAccounts, unexpectedFailure, type FieldMap } from './shared.js'
-import type { Collection, Source } from './types.js'
-import { mastodonIdentity } from './identity.js'
+import { checkIds, combine, emptyCollection, failed, isCollection, readCounts, sendForAccounts, unexpectedFailure, type FieldMap } from './shared.js'
+import type { Collection, Source, WantedById } from './types.js'
+import { MASTODON_ACCOUNT_ID, mastodonIdentity } from './identity.js'
 
 /** Requests in flight at once on one instance: small instances are run by volunteers. */
 export const PER_INSTANCE_CONCURRENCY = 2
@@ -53,13 +53,15 @@ export function byInstance(accounts: Account[]): Map<string, Account[]> {
 export function createMastodonSource(options: MastodonSourceOptions): Source {
   const { policy, deps } = options
 
-  async function collectInstance(instance: string, accounts: Account[]): Promise<Collection> {
+  /** Each account by its name (GET /api/v1/accounts/lookup), or with `byId` by its id (GET /api/v1/accounts/:id). */
+  async function collectInstance(instance: string, wanted: WantedById[], byId: boolean): Promise<Collection> {
     const base = options.apiUrl ?? `https://${instance}`
     let refusal: string | undefined
-    const lookupAccount = async (account: Account): Promise<Collection | Account> => {
+    const lookupAccount = async ({ account, id }: WantedById): Promise<Collection | Account> => {
       if (refusal) return account // the instance already said no: do not keep asking
       const [user = account.key] = account.key.split('@', 1) // split returns at least one part: the default is never used
-      const url = `${base}/api/v1/accounts/lookup?acct=${encodeURIComponent(user)}`
+      const url = byId ? `${base}/api/v1/accounts/${encodeURIComponent(id)}` : `${base}/api/v1/accounts/lookup?acct=${encodeURIComponent(user)}`
+      const asked = byId ? ` by its id ${id}` : ''
       const answer = await sendForAccounts(
         'mastodon',
         [account],
@@ -79,15 +81,25 @@ export function createMastodonSource(options: MastodonSourceOptions): Source {
         refusal ??= `Mastodon instance ${instance} refuses anonymous reads (${answer.status}${body && typeof body === 'object' && body.error !== undefined ? `: ${quoteValue(body.error)}` : ''}): its administrators require sign-in for the API, so its accounts cannot be collected without credentials. Remove them from the list, or ask the instance.`
         return account
       }
-      if (answer.status === 404)
-        return failed('mastodon', [account], 'not_found', `Mastodon account ${account.handle} was not found (deleted, moved, or mistyped).`)
+      if (answer.status === 404) {
+        const what = byId ? `was not found${asked} either (deleted)` : 'was not found (deleted, moved, or mistyped)'
+        return failed('mastodon', [account], 'not_found', `Mastodon account ${account.handle} ${what}.`)
+      }
       if (answer.status === 410) return failed('mastodon', [account], 'suspended', `Mastodon account ${account.handle} is suspended.`)
       if (answer.status !== 200 || !body || typeof body !== 'object') {
         return failed(
           'mastodon',
           [account],
           'error',
-          `Mastodon instance ${instance} answered ${answer.status}${body === undefined ? ' with a body that is not JSON' : ''} for ${account.handle}.`
+          `Mastodon instance ${instance} answered ${answer.status}${body === undefined ? ' with a body that is not JSON' : ''} for ${account.handle}${asked}.`
+        )
+      }
+      if (byId && body.id !== id) {
+        return failed(
+          'mastodon',
+          [account],
+          'error',
+          `Mastodon instance ${instance} answered for another id (${quoteValue(body.id, 40)}) than ${account.handle}'s ${id}.`
         )
       }
       if (body.suspended === true) return failed('mastodon', [account], 'suspended', `Mastodon account ${account.handle} is suspended.`)
@@ -97,8 +109,8 @@ export function createMastodonSource(options: MastodonSourceOptions): Source {
       result.samples.push({ account, timestamp: Math.floor(deps.now() / 1000), metrics, ...mastodonIdentity(body, account) })
       return result
     }
-    const results = await mapWithConcurrency(accounts, options.perInstance ?? PER_INSTANCE_CONCURRENCY, (account) =>
-      lookupAccount(account).catch((error: unknown) => unexpectedFailure('mastodon', [account], `Mastodon instance ${instance}`, error))
+    const results = await mapWithConcurrency(wanted, options.perInstance ?? PER_INSTANCE_CONCURRENCY, (w) =>
+      lookupAccount(w).catch((error: unknown) => unexpectedFailure('mastodon', [w.account], `Mastodon instance ${instance}`, error))
     )
     const refused = results.filter((r): r is Account => !('samples' in r))
     const collection = combine(results.filter((r): r is Collection => 'samples' in r))
@@ -110,18 +122,32 @@ export function createMastodonSource(options: MastodonSourceOptions): Source {
     return collection
   }
 
+  async function collectAll(wanted: WantedById[], byId: boolean, onProgress?: (settled: number) => void): Promise<Collection> {
+    const ids = new Map(wanted.map((w) => [w.account, w.id]))
+    const groups = [...byInstance(wanted.map((w) => w.account))]
+    const results = await mapWithConcurrency(groups, options.concurrency, async ([instance, list]) => {
+      const result = await collectInstance(
+        instance,
+        list.map((account) => ({ account, id: ids.get(account) ?? '' })),
+        byId
+      ).catch((error: unknown) => unexpectedFailure('mastodon', list, `Mastodon instance ${instance}`, error))
+      onProgress?.(list.length)
+      return result
+    })
+    return combine(results)
+  }
+
   return {
     network: 'mastodon',
-    async collect(accounts, onProgress) {
-      const groups = [...byInstance(accounts)]
-      const results = await mapWithConcurrency(groups, options.concurrency, async ([instance, list]) => {
-        const result = await collectInstance(instance, list).catch((error: unknown) =>
-          unexpectedFailure('mastodon', list, `Mastodon instance ${instance}`, error)
-        )
-        onProgress?.(list.length)
-        return result
-      })
-      return combine(results)
+    collect: (accounts, onProgress) =>
+      collectAll(
+        accounts.map((account) => ({ account, id: '' })),
+        false,
+        onProgress
+      ),
+    async lookupByIds(wanted, onProgress) {
+      const { valid, refused } = checkIds(wanted, MASTODON_ACCOUNT_ID, 'Mastodon', 'a Mastodon account id')
+      return combine([await collectAll(valid, true, onProgress), refused])
     }
   }
 }

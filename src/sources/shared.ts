@@ -5,7 +5,7 @@ import { NetworkError, RateLimitError } from '../http/errors.js'
 import { plausibleResetAt } from '../http/retry.js'
 import { send, type HttpRequest, type HttpResponse, type SendOptions } from '../http/send.js'
 import type { MetricName, Sample } from '../series/metrics.js'
-import type { Collection, Failure } from './types.js'
+import type { Collection, Failure, WantedById } from './types.js'
 import { messageOf } from '../text/errors.js'
 
 /**
@@ -121,4 +121,23 @@ export function epochSecondsHeader(name: string): (response: HttpResponse, now: 
 
 export function isCollection(value: HttpResponse | Collection): value is Collection {
   return 'samples' in value
+}
+
+/**
+ * The ids a lookup by id may send: those of the network's shape. One that is not (a damaged state) fails its
+ * account alone, before any request, and never reaches a URL.
+ */
+export function checkIds(wanted: WantedById[], pattern: RegExp, service: string, what: string): { valid: WantedById[]; refused: Collection } {
+  const valid = wanted.filter((w) => pattern.test(w.id))
+  const refused = emptyCollection()
+  for (const { account, id } of wanted.filter((w) => !pattern.test(w.id))) {
+    const network = account.network
+    refused.failures.push({
+      network,
+      accounts: [account],
+      reason: 'error',
+      message: `${service} account ${account.handle}: the id the state holds for it (${quoteValue(id, 40)}) is not ${what}; it was not looked up by id.`
+    })
+  }
+  return { valid, refused }
 }

@@ -12,9 +12,9 @@ import { mapWithConcurrency } from '../http/concurrency.js'
 import { type RetryPolicy } from '../http/retry.js'
 import { createMasker } from '../text/masker.js'
 import type { Sample } from '../series/metrics.js'
-import { chunk, combine, epochSecondsHeader, failed, isCollection, readCounts, sendForAccounts, unexpectedFailure, type FieldMap } from './shared.js'
+import { checkIds, chunk, combine, epochSecondsHeader, failed, isCollection, readCounts, sendForAccounts, unexpectedFailure, type FieldMap } from './shared.js'
 import type { Collection, Failure, Source } from './types.js'
-import { xIdentity } from './identity.js'
+import { X_USER_ID, xIdentity } from './identity.js'
 
 export { chunk }
 
@@ -119,22 +119,26 @@ function classifyProblem(problem: XProblem): 'suspended' | 'not_found' | 'error'
   return 'error'
 }
 
-/** Turns one 200 answer into samples and per-account failures; `mask` hides credentials in X's words before they are quoted. */
-export function readLookup(body: unknown, batch: Account[], timestamp: number, mask: Mask = unmasked): Collection {
+/**
+ * Turns one 200 answer into samples and per-account failures; `mask` hides credentials in X's words before they are
+ * quoted. With `ids` (one per account of the batch, a lookup by id) an answer counts only for an id asked.
+ */
+export function readLookup(body: unknown, batch: Account[], timestamp: number, mask: Mask = unmasked, ids?: string[]): Collection {
   const samples: Sample[] = []
   const failures: Failure[] = []
   const warnings: string[] = []
-  const byKey = new Map(batch.map((account) => [account.key, account]))
-  const done = new Set<string>()
+  const byKey = new Map(batch.map((account, i) => [ids ? (ids[i] ?? '') : account.key, account]))
+  const done = new Set<Account>()
   const payload = body && typeof body === 'object' ? (body as { data?: unknown; errors?: unknown }) : {}
   const users = Array.isArray(payload.data) ? (payload.data as XUser[]) : []
   const problems = Array.isArray(payload.errors) ? (payload.errors as XProblem[]) : []
+  const keyOf = (value: unknown): string => (ids ? text(value) : text(value).toLowerCase())
+  const byId = (account: Account): string => (ids ? ` by its id ${ids[batch.indexOf(account)] ?? ''}` : '')
 
   for (const user of users) {
-    const key = text(user?.username).toLowerCase()
-    const account = byKey.get(key)
-    if (!account || done.has(key)) continue // not asked for, or returned twice
-    done.add(key)
+    const account = byKey.get(keyOf(ids ? user?.id : user?.username))
+    if (!account || done.has(account)) continue // not asked for, or returned twice
+    done.add(account)
     const metrics = readCounts(user.public_metrics, X_FIELDS, 'X', account.handle, warnings)
     if (Object.keys(metrics).length === 0) {
       failures.push({ network: 'x', accounts: [account], reason: 'error', message: `X returned no usable metrics for ${account.handle}.` })
@@ -143,20 +147,21 @@ export function readLookup(body: unknown, batch: Account[], timestamp: number, m
     }
   }
   for (const problem of problems) {
-    const key = text(problem?.value || problem?.resource_id).toLowerCase()
-    const account = byKey.get(key)
-    if (!account || done.has(key)) continue
-    done.add(key)
+    const account = byKey.get(keyOf(problem?.value || problem?.resource_id))
+    if (!account || done.has(account)) continue
+    done.add(account)
     const reason = classifyProblem(problem)
     const what =
       reason === 'suspended'
         ? 'is suspended'
         : reason === 'not_found'
-          ? 'was not found (deleted, renamed or mistyped)'
-          : `could not be read: ${quoteValue(mask(text(problem.detail) || text(problem.title)))}`
+          ? ids
+            ? `was not found${byId(account)} either (deleted)`
+            : 'was not found (deleted, renamed or mistyped)'
+          : `could not be read${byId(account)}: ${quoteValue(mask(text(problem.detail) || text(problem.title)))}`
     failures.push({ network: 'x', accounts: [account], reason, message: `X account ${account.handle} ${what}.` })
   }
-  const missing = batch.filter((account) => !done.has(account.key))
+  const missing = batch.filter((account) => !done.has(account))
   if (missing.length > 0) {
     failures.push({
       network: 'x',
@@ -179,9 +184,13 @@ export function createXSource(options: XSourceOptions): Source {
   const authorization = authorizer(auth)
   let rateLimitRemaining: number | undefined
 
-  async function lookup(batch: Account[]): Promise<Collection> {
-    const query = new URLSearchParams({ usernames: batch.map((a) => a.handle).join(','), 'user.fields': 'public_metrics' })
-    const url = `${apiUrl}/2/users/by?${query.toString().replace(/%2C/g, ',')}`
+  /** GET /2/users/by?usernames=, or with `ids` (one per account) GET /2/users?ids=. */
+  async function lookup(batch: Account[], ids?: string[]): Promise<Collection> {
+    const query = new URLSearchParams({
+      ...(ids ? { ids: ids.join(',') } : { usernames: batch.map((a) => a.handle).join(',') }),
+      'user.fields': 'public_metrics'
+    })
+    const url = `${apiUrl}/2/users${ids ? '' : '/by'}?${query.toString().replace(/%2C/g, ',')}`
     const fail = (reason: Failure['reason'], message: string): Collection => failed('x', batch, reason, message)
     const answer = await sendForAccounts(
       'x',
@@ -219,38 +228,54 @@ export function createXSource(options: XSourceOptions): Source {
         `X answered 200 with a body that is not a user lookup result (${body === undefined ? 'not JSON' : 'neither data nor errors'}); ${batch.length} account(s) were not collected.`
       )
     }
-    return readLookup(body, batch, timestamp, mask)
+    return readLookup(body, batch, timestamp, mask, ids)
+  }
+
+  /** Batches of up to 100, `concurrency` at once; once X rejects the credentials, no batch more is sent. */
+  async function collectBatches(accounts: Account[], ids: string[] | undefined, onProgress?: (settled: number) => void): Promise<Collection> {
+    const batches = chunk(
+      accounts.map((account, i) => ({ account, id: ids?.[i] ?? '' })),
+      X_BATCH_SIZE
+    )
+    let authFailure: XAuthError | undefined
+    const results = await mapWithConcurrency(batches, concurrency, async (wanted) => {
+      if (authFailure) return undefined // the credentials are bad: do not keep knocking
+      const batch = wanted.map((w) => w.account)
+      try {
+        const result = await lookup(batch, ids && wanted.map((w) => w.id))
+        onProgress?.(batch.length)
+        return result
+      } catch (error) {
+        if (error instanceof XAuthError) {
+          authFailure ??= error
+          return undefined
+        }
+        onProgress?.(batch.length)
+        return unexpectedFailure('x', batch, 'X', error, mask)
+      }
+    })
+    const collection = combine(results)
+    if (authFailure) {
+      const collected = new Set(collection.samples.map((s) => s.account.key))
+      const failed = new Set(collection.failures.flatMap((f) => f.accounts.map((a) => a.key)))
+      const rest = accounts.filter((a) => !collected.has(a.key) && !failed.has(a.key))
+      collection.failures.push({ network: 'x', accounts: rest, reason: 'error', message: authFailure.message, fatal: true })
+    }
+    if (rateLimitRemaining !== undefined) collection.rateLimitRemaining = rateLimitRemaining
+    return collection
   }
 
   return {
     network: 'x',
-    async collect(accounts, onProgress) {
-      const batches = chunk(accounts, X_BATCH_SIZE)
-      let authFailure: XAuthError | undefined
-      const results = await mapWithConcurrency(batches, concurrency, async (batch) => {
-        if (authFailure) return undefined // the credentials are bad: do not keep knocking
-        try {
-          const result = await lookup(batch)
-          onProgress?.(batch.length)
-          return result
-        } catch (error) {
-          if (error instanceof XAuthError) {
-            authFailure ??= error
-            return undefined
-          }
-          onProgress?.(batch.length)
-          return unexpectedFailure('x', batch, 'X', error, mask)
-        }
-      })
-      const collection = combine(results)
-      if (authFailure) {
-        const collected = new Set(collection.samples.map((s) => s.account.key))
-        const failed = new Set(collection.failures.flatMap((f) => f.accounts.map((a) => a.key)))
-        const rest = accounts.filter((a) => !collected.has(a.key) && !failed.has(a.key))
-        collection.failures.push({ network: 'x', accounts: rest, reason: 'error', message: authFailure.message, fatal: true })
-      }
-      if (rateLimitRemaining !== undefined) collection.rateLimitRemaining = rateLimitRemaining
-      return collection
+    collect: (accounts, onProgress) => collectBatches(accounts, undefined, onProgress),
+    async lookupByIds(wanted, onProgress) {
+      const { valid, refused } = checkIds(wanted, X_USER_ID, 'X', 'an X user id')
+      const collection = await collectBatches(
+        valid.map((w) => w.account),
+        valid.map((w) => w.id),
+        onProgress
+      )
+      return combine([collection, refused])
     }
   }
 }

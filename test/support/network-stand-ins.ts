@@ -34,6 +34,8 @@ export async function startBlueskyStandIn(profiles: BlueskyProfile[]): Promise<S
 }
 
 export interface MastodonAccount {
+  /** The account's id; `100 + its place in the list` unless given. */
+  id?: string
   username: string
   followers_count: number
   following_count: number
@@ -42,20 +44,25 @@ export interface MastodonAccount {
 }
 
 /**
- * `GET /api/v1/accounts/lookup?acct=user` for several instances behind one base URL (as with the
- * mastodon-api-url setting): the instance is not in the URL, so accounts are looked up by name.
- * Unknown names get 404 {"error":"Record not found"}.
+ * `GET /api/v1/accounts/lookup?acct=user` and `GET /api/v1/accounts/:id` for several instances behind one base URL
+ * (as with the mastodon-api-url setting): the instance is not in the URL, so accounts are looked up by name or id.
+ * The list is read at each request, so a test can rename or remove an account. Unknown ones get 404 {"error":"Record not found"}.
  */
 export async function startMastodonStandIn(accounts: MastodonAccount[]): Promise<StandIn> {
+  const idOf = (account: MastodonAccount): string => account.id ?? String(100 + accounts.indexOf(account))
   return start((request) => {
     const url = new URL(request.url, 'http://127.0.0.1')
-    if (url.pathname !== '/api/v1/accounts/lookup') return { status: 404, body: JSON.stringify({ error: 'Record not found' }) }
+    const byId = /^\/api\/v1\/accounts\/([^/]+)$/.exec(url.pathname)?.[1]
+    if (url.pathname !== '/api/v1/accounts/lookup' && byId === undefined) return { status: 404, body: JSON.stringify({ error: 'Record not found' }) }
     const acct = url.searchParams.get('acct') ?? ''
-    const account = accounts.find((a) => a.username.toLowerCase() === acct.toLowerCase())
+    const account =
+      byId === undefined || byId === 'lookup'
+        ? accounts.find((a) => a.username.toLowerCase() === acct.toLowerCase())
+        : accounts.find((a) => idOf(a) === decodeURIComponent(byId))
     // Answers take 20 ms, so requests sent at once are in flight together (see inFlightPeak).
     if (!account) return { status: 404, body: JSON.stringify({ error: 'Record not found' }), delayMs: 20 }
     const body = {
-      id: String(100 + accounts.indexOf(account)),
+      id: idOf(account),
       username: account.username,
       acct: account.username,
       display_name: account.username,

@@ -109,6 +109,10 @@ export type XUser =
 
 export interface XStandIn extends StandIn {
   users: Map<string, XUser>
+  /** Each user's id (lower-case username → id), stable for the stand-in's life; a user added later gets one when first asked. */
+  ids: Map<string, string>
+  /** The user `from` takes the username `to`, keeping its id and counts (a rename on X). */
+  rename(from: string, to: string): void
   /** Lookups answered so far, for rate-limit headers. */
   remaining: number
   /** Why each OAuth 1.0a request refused with 401 was refused ("nonce already used", …). */
@@ -126,7 +130,7 @@ export const X_OAUTH: OAuth1Keys = {
 }
 
 /**
- * X API v2 `GET /2/users/by`: data for known users, an errors entry for unknown or suspended ones. A bearer token
+ * X API v2 `GET /2/users/by` and `GET /2/users?ids=`: data for known users, an errors entry for unknown or suspended ones. A bearer token
  * must match `token`; an OAuth 1.0a header must carry a valid HMAC-SHA1 signature made with `oauth`'s secrets,
  * a fresh timestamp and a nonce not used before, or X answers 401.
  */
@@ -134,6 +138,13 @@ export async function startXStandIn(users: Record<string, XUser> = {}, token = X
   const table = new Map(Object.entries(users).map(([name, value]) => [name.toLowerCase(), value]))
   let remaining = 900
   const verify = createOAuth1Verifier(oauth)
+  const ids = new Map<string, string>()
+  const idOf = (name: string): string => {
+    const key = name.toLowerCase()
+    if (!ids.has(key)) ids.set(key, String(2_244_994_945 + ids.size))
+    return ids.get(key) ?? ''
+  }
+  for (const name of table.keys()) idOf(name)
   const standIn = (await start((request) => {
     const url = new URL(request.url, 'http://127.0.0.1')
     const auth = request.headers.authorization ?? ''
@@ -143,18 +154,20 @@ export async function startXStandIn(users: Record<string, XUser> = {}, token = X
       if (auth.startsWith('OAuth ')) standIn.oauthRefusals.push(refusal)
       return { status: 401, body: JSON.stringify({ title: 'Unauthorized', type: 'about:blank', status: 401, detail: 'Unauthorized' }) }
     }
-    if (request.method !== 'GET' || url.pathname !== '/2/users/by') {
+    const byId = url.pathname === '/2/users'
+    if (request.method !== 'GET' || (url.pathname !== '/2/users/by' && !byId)) {
       return { status: 404, body: JSON.stringify({ title: 'Not Found', type: 'about:blank', status: 404, detail: 'Not Found' }) }
     }
-    const names = (url.searchParams.get('usernames') ?? '').split(',').filter(Boolean)
+    const parameter = byId ? 'ids' : 'usernames'
+    const names = (url.searchParams.get(parameter) ?? '').split(',').filter(Boolean)
     if (names.length > 100) {
       return {
         status: 400,
         body: JSON.stringify({
           errors: [
             {
-              parameters: { usernames: [] },
-              message: 'The number of values in the `usernames` query parameter list [' + names.length + '] is not between 1 and 100'
+              parameters: { [parameter]: [] },
+              message: `The number of values in the \`${parameter}\` query parameter list [${names.length}] is not between 1 and 100`
             }
           ],
           title: 'Invalid Request',
@@ -165,30 +178,31 @@ export async function startXStandIn(users: Record<string, XUser> = {}, token = X
     }
     const data: unknown[] = []
     const errors: unknown[] = []
-    for (const name of names) {
+    for (const value of names) {
+      const name = byId ? ([...ids].find(([, id]) => id === value)?.[0] ?? '') : value
       const user = table.get(name.toLowerCase())
       if (user === undefined) {
         errors.push({
-          value: name,
-          detail: `Could not find user with usernames: [${name}].`,
+          value,
+          detail: `Could not find user with ${parameter}: [${value}].`,
           title: 'Not Found Error',
           resource_type: 'user',
-          parameter: 'usernames',
-          resource_id: name,
+          parameter,
+          resource_id: value,
           type: 'https://api.twitter.com/2/problems/resource-not-found'
         })
       } else if (user === 'suspended') {
         errors.push({
-          value: name,
-          detail: `User has been suspended: [${name}].`,
+          value,
+          detail: `User has been suspended: [${value}].`,
           title: 'Forbidden',
           resource_type: 'user',
-          parameter: 'usernames',
-          resource_id: name,
+          parameter,
+          resource_id: value,
           type: 'https://api.twitter.com/2/problems/resource-not-found'
         })
       } else {
-        data.push({ id: String(1000 + data.length), name: name.toUpperCase(), username: name, public_metrics: user })
+        data.push({ id: idOf(name), name: name.toUpperCase(), username: byId ? name : value, public_metrics: user })
       }
     }
     remaining = Math.max(0, remaining - 1)
@@ -203,6 +217,15 @@ export async function startXStandIn(users: Record<string, XUser> = {}, token = X
     }
   })) as XStandIn
   standIn.users = table
+  standIn.ids = ids
+  standIn.rename = (from, to) => {
+    const user = table.get(from.toLowerCase())
+    if (user === undefined) throw new Error(`the X stand-in has no user ${from}`)
+    ids.set(to.toLowerCase(), idOf(from))
+    ids.delete(from.toLowerCase())
+    table.delete(from.toLowerCase())
+    table.set(to.toLowerCase(), user)
+  }
   standIn.remaining = remaining
   standIn.oauthRefusals = []
   return standIn
