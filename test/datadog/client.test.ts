@@ -83,6 +83,21 @@ describe('the Datadog client against a local stand-in', () => {
     expect(new Set(dd.series.map((s) => s.tags[0])).size).toBe(300)
   })
 
+  test('a 413 for a batch gzipped while packing (over 512,000 bytes raw) halves it from its series: nothing dropped or doubled', async () => {
+    dd = await startDatadogStandIn()
+    dd.override = (request) =>
+      (JSON.parse(request.body) as { series: unknown[] }).series.length > 3000
+        ? { status: 413, body: JSON.stringify({ errors: ['Payload too large'] }) }
+        : undefined
+    const client = createDatadogClient({ apiKey: DD_KEY, baseUrl: dd.url, site: 'datadoghq.com', policy: DEFAULT_POLICY, deps: realHttpDeps })
+    const series = manySeries(6000)
+    expect(Buffer.byteLength(payloadOf(series))).toBeGreaterThan(DATADOG_LIMITS.maxCompressedBytes)
+    const report = await client.submit(series)
+    expect(report.error).toBeUndefined()
+    expect(dd.requests.map((r) => (JSON.parse(r.body) as { series: unknown[] }).series.length)).toEqual([6000, 3000, 3000])
+    expect(dd.series).toEqual(series)
+  })
+
   test('a 403 names the key and the site, and returns every series as undelivered', async () => {
     dd = await startDatadogStandIn('another-key')
     const client = createDatadogClient({ apiKey: DD_KEY, baseUrl: dd.url, site: 'datadoghq.eu', policy: DEFAULT_POLICY, deps: realHttpDeps })

@@ -294,16 +294,18 @@ const deploy = toolsAvailable(['moto_server', 'python3'], 'the template deployed
     })
   })
 
-  test('the role may read the one list object and nothing else in S3; without a list, nothing in S3 at all', () => {
+  test('the role may read the one list object and nothing else in S3; without a list, nothing in S3 but the state', () => {
     // moto keeps the AWS::NoValue of a list as null, where CloudFormation drops the item.
     const statements = (policy: Deployed['policy']): Deployed['policy']['Statement'] => policy.Statement.filter((s) => s !== null)
-    const s3 = (policy: Deployed['policy']): unknown[] => statements(policy).filter((s) => [s.Action].flat().some((a) => a.startsWith('s3:')))
+    // The state's own statements (KeepState, TellMissingState) are test/e2e/cloudformation-state.test.ts's.
+    const s3 = (policy: Deployed['policy']): unknown[] =>
+      statements(policy).filter((s) => [s.Action].flat().some((a) => a.startsWith('s3:')) && !['KeepState', 'TellMissingState'].includes(s.Sid))
     expect(s3(deployed.networks.policy)).toEqual([
       { Sid: 'ReadAccountList', Effect: 'Allow', Action: 's3:GetObject', Resource: 'arn:aws:s3:::team-lists/twitter-stats/accounts.txt' }
     ])
     expect(deployed.short.status).toBe('CREATE_COMPLETE')
     expect(s3(deployed.short.policy)).toEqual([])
-    expect(statements(deployed.short.policy).map((s) => s.Sid)).toEqual(['WriteOwnLogs', 'ReadOwnSecret'])
+    expect(statements(deployed.short.policy).map((s) => s.Sid)).toEqual(['WriteOwnLogs', 'ReadOwnSecret', 'KeepState', 'TellMissingState'])
     expect(deployed.short.function.Environment.Variables).toMatchObject({ ACCOUNTS: 'bsky.app', ACCOUNTS_S3_URI: '' })
   })
 

@@ -1,0 +1,133 @@
+/**
+ * The Lambda's state in one S3 object (src/state/s3-store.ts): against moto's S3 for what S3 does (an object
+ * saved and read back, no object yet, no bucket, an object too large to be a state), and against a local S3
+ * stand-in for what moto does not do (access denied, a server that never answers, a 503 that lasts).
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, test } from '@jest/globals'
+import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3'
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { createS3Store } from '../../src/state/s3-store.js'
+import { MAX_STATE_BYTES, StateStoreError, type StateStore } from '../../src/state/store.js'
+import { toolsAvailable, useMoto, type Moto } from '../support/moto.js'
+
+const TEST_CREDENTIALS = { accessKeyId: 'testing', secretAccessKey: 'testing' }
+const text = (bytes: Uint8Array | undefined): string | undefined => (bytes === undefined ? undefined : Buffer.from(bytes).toString('utf8'))
+
+function storeAt(endpoint: string, bucket: string, key: string, budgetMs = 10_000): StateStore {
+  return createS3Store({
+    object: { bucket, key, uri: `s3://${bucket}/${key}` },
+    budgetMs: () => budgetMs,
+    client: { endpoint, region: 'us-east-1', credentials: TEST_CREDENTIALS, forcePathStyle: true }
+  })
+}
+
+const moto = toolsAvailable(['moto_server', 'python3'], "the Lambda's state in S3 against moto (test/e2e/state-s3.test.ts)")
+;(moto ? describe : describe.skip)('the state in an S3 object, against moto', () => {
+  let aws: Moto
+  let s3: S3Client
+
+  beforeAll(async () => {
+    aws = await useMoto()
+    s3 = new S3Client({ endpoint: aws.url, region: 'us-east-1', credentials: TEST_CREDENTIALS, forcePathStyle: true })
+    await s3.send(new CreateBucketCommand({ Bucket: 'states' }))
+  }, 60_000)
+  afterAll(async () => {
+    s3?.destroy()
+    await aws?.stop()
+  })
+
+  test('a saved state is what the next run reads; no object yet is no state, not an error', async () => {
+    expect(await storeAt(aws.url, 'states', 'twitter-stats/first.json').load()).toBeUndefined()
+    await storeAt(aws.url, 'states', 'twitter-stats/first.json').save(Buffer.from('{"run":1}'))
+    await storeAt(aws.url, 'states', 'twitter-stats/first.json').save(Buffer.from('{"run":2}'))
+    expect(text(await storeAt(aws.url, 'states', 'twitter-stats/first.json').load())).toBe('{"run":2}')
+    expect(storeAt(aws.url, 'states', 'twitter-stats/first.json').where).toBe('s3://states/twitter-stats/first.json')
+  })
+
+  test('a bucket that does not exist is one StateStoreError saying so', async () => {
+    const store = storeAt(aws.url, 'no-such-states', 'state.json')
+    await expect(store.load()).rejects.toThrow(
+      /^The state s3:\/\/no-such-states\/state\.json could not be read \(the bucket "no-such-states" does not exist: correct STATE .*\)\. This run delivers as if it had no state and saves none/
+    )
+  })
+
+  test('an object larger than a state is damaged: one StateStoreError, and the run’s save replaces it', async () => {
+    await s3.send(new PutObjectCommand({ Bucket: 'states', Key: 'huge.json', Body: Buffer.alloc(MAX_STATE_BYTES + 1, 0x20) }))
+    const store = storeAt(aws.url, 'states', 'huge.json')
+    const error = await store.load().catch((caught: unknown) => caught)
+    expect(error).toBeInstanceOf(StateStoreError)
+    expect((error as Error).message).toMatch(
+      /^The state s3:\/\/states\/huge\.json is damaged \(8,388,609 bytes, more than a state's 8,388,608\): .* saves a new one in its place\.$/
+    )
+    await store.save(Buffer.from('{"fresh":true}'))
+    expect(text(await storeAt(aws.url, 'states', 'huge.json').load())).toBe('{"fresh":true}')
+  })
+})
+
+describe('the state in an S3 object, when S3 refuses or does not answer', () => {
+  let server: Server
+  let url: string
+  let answer: (req: IncomingMessage, res: ServerResponse) => void
+  const requests: string[] = []
+
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      requests.push(req.method ?? '')
+      req.resume()
+      req.on('end', () => answer(req, res))
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  })
+  afterEach(() => {
+    requests.length = 0
+    server.closeAllConnections()
+  })
+  afterAll(async () => {
+    await new Promise((resolve) => server.close(resolve))
+  })
+  const s3Error = (status: number, code: string, message: string) => (_req: IncomingMessage, res: ServerResponse) => {
+    res.writeHead(status, { 'content-type': 'application/xml' })
+    res.end(`<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message}</Message><RequestId>R1</RequestId></Error>`)
+  }
+
+  test('access denied names the permissions the role needs and why a first run may see it; a refused save is not reported again', async () => {
+    answer = s3Error(403, 'AccessDenied', 'Access Denied')
+    const store = storeAt(url, 'states', 'team/state.json')
+    const error = await store.load().catch((caught: unknown) => caught)
+    expect(error).toBeInstanceOf(StateStoreError)
+    expect((error as Error).message).toMatch(
+      /^The state s3:\/\/states\/team\/state\.json could not be read \(access denied: the function's role needs s3:GetObject and s3:PutObject on arn:aws:s3:::states\/team\/state\.json .*does not exist yet .*the run creates the object\. S3 said: Access Denied\)\. This run delivers as if it had no state\.$/
+    )
+    // The save is tried (a first run's object may only be missing), and its refusal is the same news: not said twice.
+    await expect(store.save(Buffer.from('{}'))).resolves.toBeUndefined()
+    expect(requests).toEqual(['GET', 'PUT'])
+  })
+
+  test('a refused save after a good load is one StateStoreError saying the data was delivered', async () => {
+    answer = s3Error(404, 'NoSuchKey', 'The specified key does not exist.')
+    const store = storeAt(url, 'states', 'state.json')
+    expect(await store.load()).toBeUndefined()
+    answer = s3Error(403, 'AccessDenied', 'Access Denied')
+    await expect(store.save(Buffer.from('{}'))).rejects.toThrow(
+      /^The state s3:\/\/states\/state\.json could not be saved \(access denied: .*\)\. The data of this run was delivered; the next run reads the state saved before this one\.$/
+    )
+  })
+
+  test.each([
+    ['never answers', (): void => undefined],
+    ['answers 503 for as long as it is asked', s3Error(503, 'SlowDown', 'Please reduce your request rate.')]
+  ])('a server that %s: the load gives up within its budget, and no save overwrites the state saved before', async (_name, behaviour) => {
+    answer = behaviour
+    const store = storeAt(url, 'states', 'state.json', 1000)
+    const error = await store.load().catch((caught: unknown) => caught)
+    expect(error).toBeInstanceOf(StateStoreError)
+    expect((error as Error).message).toMatch(
+      /^The state s3:\/\/states\/state\.json could not be read \(.+\)\. This run delivers as if it had no state and saves none/
+    )
+    const asked = requests.length
+    await store.save(Buffer.from('{}'))
+    expect(requests).toHaveLength(asked)
+  })
+})
