@@ -132,9 +132,21 @@ export function biggestChangesHtml(report: Pick<RunReport, 'changes' | 'state'>)
   return `<h3>Followers ${overWords(over)}</h3>\n${list('Biggest gains', gains)}${list('Biggest losses', losses)}`
 }
 
+/** One line for every account found by its id under a new name (the first NAMED_GONE of them): the list needs the new name. */
+function renamedAccounts(report: RunReport): string[] {
+  const renames = (report.renames ?? []).map((r) => r.message)
+  const more = renames.length - NAMED_GONE
+  return [...renames.slice(0, NAMED_GONE), ...(more > 0 ? [`${more} more account(s) were renamed; the log names each.`] : [])]
+}
+
 /** Pure: the summary of a run that started, as HTML, at most `budget` bytes. */
 export function runSummary(report: RunReport, extras: RunSummaryExtras = {}, budget = SUMMARY_BUDGET_BYTES): string {
-  const todo = [...report.problems.map((p) => p.message), ...(extras.undelivered ? [extras.undelivered] : []), ...goneAccounts(report)]
+  const todo = [
+    ...report.problems.map((p) => p.message),
+    ...(extras.undelivered ? [extras.undelivered] : []),
+    ...renamedAccounts(report),
+    ...goneAccounts(report)
+  ]
   const head =
     outcomeHeading(verdict(report.problems)) +
     countsLine(report) +

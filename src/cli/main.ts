@@ -135,6 +135,14 @@ export function jsonReport(report: RunReport, said: Said, undeliveredFile?: stri
     },
     ...(undeliveredFile ? { undeliveredFile } : {}),
     changes: report.changes ?? [],
+    renames: (report.renames ?? []).map((r) => ({ network: r.account.network, account: r.account.handle, id: r.id, name: r.name ?? null, message: r.message })),
+    gone: (report.gone ?? []).map((g) => ({
+      network: g.account.network,
+      account: g.account.handle,
+      id: g.id,
+      followers: g.followers ?? null,
+      message: g.message
+    })),
     footprint: report.footprint,
     rateLimitRemaining: report.rateLimitRemaining,
     durationMs: report.durationMs

@@ -20,6 +20,8 @@ import { createXSource } from '../sources/x.js'
 import { computeChanges, type AccountChange } from '../state/changes.js'
 import type { StateStore } from '../state/store.js'
 import { closeState, openState, resendFirst } from '../state/session.js'
+import { followRenames, type FollowedRenames, type Gone, type Rename } from '../state/renames.js'
+import { knownAccounts } from '../state/run-state.js'
 
 export { judge, type Problem } from './judge.js'
 
@@ -55,6 +57,9 @@ export interface RunReport {
   ok: boolean
   /** What changed for every collected account, against the state (all null without one). */
   changes?: AccountChange[]
+  /** Accounts found by their id under a new name (collected under the list's), and accounts gone since the last run. */
+  renames?: Rename[]
+  gone?: Gone[]
   /** Where the state is kept and what the run re-sent from it; undefined when the run keeps no state. */
   state?: { where: string; resent: number; accepted: number }
 }
@@ -126,8 +131,8 @@ export async function runCollection(config: Config, deps: RunDeps): Promise<RunR
     )
   }
 
-  // Renames: followRenames(…) from src/state/renames.ts goes here, given knownAccounts(memory?.state) (src/state/run-state.ts).
   let collection: Collection = emptyCollection()
+  let followed: Pick<FollowedRenames, 'renames' | 'gone'> = { renames: [], gone: [] }
   const rateLimits: Partial<Record<Network, number>> = {}
   await guard(
     'collecting the accounts',
@@ -142,6 +147,9 @@ export async function runCollection(config: Config, deps: RunDeps): Promise<RunR
         const collected = await collectAll(sources, config.accounts, onProgress)
         collection = collected.collection
         Object.assign(rateLimits, collected.rateLimits)
+        // Renames: an account not found by its name but known by its id is collected under the list's name.
+        ;({ collection, ...followed } = await followRenames(collection, knownAccounts(memory?.state), sources))
+        for (const { message, account } of followed.renames) logger.warning(message, { account: account.key, network: account.network, reason: 'renamed' })
         for (const warning of collection.warnings) logger.warning(warning)
         // Failures that fail the run are said once, in their problem at the end; the others are warnings.
         for (const failure of collection.failures) {
@@ -250,6 +258,8 @@ export async function runCollection(config: Config, deps: RunDeps): Promise<RunR
     durationMs: deps.http.now() - started,
     problems,
     ok: problems.length === 0,
+    renames: followed.renames,
+    gone: followed.gone,
     changes: computeChanges(memory?.state, collection.samples, config.metrics, Math.floor(started / 1000)),
     state: memory && { where: memory.store.where, resent: memory.resent, accepted: memory.accepted }
   }

@@ -9,15 +9,10 @@ import { combine, emptyCollection } from '../sources/shared.js'
 import type { Collection, Failure, Source, WantedById } from '../sources/types.js'
 import { messageOf } from '../text/errors.js'
 import { oneLine } from '../text/foreign-text.js'
+import { stateKey } from './format.js'
+import type { KnownAccount } from './run-state.js'
 
-/** What the state knows of an account from an earlier run. */
-export interface KnownAccount {
-  id: string
-  name: string
-  followers?: number
-}
-
-/** Keyed by `${network}:${account.key}` (see knownKey). */
+/** Keyed by `${network}:${account.key}` (stateKey), as knownAccounts reads them from the state. */
 export type KnownAccounts = ReadonlyMap<string, KnownAccount>
 
 /** An account collected by its id under another name than the list's. */
@@ -44,8 +39,6 @@ export interface FollowedRenames {
   gone: Gone[]
 }
 
-export const knownKey = (account: Pick<Account, 'network' | 'key'>): string => `${account.network}:${account.key}`
-
 const followable = (failure: Failure): boolean => !failure.fatal && (failure.reason === 'not_found' || failure.reason === 'suspended')
 
 /** The accounts to look up by id: failed as not found or suspended, their id known, each id asked once per network. */
@@ -53,7 +46,7 @@ function wantedByIds(collection: Collection, known: KnownAccounts): Map<Network,
   const wanted = new Map<Network, WantedById[]>()
   const asked = new Set<string>()
   for (const account of collection.failures.filter(followable).flatMap((f) => f.accounts)) {
-    const id = known.get(knownKey(account))?.id
+    const id = known.get(stateKey(account))?.id
     // A Bluesky account listed by its DID was already asked for by that id.
     if (id === undefined || id === account.key || asked.has(`${account.network}:${id}`)) continue
     asked.add(`${account.network}:${id}`)
@@ -147,7 +140,7 @@ export async function followRenames(
     for (const account of failure.accounts) {
       const id = asked.get(account)
       if (id === undefined || goneMessages.has(account)) continue
-      const followers = known.get(knownKey(account))?.followers
+      const followers = known.get(stateKey(account))?.followers
       const message = goneMessage(account, followers)
       goneMessages.set(account, message)
       gone.push({ account, id, ...(followers === undefined ? {} : { followers }), message })

@@ -11,7 +11,9 @@ import { createBlueskySource } from '../../src/sources/bluesky.js'
 import { createMastodonSource } from '../../src/sources/mastodon.js'
 import type { Collection, Source } from '../../src/sources/types.js'
 import { createXSource } from '../../src/sources/x.js'
-import { followRenames, knownKey, type KnownAccount } from '../../src/state/renames.js'
+import { stateKey } from '../../src/state/format.js'
+import { followRenames } from '../../src/state/renames.js'
+import type { KnownAccount } from '../../src/state/run-state.js'
 import { startBlueskyStandIn, startMastodonStandIn, type BlueskyProfile, type MastodonAccount } from '../support/network-stand-ins.js'
 import { X_TOKEN, metricsFor, startXStandIn, type StandIn, type XStandIn } from '../support/stand-ins.js'
 
@@ -58,7 +60,7 @@ async function collect(accounts: Account[]): Promise<Collection> {
 
 /** What a state would remember of a run: each sample's id, name and followers. */
 function knownFrom(samples: Sample[]): Map<string, KnownAccount> {
-  return new Map(samples.map((s) => [knownKey(s.account), { id: s.id ?? '', name: s.name ?? '', followers: s.metrics.followers_count }]))
+  return new Map(samples.map((s) => [stateKey(s.account), { id: s.id ?? '', name: s.name ?? '', followers: s.metrics.followers_count }]))
 }
 
 const LIST = 'jack nasa alice.bsky.social bob.bsky.social anna@one.social carl@one.social'
