@@ -1,4 +1,5 @@
 import { ConfigError, quote } from '../text/errors.js'
+import { describeShape, splitLines } from '../text/lines.js'
 import { mastodonListProblem, parseListEntry, MASTODON_LIST, type ListEntry } from './list-entries.js'
 
 export const NETWORKS = ['x', 'bluesky', 'mastodon'] as const
@@ -41,9 +42,9 @@ export const MASTODON_USERNAME = /^[A-Za-z0-9_](?:[A-Za-z0-9_.-]{0,62}[A-Za-z0-9
 export const ACCEPTED_FORMS =
   'X: jack, x:jack or https://x.com/jack; Bluesky: alice.bsky.social, did:plc:…, bluesky:… or its bsky.app URL; Mastodon: user@instance.social, mastodon:… or its profile URL; lists: x-list:<id>, bluesky-list:<handle>/<rkey>, bluesky-starter-pack:<handle>/<rkey> or their URLs'
 
-/** Splits an account list on commas, semicolons, whitespace and newlines. */
+/** Splits an account list on commas, semicolons, whitespace and every line end (\s has all of them but NEL, U+0085). */
 export function splitAccountList(text: string): string[] {
-  return text.split(/[\s,;]+/).filter((entry) => entry.length > 0)
+  return text.split(/[\s,;\u0085]+/).filter((entry) => entry.length > 0)
 }
 
 function xAccount(entry: string): Account | undefined {
@@ -126,7 +127,8 @@ export interface AccountList {
  * (a `#` at the start of a line or after whitespace, to the end of the line) are ignored.
  */
 export function entriesOfFile(text: string): string[] {
-  return text.split(/\r?\n/).flatMap((line) => splitAccountList(line.replace(/(^|\s)#.*$/, '')))
+  // Split on every line end first: `.` stops at a bare CR or U+2028, which would leave the rest of a comment behind.
+  return splitLines(text).flatMap((line) => splitAccountList(line.replace(/(^|\s)#.*$/, '')))
 }
 
 /** Parses the `accounts` setting alone; see parseAccountLists. */
@@ -161,12 +163,14 @@ export function parseEntryLists(lists: AccountList[]): Entries {
   const bad: { entry: string; source: string }[] = []
   const mastodonLists: { entry: string; source: string }[] = []
   const seen = new Map<string, Account>()
+  const parsedFrom = new Set<string>()
   const seenLists = new Map<string, ListEntry>()
   for (const { entry, source } of entries) {
     const list = entry.length > MAX_ENTRY_LENGTH ? undefined : parseListEntry(entry)
     if (list === MASTODON_LIST) mastodonLists.push({ entry, source })
     if (list === MASTODON_LIST || (list && seenLists.has(list.entry))) continue
     if (list) {
+      parsedFrom.add(source)
       seenLists.set(list.entry, list)
       continue
     }
@@ -175,21 +179,11 @@ export function parseEntryLists(lists: AccountList[]): Entries {
       bad.push({ entry, source })
       continue
     }
+    parsedFrom.add(source)
     const id = `${account.network}:${account.key}`
     if (!seen.has(id)) seen.set(id, account)
   }
-  const problems: string[] = []
-  if (bad.length > 0) {
-    const sources = [...new Set(bad.map((b) => b.source))].join(' and ')
-    const shown = bad
-      .slice(0, 10)
-      .map(({ entry }) => quote(entry))
-      .join(', ')
-    const more = bad.length > 10 ? ` and ${bad.length - 10} more` : ''
-    problems.push(
-      `${bad.length === 1 ? `this entry in ${sources} is not` : `these entries in ${sources} are not`} a valid account: ${shown}${more}. Accepted forms: ${ACCEPTED_FORMS}. An X username has 1 to 15 letters, digits or _.`
-    )
-  }
+  const problems = [...notLists(lists, bad, parsedFrom), ...badEntries(bad.filter((b) => parsedFrom.has(b.source) || !isFile(lists, b.source)))]
   if (mastodonLists.length > 0) {
     problems.push(
       mastodonListProblem(
@@ -205,4 +199,34 @@ export function parseEntryLists(lists: AccountList[]): Entries {
     ])
   }
   return { accounts: [...seen.values()], lists: [...seenLists.values()] }
+}
+
+function isFile(lists: AccountList[], source: string): boolean {
+  return lists.some((list) => list.file && list.source === source)
+}
+
+/**
+ * A file in which no entry is an account may be anything (the process environment, a key): it is described by
+ * shape, never quoted.
+ */
+function notLists(lists: AccountList[], bad: { source: string }[], parsedFrom: Set<string>): string[] {
+  return lists
+    .filter((list) => list.file && !parsedFrom.has(list.source) && bad.some((b) => b.source === list.source))
+    .map(
+      (list) =>
+        `${list.source} holds no account (${describeShape(list.text)}; not quoted, as it may not be a list of accounts). Name a text file with one or more accounts a line, in these forms: ${ACCEPTED_FORMS}.`
+    )
+}
+
+function badEntries(bad: { entry: string; source: string }[]): string[] {
+  if (bad.length === 0) return []
+  const sources = [...new Set(bad.map((b) => b.source))].join(' and ')
+  const shown = bad
+    .slice(0, 10)
+    .map(({ entry }) => quote(entry))
+    .join(', ')
+  const more = bad.length > 10 ? ` and ${bad.length - 10} more` : ''
+  return [
+    `${bad.length === 1 ? `this entry in ${sources} is not` : `these entries in ${sources} are not`} a valid account: ${shown}${more}. Accepted forms: ${ACCEPTED_FORMS}. An X username has 1 to 15 letters, digits or _.`
+  ]
 }

@@ -3,6 +3,7 @@ import { Readable, Transform, Writable, type TransformCallback } from 'node:stre
 import { pipeline } from 'node:stream/promises'
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib'
 import { RefusedAnswerError, errorCode } from './errors.js'
+import { quoteValue } from '../text/foreign-text.js'
 
 /**
  * The largest answer read, after decompression: X, Bluesky, Mastodon and Datadog answer in kilobytes (a
@@ -49,9 +50,7 @@ export async function readBody(
     const decoder = decoderFor(coding)
     if (!decoder || decoders.length >= 2) {
       await answer.body.cancel().catch(() => undefined)
-      throw new RefusedAnswerError(
-        describe(`with a content-encoding that is not gzip, deflate or br (${JSON.stringify(coding.slice(0, 20))}), which was not read`)
-      )
+      throw new RefusedAnswerError(describe(`with a content-encoding that is not gzip, deflate or br (${quoteValue(coding, 20)}), which was not read`))
     }
     decoders.push(decoder)
   }

@@ -4,17 +4,44 @@
  */
 
 /** How much of a server's words a message quotes. */
+import { maskEverySecret } from './masker.js'
+
 export const MAX_QUOTE = 200
 
 /** The longest message printed at once (a list of problems, each on its own line). */
 export const MAX_MESSAGE = 16_000
 
-/** Cuts text to `max` characters, saying how long it was. */
+/** Where text of this length is cut to `max` characters: never on half of a surrogate pair; undefined when it fits. */
+function cutAt(text: string, max: number): number | undefined {
+  if (text.length <= max) return undefined
+  return /[\ud800-\udbff]/.test(text[max - 1] ?? '') ? max - 1 : max
+}
+
+/**
+ * Masks every secret the process knows, then cuts to `max` characters, saying how long it was. Masking comes
+ * first, here, for every caller: a secret cut to a prefix would be a piece no masker recognises.
+ */
 export function capText(text: string, max = MAX_QUOTE): string {
-  if (text.length <= max) return text
-  // Never end on half of a surrogate pair.
-  const end = /[\ud800-\udbff]/.test(text[max - 1] ?? '') ? max - 1 : max
-  return `${text.slice(0, end)}… (${text.length} characters)`
+  const masked = maskEverySecret(text)
+  const end = cutAt(masked, max)
+  return end === undefined ? masked : `${masked.slice(0, end)}… (${masked.length} characters)`
+}
+
+/**
+ * JSON text with every character outside printable ASCII written as a \u escape: invisible ones (zero-width,
+ * bidirectional controls, a byte-order mark) and look-alikes (Cyrillic а, Greek ο, fullwidth ｊ) show as what they
+ * are, so "ja\u200bck" is never printed as a "jack" said to be invalid.
+ */
+export function escapeUnseen(json: string): string {
+  return json.replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
+}
+
+/** A value someone typed, quoted for an error: masked, cut to `max` characters, every unseen character escaped. */
+export function quote(value: string, max = 60): string {
+  const masked = maskEverySecret(value)
+  const end = cutAt(masked, max)
+  const shown = escapeUnseen(JSON.stringify(end === undefined ? masked : masked.slice(0, end)))
+  return end === undefined ? shown : `${shown.slice(0, -1)}… (${masked.length} characters)"`
 }
 
 // C0 and C1 controls (ESC starts terminal sequences; CR and LF start new log lines), DEL, and the

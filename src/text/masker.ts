@@ -79,21 +79,38 @@ export interface Masker {
   readonly values: readonly string[]
 }
 
-/** Builds a masker for these secrets and their decoded spellings; values shorter than MIN_SECRET_LENGTH are ignored. */
-export function createMasker(secrets: readonly (string | undefined)[] = []): Masker {
+function buildMasker(secrets: readonly (string | undefined)[], onAdd: (values: readonly string[]) => void): Masker {
   let values: string[] = []
   let pattern: RegExp | undefined
   const mask = ((text: string): string => (pattern && text.length > 0 ? text.replace(pattern, MASK) : text)) as Masker
   mask.add = (more) => {
     const added = more.filter((s): s is string => typeof s === 'string' && s.length >= MIN_SECRET_LENGTH).flatMap(spellingsOf)
+    if (added.every((value) => values.includes(value))) return
     values = [...new Set([...values, ...added])]
     // Longest first, so a secret that contains another is masked whole.
     const sorted = [...values].sort((a, b) => b.length - a.length)
     pattern = sorted.length > 0 ? new RegExp(sorted.map(echoPattern).join('|'), 'g') : undefined
+    onAdd(added)
   }
   Object.defineProperty(mask, 'values', { get: () => values })
   mask.add(secrets)
   return mask
+}
+
+/**
+ * Every secret any masker of this process was given. The functions that cut text (src/text/foreign-text.ts) mask
+ * with it before they cut, so a secret echoed in a long value is masked whole, never cut to a prefix no masker knows.
+ */
+const everySecret = buildMasker([], () => undefined)
+
+/** Masks every secret any masker of this process knows; what the cutting functions apply before they cut. */
+export function maskEverySecret(text: string): string {
+  return everySecret(text)
+}
+
+/** Builds a masker for these secrets and their decoded spellings; values shorter than MIN_SECRET_LENGTH are ignored. Its secrets join maskEverySecret's. */
+export function createMasker(secrets: readonly (string | undefined)[] = []): Masker {
+  return buildMasker(secrets, (added) => everySecret.add(added))
 }
 
 /** Masks every string in a value however deep (a JSON log line, a report): keys stay, values are masked. */

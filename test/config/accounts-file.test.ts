@@ -68,7 +68,7 @@ describe('the action', () => {
     writeFileSync(join(workspace, 'huge.txt'), 'jack\n'.repeat(MAX_ACCOUNTS_FILE_BYTES / 5 + 1))
     const huge = await runActionInProcess(inputs({ 'accounts-file': 'huge.txt' }), { GITHUB_WORKSPACE: workspace })
     expect(huge.code).toBe(1)
-    expect(huge.stdout).toMatch(/accounts-file "huge.txt" is \d+ bytes, larger than 4 MiB/)
+    expect(huge.stdout).toMatch(/accounts-file "huge.txt" is larger than 4 MiB/)
     expect(x.requests).toHaveLength(0)
   })
 

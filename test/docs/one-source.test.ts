@@ -4,6 +4,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { PAGES, readPage, section } from '../support/docs.js'
 import { ROOT } from '../support/root.mjs'
+import { loadTemplate } from '../support/template.js'
 
 const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }
 
@@ -59,5 +60,40 @@ describe('the maps of the code', () => {
     )
     expect(named).toEqual(expect.arrayContaining(['src/sources/x.ts', 'src/http/retry.ts', 'src/action/summary.ts']))
     expect(named.filter((path) => !existsSync(join(ROOT, path)))).toEqual([])
+  })
+})
+
+describe("the Lambda's memory", () => {
+  /** Peak RSS MB by X accounts, from the table of the section docs/benchmarks.md keeps for npm run bench:lambda. */
+  function measured(): Map<number, number> {
+    const rows = section('docs/benchmarks.md', "The Lambda's memory")
+      .split('\n')
+      .map((line) => /^\|\s*([\d,]+)\s*\|.*\|\s*(\d+)\s*\|$/.exec(line.trim()))
+      .filter((match) => match !== null)
+    return new Map(rows.map((match) => [Number(match[1]!.replace(/,/g, '')), Number(match[2])]))
+  }
+
+  /** The "N MB for A" figures a text quotes, as [accounts, MB]; "X accounts" after the first figure is allowed. */
+  function quoted(text: string): [number, number][] {
+    return [...text.matchAll(/(\d+) MB for ([\d,]+)/g)].map((match) => [Number(match[2]!.replace(/,/g, '')), Number(match[1])])
+  }
+
+  const memorySize = loadTemplate().Parameters.MemorySize!
+
+  test("the template's MemorySize description quotes the peaks docs/benchmarks.md records, 10,000 accounts among them", () => {
+    const table = measured()
+    expect(table.get(10_000)).toBeGreaterThan(0)
+    const figures = quoted(memorySize.Description ?? '')
+    expect(figures.map(([accounts]) => accounts)).toContain(10_000)
+    expect(figures).toEqual(figures.map(([accounts]) => [accounts, table.get(accounts)]))
+  })
+
+  test("docs/lambda.md's MemorySize row quotes the same peaks, and the default holds the largest", () => {
+    const row = readPage('docs/lambda.md')
+      .split('\n')
+      .find((line) => line.startsWith('| `MemorySize` |'))
+    expect(row).toBeDefined()
+    expect(quoted(row!)).toEqual(quoted(memorySize.Description ?? ''))
+    expect(Math.max(...measured().values())).toBeLessThan(Number(memorySize.Default))
   })
 })
