@@ -65,7 +65,7 @@ function logUndelivered(logger: JsonLogger, undelivered: Series[]): void {
   batches.forEach((batch, index) => {
     logger.line(
       'error',
-      `${undelivered.length} series were not delivered. Field "body" is a POST /api/v2/series body; re-send it within an hour (see the README, "AWS Lambda").`,
+      `${undelivered.length} series were not delivered. Field "body" is a POST /api/v2/series body; re-send it within an hour (see docs/lambda.md, "What runs, and the logs").`,
       {
         undelivered: batch.length,
         part: `${index + 1}/${batches.length}`,

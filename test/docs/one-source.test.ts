@@ -2,9 +2,11 @@
 import { describe, expect, test } from '@jest/globals'
 import { existsSync, readFileSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
+import { DATADOG_SITES, knownSite } from '../../src/datadog/site.js'
 import { PAGES, readPage, section } from '../support/docs.js'
 import { ROOT } from '../support/root.mjs'
 import { loadTemplate } from '../support/template.js'
+import { parse } from 'yaml'
 
 const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }
 
@@ -60,6 +62,57 @@ describe('the maps of the code', () => {
     )
     expect(named).toEqual(expect.arrayContaining(['src/sources/x.ts', 'src/http/retry.ts', 'src/action/summary.ts']))
     expect(named.filter((path) => !existsSync(join(ROOT, path)))).toEqual([])
+  })
+})
+
+describe('the Datadog sites', () => {
+  const list = DATADOG_SITES.join(', ')
+
+  test("the CLI's error lists the sites the config accepts", () => {
+    expect(() => knownSite('datadoghq.cmo')).toThrow(`Known sites: ${list};`)
+  })
+
+  test("the template's description of DatadogSite lists them, and no other", () => {
+    expect(loadTemplate().Parameters.DatadogSite!.Description).toBe(`Your Datadog site, one of ${list}.`)
+  })
+
+  test('docs/actions.md (datadog-site) and docs/lambda.md (DatadogSite) list them, and no other', () => {
+    const quoted = DATADOG_SITES.map((site) => `\`${site}\``).join(', ')
+    expect(section('docs/actions.md', 'Inputs')).toContain(`| \`datadog-site\` | \`DATADOG_SITE\` | \`datadoghq.com\` | Your Datadog site, one of ${quoted} (`)
+    expect(section('docs/lambda.md', 'Parameters')).toContain(`| \`DatadogSite\` | \`datadoghq.com\` | Your Datadog site, one of ${quoted}. |`)
+  })
+})
+
+describe("the template's CodeKey", () => {
+  test('defaults to the key docs/lambda.md uploads this release to', () => {
+    const key = `twitter-stats/v${pkg.version}.zip`
+    expect(loadTemplate().Parameters.CodeKey!.Default).toBe(key)
+    const lambda = readPage('docs/lambda.md')
+    // from the console, and with the aws CLI (VERSION=v…, then s3://$BUCKET/twitter-stats/$VERSION.zip)
+    expect(section('docs/lambda.md', 'Deploy from the console')).toContain(`\`${key}\``)
+    const cli = section('docs/lambda.md', 'Deploy with the `aws` CLI')
+    expect(cli).toMatch(new RegExp(`^VERSION=v${pkg.version.replace(/\./g, '\\.')}\\s`, 'm'))
+    expect(cli).toContain('aws s3 cp twitter-stats-lambda.zip "s3://$BUCKET/twitter-stats/$VERSION.zip"')
+    expect(cli).toContain('ParameterKey=CodeKey,ParameterValue="twitter-stats/$VERSION.zip"')
+    expect(lambda).toContain(`| \`CodeBucket\`, \`CodeKey\` | —, \`${key}\` |`)
+  })
+})
+
+describe('docs/actions.md and action.yml', () => {
+  const action = parse(readFileSync(join(ROOT, 'action.yml'), 'utf8')) as { inputs: Record<string, unknown>; outputs: Record<string, unknown> }
+  /** The names in the first cell of each row of the section's table. */
+  const named = (heading: string): string[] =>
+    section('docs/actions.md', heading)
+      .split('\n')
+      .filter((line) => line.startsWith('| `'))
+      .flatMap((line) => [...(line.split('|')[1] ?? '').matchAll(/`([a-z0-9-]+)`/g)].map((match) => match[1] ?? ''))
+
+  test('the Inputs table has a row for every input, and none for an input action.yml lacks', () => {
+    expect(named('Inputs').sort()).toEqual(Object.keys(action.inputs).sort())
+  })
+
+  test('the Outputs table has a row for every output, and none for an output action.yml lacks', () => {
+    expect(named('Outputs').sort()).toEqual(Object.keys(action.outputs).sort())
   })
 })
 

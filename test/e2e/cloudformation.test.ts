@@ -94,7 +94,7 @@ describe('the template', () => {
 })
 
 // cfn-lint itself (some 5 s of CPU) runs as a step of its own wherever the tests run in CI, not a second time here.
-test('cfn-lint checks the template in .ci/run, which the CI and release workflows run (or they run cfn-lint themselves)', () => {
+test('cfn-lint checks the template in .ci/run, which the CI and release workflows run', () => {
   const command = 'cfn-lint cloudformation/twitter-stats.yaml'
   const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }
   expect(pkg.scripts['lint:template']).toBe(command)
@@ -102,10 +102,7 @@ test('cfn-lint checks the template in .ci/run, which the CI and release workflow
   for (const workflow of ['ci.yml', 'release.yml']) {
     const { jobs } = parse(readFileSync(join(ROOT, '.github', 'workflows', workflow), 'utf8')) as { jobs: Record<string, { steps: { run?: string }[] }> }
     const runs = Object.values(jobs).flatMap((job) => job.steps.map((step) => step.run))
-    expect([workflow, runs]).toEqual([
-      workflow,
-      expect.arrayContaining([expect.stringMatching(/^(cfn-lint cloudformation\/twitter-stats\.yaml|bash \.ci\/run)$/)])
-    ])
+    expect([workflow, runs]).toEqual([workflow, expect.arrayContaining(['bash .ci/run'])])
   }
 })
 
