@@ -23,6 +23,8 @@ export interface Account {
   key: string
   /** Mastodon only: the account's instance (host name, lower case). */
   instance?: string
+  /** The network's own id, when a list gave it (a Bluesky list member's DID): the source looks the account up by it. */
+  id?: string
 }
 
 export const MAX_ACCOUNTS = 10_000
@@ -40,7 +42,7 @@ export const DID = /^did:(?:plc:[a-z2-7]{24}|web:[A-Za-z0-9.-]{1,253})$/
 export const MASTODON_USERNAME = /^[A-Za-z0-9_](?:[A-Za-z0-9_.-]{0,62}[A-Za-z0-9_])?$/
 
 export const ACCEPTED_FORMS =
-  'X: jack, x:jack or https://x.com/jack; Bluesky: alice.bsky.social, did:plc:…, bluesky:… or its bsky.app URL; Mastodon: user@instance.social, mastodon:… or its profile URL; lists: x-list:<id>, bluesky-list:<handle>/<rkey>, bluesky-starter-pack:<handle>/<rkey> or their URLs'
+  'X: jack, x:jack or https://x.com/jack; Bluesky: alice.bsky.social, did:plc:…, bluesky:… or its bsky.app URL; Mastodon: user@instance.social, mastodon:… or its profile URL; lists: x-list:ID, bluesky-list:HANDLE/KEY, bluesky-starter-pack:HANDLE/KEY or their URLs'
 
 /** Splits an account list on commas, semicolons, whitespace and every line end (\s has all of them but NEL, U+0085). */
 export function splitAccountList(text: string): string[] {

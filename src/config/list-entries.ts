@@ -24,9 +24,6 @@ export type ListEntry =
       entry: string
     }
 
-export const LIST_FORMS =
-  'X list: https://x.com/i/lists/<id> or x-list:<id>; Bluesky list: https://bsky.app/profile/<handle>/lists/<rkey>, at://<did>/app.bsky.graph.list/<rkey> or bluesky-list:<handle>/<rkey>; Bluesky starter pack: https://bsky.app/starter-pack/<handle>/<rkey> or bluesky-starter-pack:<handle>/<rkey>'
-
 const X_LIST_URL = /^https?:\/\/(?:www\.|mobile\.)?(?:x|twitter)\.com\/i\/lists\/([^/?#]+)(?:\/members)?\/?(?:[?#].*)?$/i
 const X_LIST_SHORT = /^x-list:(.+)$/i
 const X_LIST_ID = /^[0-9]{1,19}$/

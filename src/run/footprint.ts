@@ -10,6 +10,8 @@ export const X_USER_READ_USD = 0.01
 export interface Footprint {
   /** X users returned by X in this run: what X bills, once per user per UTC day. */
   xUsersRead: number
+  /** Of those, the users read through X Lists (a list's members come with their counts, and X bills each); only when a run read any. */
+  xListUsersRead?: number
   /** xUsersRead at X_USER_READ_USD: the most this list costs at X per UTC day, however often it runs. */
   xCostUsd: number
   xRateUsd: number
@@ -46,11 +48,14 @@ function countDistinct(series: Series[], collectorPrefix: string): { series: num
   return { series: distinct, collectorSeries }
 }
 
-export function measureFootprint(samples: Sample[], series: Series[], prefix: string, dryRun: boolean): Footprint {
-  const xUsersRead = samples.filter((s) => s.account.network === 'x').length
+/** `xListUsers`: the X users (lower-case usernames) that X Lists returned, collected or not. */
+export function measureFootprint(samples: Sample[], series: Series[], prefix: string, dryRun: boolean, xListUsers: ReadonlySet<string> = new Set()): Footprint {
+  const xSamples = samples.filter((s) => s.account.network === 'x')
+  const xUsersRead = xListUsers.size === 0 ? xSamples.length : new Set([...xSamples.map((s) => s.account.key), ...xListUsers]).size
   const distinct = countDistinct(series, `${prefix}.collector.`)
   return {
     xUsersRead,
+    ...(xListUsers.size > 0 ? { xListUsersRead: xListUsers.size } : {}),
     xCostUsd: Math.round(xUsersRead * X_USER_READ_USD * 100) / 100,
     xRateUsd: X_USER_READ_USD,
     series: distinct.series,
@@ -68,7 +73,7 @@ function dollars(value: number): string {
 export function footprintLine(footprint: Footprint): string {
   const x =
     footprint.xUsersRead > 0
-      ? `${footprint.xUsersRead} X user(s) read: ${dollars(footprint.xCostUsd)} a UTC day at X's $${footprint.xRateUsd.toFixed(3)} per user (X counts each user once a day, so more runs cost no more)`
+      ? `${footprint.xUsersRead} X user(s) read${footprint.xListUsersRead ? ` (${footprint.xListUsersRead} through lists)` : ''}: ${dollars(footprint.xCostUsd)} a UTC day at X's $${footprint.xRateUsd.toFixed(3)} per user (X counts each user once a day, so more runs cost no more)`
       : 'no X user read (no X cost)'
   const sent = footprint.dryRun ? 'would be sent' : 'sent'
   return `Footprint: ${x}; ${footprint.series} distinct series ${sent} (Datadog custom metrics: ${footprint.accountSeries} for the accounts, ${footprint.collectorSeries} about the collector).`

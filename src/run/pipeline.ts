@@ -12,11 +12,12 @@ import { deliveryDeadline, MAX_DELIVERY_RESERVE_MS, runDeadlines } from './deadl
 import type { Logger } from '../log.js'
 import { toRecords, toSeries, type MetricRecord, type Sample, type Series } from '../series/metrics.js'
 import { collectAll, markUndelivered, reconcile, unexpectedProblem, withholdRejected } from './outcome.js'
-import { countAccounts, emptyCollection } from '../sources/shared.js'
+import { combine, countAccounts } from '../sources/shared.js'
 import type { Collection, Failure, Source } from '../sources/types.js'
 import { createBlueskySource } from '../sources/bluesky.js'
 import { createMastodonSource } from '../sources/mastodon.js'
 import { createXSource } from '../sources/x.js'
+import { expandRunLists, noExpansion, type ListReader, type ListReport } from '../sources/lists/expand.js'
 import { computeChanges, type AccountChange } from '../state/changes.js'
 import type { StateStore } from '../state/store.js'
 import { closeState, openState, resendFirst } from '../state/session.js'
@@ -33,12 +34,16 @@ export interface RunDeps {
   client?: MetricsClient
   /** Datadog's v1 API (metadata, dashboard); by default built from the config. */
   api?: DatadogApi
+  /** Reads the lists of the account list; by default on the config's X and Bluesky settings. */
+  lists?: ListReader
   /** Where the run's memory is kept; none when absent. Read once at the start, written once at the end. */
   state?: StateStore
 }
 
 export interface RunReport {
   accounts: Account[]
+  /** Each list of the account list, with its members read (or why it could not be read); the runner always sets it. */
+  lists?: ListReport[]
   samples: Sample[]
   failures: Failure[]
   warnings: string[]
@@ -64,8 +69,8 @@ export interface RunReport {
   state?: { where: string; resent: number; accepted: number }
 }
 
-export function createSources(config: Config, http: HttpDeps, bounds: RunBounds = {}): Source[] {
-  const networks = new Set<Network>(config.accounts.map((a) => a.network))
+export function createSources(config: Config, http: HttpDeps, bounds: RunBounds = {}, accounts = config.accounts): Source[] {
+  const networks = new Set<Network>(accounts.map((a) => a.network))
   const sources: Source[] = []
   const shared = { policy: config.policy, concurrency: config.concurrency, deps: http, ...bounds }
   if (networks.has('x') && config.x.auth) {
@@ -131,21 +136,25 @@ export async function runCollection(config: Config, deps: RunDeps): Promise<RunR
     )
   }
 
-  let collection: Collection = emptyCollection()
+  const bounds = { deadline: deadlines.collectBy, onRetry }
+  const lists = () => expandRunLists(config, deps.http, bounds, logger, deps.lists)
+  const expansion = await guard('expanding the lists', lists, noExpansion(config.accounts))
+  const targets = expansion.toCollect
+  let collection: Collection = expansion.collection
   let followed: Pick<FollowedRenames, 'renames' | 'gone'> = { renames: [], gone: [] }
   const rateLimits: Partial<Record<Network, number>> = {}
   await guard(
     'collecting the accounts',
     () =>
-      logger.group(`Collecting ${config.accounts.length} account(s)`, async () => {
-        const sources = deps.sources ?? createSources(config, deps.http, { deadline: deadlines.collectBy, onRetry })
+      logger.group(`Collecting ${targets.length} account(s)`, async () => {
+        const sources = deps.sources ?? createSources(config, deps.http, bounds, targets)
         let settled = 0
         const onProgress = (count: number): void => {
           settled += count
-          logger.progress?.(settled, config.accounts.length)
+          logger.progress?.(settled, targets.length)
         }
-        const collected = await collectAll(sources, config.accounts, onProgress)
-        collection = collected.collection
+        const collected = await collectAll(sources, targets, onProgress)
+        collection = combine([expansion.collection, collected.collection])
         Object.assign(rateLimits, collected.rateLimits)
         // Renames: an account not found by its name but known by its id is collected under the list's name.
         ;({ collection, ...followed } = await followRenames(collection, knownAccounts(memory?.state), sources))
@@ -162,7 +171,7 @@ export async function runCollection(config: Config, deps: RunDeps): Promise<RunR
   )
   // A network whose credentials were rejected sends nothing at all, even from batches that got through: those
   // accounts count as failed. Each listed account is counted once; a source's duplicates are dropped.
-  const reconciled = reconcile(config.accounts, withholdRejected(collection))
+  const reconciled = reconcile(expansion.accounts, withholdRejected(collection))
   const accounts = reconciled.accounts
   collection = reconciled.collection
   logger.info(`Collected ${collection.samples.length} of ${accounts.length} account(s).`, { collected: collection.samples.length, total: accounts.length })
@@ -203,7 +212,7 @@ export async function runCollection(config: Config, deps: RunDeps): Promise<RunR
     const run = { samples: collection.samples, undelivered: delivery?.undelivered ?? [], collectedAt: Math.floor(started / 1000), now: seconds() }
     await guard('writing the state', () => closeState(memory, run, logger), undefined)
   }
-  const footprint = measureFootprint(collection.samples, series, config.metricPrefix, config.dryRun)
+  const footprint = measureFootprint(collection.samples, series, config.metricPrefix, config.dryRun, expansion.xListUsers)
   logger.info(footprintLine(footprint), { xUsersRead: footprint.xUsersRead, customMetrics: footprint.series })
   const problems = judge(collection, delivery, config.dryRun)
   const appKey = config.datadogApp.appKey
@@ -241,6 +250,7 @@ export async function runCollection(config: Config, deps: RunDeps): Promise<RunR
   let records: MetricRecord[] | undefined
   return {
     accounts,
+    lists: expansion.lists,
     samples: final.samples,
     failures: final.failures,
     warnings: final.warnings,

@@ -58,7 +58,9 @@ export function readProfiles(body: unknown, batch: Account[], timestamp: number,
   }
   const missing: Account[] = []
   for (const [i, account] of batch.entries()) {
-    const profile = byIdentity.get(dids ? (dids[i] ?? '') : account.key)
+    // A list member carries its DID: found by it, or by its handle.
+    const byId = account.id === undefined ? undefined : byIdentity.get(account.id)
+    const profile = dids ? byIdentity.get(dids[i] ?? '') : (byId ?? byIdentity.get(account.key))
     if (!profile) {
       missing.push(account)
       continue
@@ -113,7 +115,8 @@ export function createBlueskySource(options: BlueskySourceOptions): Source {
 
   /** getProfiles for the accounts' names, or with `dids` (one per account) for those DIDs. */
   async function lookup(batch: Account[], dids?: string[]): Promise<Collection> {
-    const query = (dids ?? batch.map((a) => a.key)).map((actor) => `actors=${encodeURIComponent(actor)}`).join('&')
+    // A list member is looked up by its DID, which stays the same through a change of handle.
+    const query = (dids ?? batch.map((a) => a.id ?? a.key)).map((actor) => `actors=${encodeURIComponent(actor)}`).join('&')
     const url = `${apiUrl}/xrpc/app.bsky.actor.getProfiles?${query}`
     const answer = await sendForAccounts(
       'bluesky',

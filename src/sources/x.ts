@@ -7,7 +7,7 @@ import { OAuth1Helper } from 'twitter-api-v2/dist/cjs/client-mixins/oauth1.helpe
 import type { Account } from '../config/accounts.js'
 import type { XAuth } from '../config/parse.js'
 import { oneLine, quoteValue } from '../text/foreign-text.js'
-import { hostOf, parseJson, type HttpDeps, type HttpRequest, type HttpResponse, type RunBounds } from '../http/send.js'
+import { hostOf, parseJson, type HttpDeps, type HttpRequest, type HttpResponse, type RunBounds, type SendOptions } from '../http/send.js'
 import { mapWithConcurrency } from '../http/concurrency.js'
 import { type RetryPolicy } from '../http/retry.js'
 import { createMasker } from '../text/masker.js'
@@ -24,7 +24,7 @@ export const X_BATCH_SIZE = 100
  * X's `public_metrics` fields, mapped to our metric names (the original system's names). X's OpenAPI spec
  * (UserPublicMetrics) marks like_count and media_count nullable: null there means "not reported".
  */
-const X_FIELDS: FieldMap = [
+export const X_FIELDS: FieldMap = [
   ['followers_count', ['followers_count']],
   ['friends_count', ['following_count']],
   ['status_count', ['tweet_count', 'post_count']],
@@ -49,7 +49,7 @@ export interface XSourceOptions extends RunBounds {
   deps: HttpDeps
 }
 
-interface XUser {
+export interface XUser {
   id?: unknown
   username?: unknown
   public_metrics?: Record<string, unknown>
@@ -85,7 +85,7 @@ const unmasked: Mask = (text) => text
  * The message of an X error body, whichever of its shapes it has (v2 problem or v1.1 errors array),
  * masked before it is cut short, so no piece of a credential X echoed survives the cut.
  */
-function describeXError(body: unknown, mask: Mask): { message: string; code453: boolean } {
+export function describeXError(body: unknown, mask: Mask): { message: string; code453: boolean } {
   if (!body || typeof body !== 'object') return { message: '', code453: false }
   const problem = body as Record<string, unknown>
   const errors = (Array.isArray(problem.errors) ? (problem.errors as unknown[]) : []).filter((e): e is Record<string, unknown> => !!e && typeof e === 'object')
@@ -94,7 +94,7 @@ function describeXError(body: unknown, mask: Mask): { message: string; code453: 
   return { message: oneLine(mask(parts.join(': ')), 300), code453 }
 }
 
-function authError(response: HttpResponse, mask: Mask): XAuthError {
+export function authError(response: HttpResponse, mask: Mask): XAuthError {
   const { message, code453 } = describeXError(parseJson(response.body), mask)
   const said = message ? ` X said: "${message}".` : ''
   if (response.status === 401) {
@@ -119,6 +119,35 @@ function classifyProblem(problem: XProblem): 'suspended' | 'not_found' | 'error'
   return 'error'
 }
 
+/** One user object of an answer (a lookup, a list's members): its sample, or a failure when no count is usable. */
+export function readXUser(user: XUser, account: Account, timestamp: number, warnings: string[]): Sample | Failure {
+  const metrics = readCounts(user.public_metrics, X_FIELDS, 'X', account.handle, warnings)
+  if (Object.keys(metrics).length === 0) {
+    return { network: 'x', accounts: [account], reason: 'error', message: `X returned no usable metrics for ${account.handle}.` }
+  }
+  return { account, timestamp, metrics, ...xIdentity(user) }
+}
+
+/**
+ * How every X request is sent: signed per attempt, X's rate-limit reset waited out, the lowest
+ * x-rate-limit-remaining handed to `onRemaining`.
+ */
+export function xSendOptions(options: XSourceOptions, authorization: (request: HttpRequest) => string, onRemaining: (remaining: number) => void): SendOptions {
+  return {
+    sign: (request) => ({ authorization: authorization(request) }),
+    policy: options.policy,
+    deps: options.deps,
+    deadline: options.deadline,
+    onRetry: options.onRetry,
+    service: 'X',
+    rateLimitResetAt: epochSecondsHeader('x-rate-limit-reset'),
+    onResponse: (r) => {
+      const remaining = Number(r.headers.get('x-rate-limit-remaining') ?? NaN)
+      if (Number.isFinite(remaining)) onRemaining(remaining)
+    }
+  }
+}
+
 /**
  * Turns one 200 answer into samples and per-account failures; `mask` hides credentials in X's words before they are
  * quoted. With `ids` (one per account of the batch, a lookup by id) an answer counts only for an id asked.
@@ -139,12 +168,9 @@ export function readLookup(body: unknown, batch: Account[], timestamp: number, m
     const account = byKey.get(keyOf(ids ? user?.id : user?.username))
     if (!account || done.has(account)) continue // not asked for, or returned twice
     done.add(account)
-    const metrics = readCounts(user.public_metrics, X_FIELDS, 'X', account.handle, warnings)
-    if (Object.keys(metrics).length === 0) {
-      failures.push({ network: 'x', accounts: [account], reason: 'error', message: `X returned no usable metrics for ${account.handle}.` })
-    } else {
-      samples.push({ account, timestamp, metrics, ...xIdentity(user) })
-    }
+    const read = readXUser(user, account, timestamp, warnings)
+    if ('metrics' in read) samples.push(read)
+    else failures.push(read)
   }
   for (const problem of problems) {
     const account = byKey.get(keyOf(problem?.value || problem?.resource_id))
@@ -173,12 +199,12 @@ export function readLookup(body: unknown, batch: Account[], timestamp: number, m
   return { samples, failures, warnings }
 }
 
-function secretsOf(auth: XAuth): string[] {
+export function secretsOf(auth: XAuth): string[] {
   return auth.kind === 'bearer' ? [auth.token] : [auth.consumerKey, auth.consumerSecret, auth.accessToken, auth.accessTokenSecret]
 }
 
 export function createXSource(options: XSourceOptions): Source {
-  const { auth, apiUrl, policy, deps, concurrency } = options
+  const { auth, apiUrl, deps, concurrency } = options
   // Masks X's words in messages (a proxy's error page may echo the request's credentials); the answer itself is parsed as it came.
   const mask = createMasker(secretsOf(auth))
   const authorization = authorizer(auth)
@@ -196,19 +222,7 @@ export function createXSource(options: XSourceOptions): Source {
       'x',
       batch,
       { method: 'GET', url, headers: { 'user-agent': 'twitter-stats' } },
-      {
-        sign: (request) => ({ authorization: authorization(request) }),
-        policy,
-        deps,
-        deadline: options.deadline,
-        onRetry: options.onRetry,
-        service: 'X',
-        rateLimitResetAt: epochSecondsHeader('x-rate-limit-reset'),
-        onResponse: (r) => {
-          const remaining = Number(r.headers.get('x-rate-limit-remaining') ?? NaN)
-          if (Number.isFinite(remaining)) rateLimitRemaining = Math.min(rateLimitRemaining ?? remaining, remaining)
-        }
-      }
+      xSendOptions(options, authorization, (remaining) => (rateLimitRemaining = Math.min(rateLimitRemaining ?? remaining, remaining)))
     )
     if (isCollection(answer)) return answer
     const response = answer

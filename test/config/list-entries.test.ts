@@ -78,12 +78,12 @@ describe('list entries', () => {
     const error = refusal(() => parseAccountLists([{ source: '`accounts`', text: `jack ${entry}` }]))
     expect(error.problems).toHaveLength(1)
     expect(error.problems[0]).toContain(JSON.stringify(entry.length > 60 ? `${entry.slice(0, 60)}… (${entry.length} characters)` : entry))
-    expect(error.problems[0]).toContain('x-list:<id>')
-    expect(error.problems[0]).toContain('bluesky-starter-pack:<handle>/<rkey>')
+    expect(error.problems[0]).toContain('x-list:ID')
+    expect(error.problems[0]).toContain('bluesky-starter-pack:HANDLE/KEY')
   })
 
   test('the accepted forms name the short form of every kind of list, and their URLs', () => {
-    for (const form of ['x-list:<id>', 'bluesky-list:<handle>/<rkey>', 'bluesky-starter-pack:<handle>/<rkey>', 'or their URLs']) {
+    for (const form of ['x-list:ID', 'bluesky-list:HANDLE/KEY', 'bluesky-starter-pack:HANDLE/KEY', 'or their URLs']) {
       expect(ACCEPTED_FORMS).toContain(form)
     }
   })
