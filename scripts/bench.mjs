@@ -313,3 +313,6 @@ for (const r of results) {
   }
   console.log(`${r.accounts} accounts: ${checks.join(', ')}`)
 }
+
+// The action's start-up with and without its state: a section of its own.
+await import('./bench-startup.mjs')

@@ -12,6 +12,7 @@ import { createMasker } from '../text/masker.js'
 import { saveUndelivered, undeliveredMessage } from '../run/undelivered.js'
 import { verdict } from '../run/verdict.js'
 import { createActionLogger } from './log.js'
+import { actionStateStore } from './state-store.js'
 import { setInitialOutputs, setRunOutputs } from './outputs.js'
 import { appendSummary, configErrorSummary, runSummary, summaryBudget, summaryRunUrl, unexpectedErrorSummary } from './summary.js'
 
@@ -23,6 +24,11 @@ import { appendSummary, configErrorSummary, runSummary, summaryBudget, summaryRu
 export interface ActionDeps {
   http: HttpDeps
   env: NodeJS.ProcessEnv
+  /**
+   * Ends the step (process.exit for the runner): called only when a call to the Actions cache was given up at its
+   * budget and still runs, so the step does not wait for the cache client's own retries to end.
+   */
+  exit?: () => void
 }
 
 /**
@@ -39,7 +45,7 @@ function reportUndelivered(report: RunReport, env: NodeJS.ProcessEnv, baseUrl: s
   return message
 }
 
-export async function run(deps: ActionDeps = { http: realHttpDeps, env: process.env }): Promise<void> {
+export async function run(deps: ActionDeps = { http: realHttpDeps, env: process.env, exit: () => process.exit() }): Promise<void> {
   // Mask every secret before anything can be logged, including parse errors.
   const raw = readSettings((spec) => core.getInput(spec.input))
   // The runner masks the log, not the summary file: every summary goes through the masker too.
@@ -61,11 +67,13 @@ export async function run(deps: ActionDeps = { http: realHttpDeps, env: process.
   const logger = createActionLogger(mask)
   const safe = (text: string): string => forWorkflowLog(mask(text))
   const url = summaryRunUrl(deps.env)
+  let abandoned = false
   try {
-    await collectAndReport(deps, raw, { summarize, logger, safe, url })
+    abandoned = await collectAndReport(deps, raw, { summarize, logger, safe, url })
   } finally {
     if (summaryFailure) core.setFailed(safe(summaryFailure))
   }
+  if (abandoned) deps.exit?.()
 }
 
 interface Reporting {
@@ -75,7 +83,8 @@ interface Reporting {
   url: string | undefined
 }
 
-async function collectAndReport(deps: ActionDeps, raw: ReturnType<typeof readSettings>, { summarize, logger, safe, url }: Reporting): Promise<void> {
+/** Runs and reports; true when a state call given up at its budget still runs in the background. */
+async function collectAndReport(deps: ActionDeps, raw: ReturnType<typeof readSettings>, { summarize, logger, safe, url }: Reporting): Promise<boolean> {
   let config
   try {
     config = parseConfig(raw, await readAccountsFile(raw, { base: deps.env.GITHUB_WORKSPACE || process.cwd() }))
@@ -83,18 +92,20 @@ async function collectAndReport(deps: ActionDeps, raw: ReturnType<typeof readSet
     if (error instanceof ConfigError) {
       summarize(configErrorSummary(error.problems, url))
       core.setFailed(safe(error.message))
-      return
+      return false
     }
     throw error
   }
 
   try {
-    const report = await runCollection(config, { http: deps.http, logger })
+    const state = await actionStateStore(config, deps.env, deps.http.now, logger)
+    const report = await runCollection(config, { http: deps.http, logger, state })
     setRunOutputs(report, deps.env)
     const undelivered = reportUndelivered(report, deps.env, config.datadog.baseUrl, safe)
     summarize(runSummary(report, { undelivered, runUrl: url }, summaryBudget(deps.env)))
     // Each problem has had its own annotation with what to do; the step's failure lists them in a line.
     if (!report.ok) core.setFailed(safe(`twitter-stats ${verdict(report.problems)}`))
+    return state?.abandoned === true
   } catch (error) {
     summarize(unexpectedErrorSummary(`twitter-stats stopped unexpectedly: ${messageOf(error)}.`, url))
     throw error

@@ -2,6 +2,7 @@
  * The AWS Lambda adapter: settings from the environment, secrets from Secrets Manager, the same
  * pipeline as the action, JSON-lines logs. Handler: index.handler in the release zip.
  */
+import type { S3ClientConfig } from '@aws-sdk/client-s3'
 import { runCollection } from '../run/pipeline.js'
 import { parseConfig } from '../config/parse.js'
 import { readSettingsFromEnv, secretValues, type RawSettings } from '../config/settings.js'
@@ -11,6 +12,7 @@ import { MAX_MESSAGE, capText } from '../text/foreign-text.js'
 import { realHttpDeps, type HttpDeps } from '../http/send.js'
 import { parseS3Uri, readAccountsObject, s3ObjectReader, type ReadObject } from './accounts-s3.js'
 import { createJsonLogger, type JsonLogger } from './log.js'
+import { lambdaStateStore } from './state-store.js'
 import { fetchSecretFromAws, parseSecretSettings, type FetchSecret } from './secrets.js'
 import type { Series } from '../series/metrics.js'
 
@@ -26,6 +28,8 @@ export interface LambdaDeps {
   fetchSecret: FetchSecret
   /** Reads the account list object named by ACCOUNTS_S3_URI; the AWS SDK's S3 client when absent. */
   readObject?: ReadObject
+  /** The S3 client's settings for the state object (STATE=s3://…); the SDK's defaults when absent. */
+  stateClient?: S3ClientConfig
   write: (line: string) => void
   /** Milliseconds before Lambda stops the invocation. */
   remainingMs?: () => number
@@ -133,7 +137,8 @@ export async function runLambda(deps: LambdaDeps): Promise<LambdaResult> {
       config.runTimeoutMs = !runTimeoutSet ? budget : Math.min(config.runTimeoutMs, budget)
     }
 
-    const report = await runCollection(config, { http: deps.http, logger })
+    const state = lambdaStateStore(config, deps.http.now, logger, deps.stateClient)
+    const report = await runCollection(config, { http: deps.http, logger, state })
     logUndelivered(logger, report.delivery?.undelivered ?? [])
     const result: LambdaResult = { collected: report.collected, failed: report.failed, seriesSent: config.dryRun ? 0 : (report.delivery?.sent ?? 0) }
     logger.info(report.ok ? 'Run succeeded.' : 'Run failed.', { ...result, durationMs: report.durationMs, rateLimitRemaining: report.rateLimitRemaining })

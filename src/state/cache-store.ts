@@ -156,11 +156,11 @@ export function createCacheStore(options: CacheStoreOptions): CacheStore {
       if (outcome.problem && !outcome.damaged) {
         saving = false
         throw new StateStoreError(
-          `The state could not be read from the Actions cache (${outcome.problem}). This run delivers as if it had no state and saves none, so the next run reads the state saved before.`
+          `The state could not be read from the Actions cache (${outcome.problem}); this run saves none, so the next run reads the state saved before.`
         )
       }
       const damaged = (why: string): StateStoreError =>
-        new StateStoreError(`The state in the Actions cache is damaged (${why}): this run delivers as if it had none and saves a new one in its place.`)
+        new StateStoreError(`The state in the Actions cache is damaged (${why}); this run saves a new one in its place.`)
       if (outcome.problem) throw damaged(outcome.problem)
       if (outcome.value === undefined) return undefined
       const size = statSync(file, { throwIfNoEntry: false })?.size
@@ -177,7 +177,7 @@ export function createCacheStore(options: CacheStoreOptions): CacheStore {
       const outcome = await bounded(() => cache.saveCache([file], key), budget(MAX_SAVE_MS))
       if (outcome.problem || outcome.value === undefined || outcome.value === -1) {
         throw new StateStoreError(
-          `The state could not be saved to the Actions cache (${outcome.problem ?? 'the cache service did not take it'}). The data of this run was delivered; the next run reads the state saved before this one.`
+          `The state could not be saved to the Actions cache (${outcome.problem ?? 'the cache service did not take it'}); the next run reads the state saved before this one.`
         )
       }
     }

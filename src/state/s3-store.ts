@@ -72,8 +72,8 @@ export function createS3Store(options: S3StoreOptions): StateStore {
       const problem = describe(error, object, doing, ms)
       throw new StateStoreError(
         doing === 'read'
-          ? `The state ${object.uri} could not be read (${problem}). This run delivers as if it had no state${loaded === 'denied' ? '' : ' and saves none, so the next run reads the state saved before'}.`
-          : `The state ${object.uri} could not be saved (${problem}). The data of this run was delivered; the next run reads the state saved before this one.`
+          ? `The state ${object.uri} could not be read (${problem})${loaded === 'denied' ? '.' : '; this run saves none, so the next run reads the state saved before.'}`
+          : `The state ${object.uri} could not be saved (${problem}); the next run reads the state saved before this one.`
       )
     } finally {
       client.destroy()
@@ -90,7 +90,7 @@ export function createS3Store(options: S3StoreOptions): StateStore {
           const body = result.Body as (AsyncIterable<Uint8Array> & { destroy?: () => void }) | undefined
           const tooLarge = (size: string): StateStoreError =>
             new StateStoreError(
-              `The state ${object.uri} is damaged (${size} bytes, more than a state's ${MAX_STATE_BYTES.toLocaleString('en-US')}): this run delivers as if it had none and saves a new one in its place.`
+              `The state ${object.uri} is damaged (${size} bytes, more than a state's ${MAX_STATE_BYTES.toLocaleString('en-US')}); this run saves a new one in its place.`
             )
           if (result.ContentLength !== undefined && result.ContentLength > MAX_STATE_BYTES) {
             body?.destroy?.()

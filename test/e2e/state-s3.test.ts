@@ -7,12 +7,30 @@ import { afterAll, afterEach, beforeAll, describe, expect, test } from '@jest/gl
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import type { HttpDeps } from '../../src/http/send.js'
+import { runLambda } from '../../src/lambda/handler.js'
 import { createS3Store } from '../../src/state/s3-store.js'
 import { MAX_STATE_BYTES, StateStoreError, type StateStore } from '../../src/state/store.js'
 import { toolsAvailable, useMoto, type Moto } from '../support/moto.js'
+import { DD_KEY, X_TOKEN, metricsFor, startDatadogStandIn, startXStandIn, type DatadogStandIn, type XStandIn } from '../support/stand-ins.js'
 
 const TEST_CREDENTIALS = { accessKeyId: 'testing', secretAccessKey: 'testing' }
 const text = (bytes: Uint8Array | undefined): string | undefined => (bytes === undefined ? undefined : Buffer.from(bytes).toString('utf8'))
+
+const http: HttpDeps = { fetch: (input, init) => globalThis.fetch(input, init), sleep: async () => {}, random: () => 0.5, now: Date.now }
+
+/** Runs the Lambda's source with STATE, against the X and Datadog stand-ins and the S3 at `endpoint`; its log lines as objects. */
+async function lambdaRun(endpoint: string, state: string, x: XStandIn, dd: DatadogStandIn): Promise<{ level: string; message: string }[]> {
+  const lines: string[] = []
+  await runLambda({
+    env: { ACCOUNTS: 'jack;nasa', STATE: state, X_API_URL: x.url, X_BEARER_TOKEN: X_TOKEN, DATADOG_SITE: dd.url, DATADOG_API_KEY: DD_KEY },
+    http,
+    fetchSecret: async () => JSON.stringify({}),
+    stateClient: { endpoint, region: 'us-east-1', credentials: TEST_CREDENTIALS, forcePathStyle: true },
+    write: (line) => lines.push(line)
+  })
+  return lines.map((line) => JSON.parse(line) as { level: string; message: string })
+}
 
 function storeAt(endpoint: string, bucket: string, key: string, budgetMs = 10_000): StateStore {
   return createS3Store({
@@ -45,10 +63,24 @@ const moto = toolsAvailable(['moto_server', 'python3'], "the Lambda's state in S
     expect(storeAt(aws.url, 'states', 'twitter-stats/first.json').where).toBe('s3://states/twitter-stats/first.json')
   })
 
+  test('two Lambda runs share their state through the object', async () => {
+    const [x, dd] = await Promise.all([startXStandIn({ jack: metricsFor(1), nasa: metricsFor(2) }), startDatadogStandIn()])
+    try {
+      const first = await lambdaRun(aws.url, 's3://states/lambda/state.json', x, dd)
+      expect(first.map((line) => line.message)).toContain('No state in s3://states/lambda/state.json yet: this run starts one.')
+      const second = await lambdaRun(aws.url, 's3://states/lambda/state.json', x, dd)
+      expect(second.map((line) => line.message)).toContain('Read the state of 2 account(s) from s3://states/lambda/state.json.')
+      expect([...first, ...second].filter((line) => line.level !== 'info')).toEqual([])
+      expect(dd.series.filter((series) => series.metric === 'twitter.followers_count')).toHaveLength(4)
+    } finally {
+      await Promise.all([x.close(), dd.close()])
+    }
+  })
+
   test('a bucket that does not exist is one StateStoreError saying so', async () => {
     const store = storeAt(aws.url, 'no-such-states', 'state.json')
     await expect(store.load()).rejects.toThrow(
-      /^The state s3:\/\/no-such-states\/state\.json could not be read \(the bucket "no-such-states" does not exist: correct STATE .*\)\. This run delivers as if it had no state and saves none/
+      /^The state s3:\/\/no-such-states\/state\.json could not be read \(the bucket "no-such-states" does not exist: correct STATE .*\); this run saves none, so the next run reads the state saved before\.$/
     )
   })
 
@@ -58,7 +90,7 @@ const moto = toolsAvailable(['moto_server', 'python3'], "the Lambda's state in S
     const error = await store.load().catch((caught: unknown) => caught)
     expect(error).toBeInstanceOf(StateStoreError)
     expect((error as Error).message).toMatch(
-      /^The state s3:\/\/states\/huge\.json is damaged \(8,388,609 bytes, more than a state's 8,388,608\): .* saves a new one in its place\.$/
+      /^The state s3:\/\/states\/huge\.json is damaged \(8,388,609 bytes, more than a state's 8,388,608\); this run saves a new one in its place\.$/
     )
     await store.save(Buffer.from('{"fresh":true}'))
     expect(text(await storeAt(aws.url, 'states', 'huge.json').load())).toBe('{"fresh":true}')
@@ -98,20 +130,37 @@ describe('the state in an S3 object, when S3 refuses or does not answer', () => 
     const error = await store.load().catch((caught: unknown) => caught)
     expect(error).toBeInstanceOf(StateStoreError)
     expect((error as Error).message).toMatch(
-      /^The state s3:\/\/states\/team\/state\.json could not be read \(access denied: the function's role needs s3:GetObject and s3:PutObject on arn:aws:s3:::states\/team\/state\.json .*does not exist yet .*the run creates the object\. S3 said: Access Denied\)\. This run delivers as if it had no state\.$/
+      /^The state s3:\/\/states\/team\/state\.json could not be read \(access denied: the function's role needs s3:GetObject and s3:PutObject on arn:aws:s3:::states\/team\/state\.json .*does not exist yet .*the run creates the object\. S3 said: Access Denied\)\.$/
     )
     // The save is tried (a first run's object may only be missing), and its refusal is the same news: not said twice.
     await expect(store.save(Buffer.from('{}'))).resolves.toBeUndefined()
     expect(requests).toEqual(['GET', 'PUT'])
   })
 
-  test('a refused save after a good load is one StateStoreError saying the data was delivered', async () => {
+  test('a Lambda run whose state is denied logs one warning and delivers its data', async () => {
+    answer = s3Error(403, 'AccessDenied', 'Access Denied')
+    const [x, dd] = await Promise.all([startXStandIn({ jack: metricsFor(1), nasa: metricsFor(2) }), startDatadogStandIn()])
+    try {
+      const lines = await lambdaRun(url, 's3://states/denied.json', x, dd)
+      const warnings = lines.filter((line) => line.level !== 'info')
+      expect(warnings).toHaveLength(1)
+      expect(warnings[0]).toMatchObject({
+        level: 'warning',
+        message: expect.stringMatching(/^The state s3:\/\/states\/denied\.json could not be read \(access denied: /)
+      })
+      expect(dd.series.filter((series) => series.metric === 'twitter.followers_count')).toHaveLength(2)
+    } finally {
+      await Promise.all([x.close(), dd.close()])
+    }
+  })
+
+  test('a refused save after a good load is one StateStoreError saying the state saved before stays the next run’s', async () => {
     answer = s3Error(404, 'NoSuchKey', 'The specified key does not exist.')
     const store = storeAt(url, 'states', 'state.json')
     expect(await store.load()).toBeUndefined()
     answer = s3Error(403, 'AccessDenied', 'Access Denied')
     await expect(store.save(Buffer.from('{}'))).rejects.toThrow(
-      /^The state s3:\/\/states\/state\.json could not be saved \(access denied: .*\)\. The data of this run was delivered; the next run reads the state saved before this one\.$/
+      /^The state s3:\/\/states\/state\.json could not be saved \(access denied: .*\); the next run reads the state saved before this one\.$/
     )
   })
 
@@ -124,7 +173,7 @@ describe('the state in an S3 object, when S3 refuses or does not answer', () => 
     const error = await store.load().catch((caught: unknown) => caught)
     expect(error).toBeInstanceOf(StateStoreError)
     expect((error as Error).message).toMatch(
-      /^The state s3:\/\/states\/state\.json could not be read \(.+\)\. This run delivers as if it had no state and saves none/
+      /^The state s3:\/\/states\/state\.json could not be read \(.+\); this run saves none, so the next run reads the state saved before\.$/
     )
     const asked = requests.length
     await store.save(Buffer.from('{}'))
