@@ -5,7 +5,8 @@
 import { context } from '@actions/github'
 import { appendFileSync, statSync } from 'node:fs'
 import { NETWORK_NAMES, networkName } from '../config/accounts.js'
-import { deliveryPhrase, summaryRows } from '../run/account-rows.js'
+import { deliveryPhrase, rowsWithChange } from '../run/account-rows.js'
+import { biggestChanges, overWords, signed, type Mover } from '../state/changes.js'
 import type { RunReport } from '../run/pipeline.js'
 import { footprintLine } from '../run/footprint.js'
 import { forHtml } from '../text/foreign-text.js'
@@ -46,6 +47,8 @@ function link(url: string | undefined): string {
 }
 
 const HEADER = ['account', 'network', 'followers', 'following', 'posts', 'listed', 'status']
+/** With a state, the change of followers since the previous run follows the followers. */
+const HEADER_WITH_CHANGE = ['account', 'network', 'followers', 'change', 'following', 'posts', 'listed', 'status']
 
 interface Row {
   cells: string[]
@@ -61,12 +64,13 @@ function rowHtml(row: Row): string {
  * The accounts table within `budget` bytes. When every row fits, rows keep the list's order; when not,
  * failures come first, then the largest accounts by followers, and a line says how many were left out.
  */
-export function accountsTable(report: Pick<RunReport, 'accounts' | 'samples' | 'failures'>, budget: number): string {
-  const rows = summaryRows(report).map(([account = '', network = '', ...rest]): Row & { html: string } => {
+export function accountsTable(report: Pick<RunReport, 'accounts' | 'samples' | 'failures' | 'changes' | 'state'>, budget: number): string {
+  const header = report.state ? HEADER_WITH_CHANGE : HEADER
+  const rows = rowsWithChange(report).map(([account = '', network = '', ...rest]): Row & { html: string } => {
     const row = { cells: [account, networkName(network), ...rest], failed: rest.at(-1) !== 'ok', followers: Number(rest[0] || 0) }
     return { ...row, html: rowHtml(row) }
   })
-  const open = `<table>\n<tr>${HEADER.map((name) => `<th>${name}</th>`).join('')}</tr>\n`
+  const open = `<table>\n<tr>${header.map((name) => `<th>${name}</th>`).join('')}</tr>\n`
   const close = '</table>\n'
   const total = Buffer.byteLength(open + close) + rows.reduce((n, row) => n + Buffer.byteLength(row.html), 0)
   if (total <= budget) return open + rows.map((row) => row.html).join('') + close
@@ -125,6 +129,24 @@ function goneAccounts(report: RunReport): string[] {
   ]
 }
 
+/** How many accounts each of the lists of biggest gains and losses names. */
+const MOVERS = 5
+
+/** Ahead of the table, when the run keeps a state: the biggest gains and losses of followers. */
+export function biggestChangesHtml(report: Pick<RunReport, 'changes' | 'state'>): string {
+  if (!report.state) return ''
+  const { over, gains, losses } = biggestChanges(report.changes ?? [], MOVERS)
+  if (gains.length === 0 && losses.length === 0) {
+    const known = (report.changes ?? []).some((c) => c.sincePrevious !== null)
+    return `<p>${known ? 'No account gained or lost followers since the previous run.' : 'No earlier run is in the state yet: the next run shows what changed.'}</p>\n`
+  }
+  const list = (title: string, movers: Mover[]): string =>
+    movers.length === 0
+      ? ''
+      : `<p><b>${title}</b>: ${movers.map((m) => `${forHtml(m.account)} (${NETWORK_NAMES[m.network]}) ${signed(m.change)}`).join(', ')}</p>\n`
+  return `<h3>Followers ${overWords(over)}</h3>\n${list('Biggest gains', gains)}${list('Biggest losses', losses)}`
+}
+
 /** One line for every account found by its id under a new name (the first NAMED_GONE of them): the list needs the new name. */
 function renamedAccounts(report: RunReport): string[] {
   const renames = (report.renames ?? []).map((r) => r.message)
@@ -141,7 +163,12 @@ export function runSummary(report: RunReport, extras: RunSummaryExtras = {}, bud
     ...goneAccounts(report)
   ]
   const head =
-    outcomeHeading(verdict(report.problems)) + countsLine(report) + listsLine(report) + whatToDo(todo) + `<p>${forHtml(footprintLine(report.footprint))}</p>\n`
+    outcomeHeading(verdict(report.problems)) +
+    countsLine(report) +
+    listsLine(report) +
+    whatToDo(todo) +
+    `<p>${forHtml(footprintLine(report.footprint))}</p>\n` +
+    biggestChangesHtml(report)
   const tail = link(extras.runUrl)
   return head + accountsTable(report, budget - Buffer.byteLength(head + tail)) + tail
 }

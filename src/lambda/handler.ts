@@ -15,6 +15,8 @@ import { createJsonLogger, type JsonLogger } from './log.js'
 import { lambdaStateStore } from './state-store.js'
 import { fetchSecretFromAws, parseSecretSettings, type FetchSecret } from './secrets.js'
 import type { Series } from '../series/metrics.js'
+import { NETWORK_NAMES } from '../config/accounts.js'
+import { biggestChanges, biggestChangesLine } from '../state/changes.js'
 
 export interface LambdaResult {
   collected: number
@@ -140,6 +142,11 @@ export async function runLambda(deps: LambdaDeps): Promise<LambdaResult> {
     const state = lambdaStateStore(config, deps.http.now, logger, deps.stateClient)
     const report = await runCollection(config, { http: deps.http, logger, state })
     logUndelivered(logger, report.delivery?.undelivered ?? [])
+    if (report.state)
+      logger.info(
+        biggestChangesLine(report.changes ?? [], (network) => NETWORK_NAMES[network]),
+        { changes: biggestChanges(report.changes ?? []) }
+      )
     const result: LambdaResult = { collected: report.collected, failed: report.failed, seriesSent: config.dryRun ? 0 : (report.delivery?.sent ?? 0) }
     logger.info(report.ok ? 'Run succeeded.' : 'Run failed.', { ...result, durationMs: report.durationMs, rateLimitRemaining: report.rateLimitRemaining })
     if (!report.ok) {

@@ -90,3 +90,11 @@ export function biggestChanges(changes: AccountChange[], count = 5): BiggestChan
 export function overWords(over: BiggestChanges['over']): string {
   return over === '24h' ? 'over 24 hours' : 'since the previous run'
 }
+
+/** One line with the biggest gains and losses of followers, for a log: "Followers over 24 hours: gains jack (X) +100; losses nasa (X) -12." */
+export function biggestChangesLine(changes: AccountChange[], networkName: (network: Network) => string, count = 5): string {
+  const { over, gains, losses } = biggestChanges(changes, count)
+  const names = (movers: Mover[]): string => movers.map((m) => `${m.account} (${networkName(m.network)}) ${signed(m.change)}`).join(', ')
+  if (gains.length === 0 && losses.length === 0) return `Followers ${overWords(over)}: no account gained or lost any.`
+  return `Followers ${overWords(over)}: gains ${names(gains) || 'none'}; losses ${names(losses) || 'none'}.`
+}
