@@ -96,12 +96,12 @@ describe('the definitions and the committed copies under docs/', () => {
     expect(contractProblems('v1', 'Dashboard', JSON.parse(readFileSync(join(ROOT, 'docs', 'dashboard.json'), 'utf8')))).toEqual([])
   })
 
-  test('both monitors, and every file under docs/monitors/', () => {
-    const monitors = Object.values(monitorDefinitions('social.stats'))
-    expect(monitors).toHaveLength(2)
+  test('every monitor, and every file under docs/monitors/', () => {
+    const monitors = [...Object.values(monitorDefinitions('social.stats')), ...Object.values(monitorDefinitions('twitter', 2.5))]
+    expect(monitors).toHaveLength(8)
     for (const monitor of monitors) expect(contractProblems('v1', 'Monitor', monitor)).toEqual([])
     const files = readdirSync(join(ROOT, 'docs', 'monitors'))
-    expect(files.sort()).toEqual(['account-failing.json', 'collection-stopped.json'])
+    expect(files.sort()).toEqual(['account-failing.json', 'collection-stopped.json', 'followers-gained.json', 'followers-lost.json'])
     for (const file of files) {
       expect([file, contractProblems('v1', 'Monitor', JSON.parse(readFileSync(join(ROOT, 'docs', 'monitors', file), 'utf8')))]).toEqual([file, []])
     }

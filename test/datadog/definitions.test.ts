@@ -90,6 +90,24 @@ describe('the committed copies under docs/', () => {
     expect(monitors['collection-stopped'].query).toBe('max(last_30m):sum:twitter.collector.accounts_collected{*} < 1')
     expect(monitors['collection-stopped'].options).toMatchObject({ notify_no_data: true, no_data_timeframe: 60 })
     expect(monitors['account-failing'].query).toBe('max(last_30m):sum:twitter.collector.accounts_failed{*} by {reason,network} > 0')
+    expect(monitors['followers-lost'].query).toBe('pct_change(avg(last_1h),1d_ago):avg:twitter.followers_count{*} by {account,network} < -10')
+    expect(monitors['followers-gained'].query).toBe('pct_change(avg(last_1h),1d_ago):avg:twitter.followers_count{*} by {account,network} > 10')
+  })
+
+  test('the follower-change monitors: one alert per account, the threshold in the query and in the options alike', () => {
+    const monitors = monitorDefinitions('social.stats', 25)
+    for (const [name, sign] of [
+      ['followers-lost', -1],
+      ['followers-gained', 1]
+    ] as const) {
+      const monitor = monitors[name]
+      const threshold = Number(/ ([<>]) (-?[\d.]+)$/.exec(String(monitor.query))?.[2])
+      expect(threshold).toBe(sign * 25)
+      expect(monitor.options).toMatchObject({ thresholds: { critical: sign * 25 }, notify_no_data: false, include_tags: true })
+      expect(String(monitor.query)).toMatch(/^pct_change\(avg\(last_1h\),1d_ago\):avg:social\.stats\.followers_count\{\*\} by \{account,network\} /)
+      expect(String(monitor.name)).toContain('{{account.name}}')
+      expect(String(monitor.message)).toContain(`${sign < 0 ? '-' : '+'}25%`)
+    }
   })
 
   test("docs/dashboard-and-monitors.md's widget table is rendered from docs/dashboard.json", () => {

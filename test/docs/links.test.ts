@@ -57,3 +57,7 @@ describe('the checker', () => {
     expect(linkTargets('`[a](b.md)`\n\n```\n[c](d.md)\n```\n[e](f.md "title")')).toEqual(['f.md'])
   })
 })
+
+test('the README stays a front page: under 16 KiB', () => {
+  expect(Buffer.byteLength(readPage('README.md'))).toBeLessThan(16 * 1024)
+})
