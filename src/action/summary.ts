@@ -99,6 +99,21 @@ function countsLine(report: RunReport): string {
   return `<p>${report.collected} of ${report.accounts.length} account(s) collected, ${report.failed} failed, ${sent}.</p>\n`
 }
 
+/** How many lists the summary names; the rest are counted. */
+const NAMED_LISTS = 20
+
+/** Each list of the account list with its member count, and why one could not be read whole. */
+function listsLine(report: RunReport): string {
+  const lists = report.lists ?? []
+  if (lists.length === 0) return ''
+  const named = lists
+    .slice(0, NAMED_LISTS)
+    .map((l) => `${forHtml(l.entry)} (${l.members} member(s)${l.error ? `, not read whole: ${forHtml(l.error, 500)}` : ''})`)
+    .join(', ')
+  const more = lists.length > NAMED_LISTS ? `, and ${lists.length - NAMED_LISTS} more` : ''
+  return `<p>Lists expanded to their members: ${named}${more}.</p>\n`
+}
+
 /** How many accounts the summary names in its line about accounts that are gone. */
 const NAMED_GONE = 20
 
@@ -150,6 +165,7 @@ export function runSummary(report: RunReport, extras: RunSummaryExtras = {}, bud
   const head =
     outcomeHeading(verdict(report.problems)) +
     countsLine(report) +
+    listsLine(report) +
     whatToDo(todo) +
     `<p>${forHtml(footprintLine(report.footprint))}</p>\n` +
     biggestChangesHtml(report)

@@ -144,6 +144,13 @@ export function jsonReport(report: RunReport, said: Said, undeliveredFile?: stri
       followers: g.followers ?? null,
       message: g.message
     })),
+    lists: (report.lists ?? []).map((l) => ({
+      entry: l.entry,
+      network: l.network,
+      members: l.members,
+      requests: l.requests,
+      ...(l.error ? { error: l.error } : {})
+    })),
     footprint: report.footprint,
     rateLimitRemaining: report.rateLimitRemaining,
     durationMs: report.durationMs
