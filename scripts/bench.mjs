@@ -45,8 +45,11 @@ const sizes = values.sizes.split(',').map(Number)
 const runs = Number(values.runs)
 const CLI = values.cli ? resolve(values.cli) : join(ROOT, 'dist', 'cli.js')
 const FLOOR = join(ROOT, 'scripts', 'bench-floor.mjs')
-/** Targets for 10,000 accounts at 50 ms per request (issue 22: the ratios to the floor; issue 12: the RSS), and for dist/. */
-const TARGETS = { wallOverFloor: 1.25, rssOverFloor: 1.4, rssMb: 160, distMb: 1.5 }
+/**
+ * Targets for 10,000 accounts at 50 ms per request (issue 22: the ratios to the floor; issue 12: the RSS), for dist/ (issue 20:
+ * under 3 MB with the cache client), and for a run that keeps its state in a file against one without (issue 20).
+ */
+const TARGETS = { wallOverFloor: 1.25, rssOverFloor: 1.4, rssMb: 160, distMb: 3, stateWallOverNone: 1.1 }
 
 if (!existsSync(CLI)) {
   console.error(`${CLI} is missing: run npm run bundle first.`)
@@ -92,7 +95,8 @@ function xHandler(stats) {
     }
     stats.accountsAsked += names.length
     const data = names.map((username, i) => ({
-      id: String(10_000_000 + stats.accountsAsked + i),
+      // The same id for the same username in every run, as X keeps it.
+      id: String(10_000_000 + [...username].reduce((hash, c) => (hash * 31 + c.charCodeAt(0)) % 1_000_000_000, 0)),
       name: username.toUpperCase(),
       username,
       public_metrics: {
@@ -141,7 +145,7 @@ function datadogHandler(stats) {
 const TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined
 
 /** Runs the CLI (`floor` false) or the floor script once for `accounts` accounts; throws unless every account arrived. */
-async function runOnce(accounts, x, dd, floor = false) {
+async function runOnce(accounts, x, dd, floor = false, extraArgs = []) {
   const xStats = { requests: 0, accountsAsked: 0, firstRequestAt: undefined }
   const ddStats = { requests: 0, bytes: 0, rawBytes: 0, series: 0 }
   x.stats = xStats
@@ -151,7 +155,7 @@ async function runOnce(accounts, x, dd, floor = false) {
   // The default output (the table on stdout), as a user would run it; its last line says what was collected and sent.
   const args = floor
     ? [FLOOR, x.url, dd.url, String(accounts), values.concurrency]
-    : [CLI, '--x-api-url', x.url, '--datadog-site', dd.url, '--concurrency', values.concurrency]
+    : [CLI, '--x-api-url', x.url, '--datadog-site', dd.url, '--concurrency', values.concurrency, ...extraArgs]
   const command = TIME ? [TIME, '-f', '%M %U %S', '-o', rssFile, process.execPath, ...args] : [process.execPath, ...args]
   const env = {
     PATH: process.env.PATH,
@@ -249,6 +253,22 @@ for (const accounts of sizes) {
   const ratio = (key) => median(cli.map((run, i) => run[key] / floor[i][key]))
   results.push({ ...medianOf(cli), floor: medianOf(floor), wallRatio: ratio('wall'), rssRatio: ratio('rssMb') })
 }
+
+// The state (issue 20): a run that reads and writes its state file (the CLI's --state, the same code as every store) beside
+// one without, interleaved; the first run with the state only writes it, so every measured run reads one of the full size.
+const stateAccounts = Math.max(...sizes)
+const stateDir = mkdtempSync(join(tmpdir(), 'twitter-stats-bench-state-'))
+const stateFile = join(stateDir, 'state')
+await runOnce(stateAccounts, x, dd, false, ['--state', stateFile])
+const withState = []
+const withoutState = []
+for (let i = 0; i < Math.max(runs, 3); i++) {
+  withoutState.push(await runOnce(stateAccounts, x, dd))
+  withState.push(await runOnce(stateAccounts, x, dd, false, ['--state', stateFile]))
+}
+const stateBytes = statSync(stateFile).size
+rmSync(stateDir, { recursive: true, force: true })
+const stateRatio = median(withState.map((run, i) => run.wall / withoutState[i].wall))
 x.server.close()
 dd.server.close()
 
@@ -313,6 +333,30 @@ for (const r of results) {
   }
   console.log(`${r.accounts} accounts: ${checks.join(', ')}`)
 }
+
+console.log('')
+const stated = medianOf(withState)
+const unstated = medianOf(withoutState)
+console.log(
+  table(
+    ['accounts', 'runs', 'wall ms with state (without)', 'CPU ms with state (without)', 'peak RSS MB with state (without)', 'state file bytes'],
+    [
+      [
+        stateAccounts,
+        withState.length,
+        `${round(stated.wall)} (${round(unstated.wall)})`,
+        `${round(stated.cpu)} (${round(unstated.cpu)})`,
+        `${stated.rssMb.toFixed(1)} (${unstated.rssMb.toFixed(1)})`,
+        stateBytes
+      ]
+    ]
+  )
+)
+console.log(
+  `${stateAccounts} accounts with a state file: wall ${stateRatio.toFixed(2)}× a run without (target under ${TARGETS.stateWallOverNone}×) ${
+    stateRatio < TARGETS.stateWallOverNone ? 'ok' : 'MISSED'
+  }, peak RSS < ${TARGETS.rssMb} MB ${stated.rssMb < TARGETS.rssMb ? 'ok' : 'MISSED'}, state under 4 MiB ${stateBytes < 4 * 1024 * 1024 ? 'ok' : 'MISSED'}`
+)
 
 // The action's start-up with and without its state: a section of its own.
 await import('./bench-startup.mjs')

@@ -165,7 +165,8 @@ export function parseEntryLists(lists: AccountList[]): Entries {
   const bad: { entry: string; source: string }[] = []
   const mastodonLists: { entry: string; source: string }[] = []
   const seen = new Map<string, Account>()
-  const parsedFrom = new Set<string>()
+  const parsed = new Map<string, number>()
+  const parsedFrom = { add: (source: string) => parsed.set(source, (parsed.get(source) ?? 0) + 1) }
   const seenLists = new Map<string, ListEntry>()
   for (const { entry, source } of entries) {
     const list = entry.length > MAX_ENTRY_LENGTH ? undefined : parseListEntry(entry)
@@ -185,7 +186,8 @@ export function parseEntryLists(lists: AccountList[]): Entries {
     const id = `${account.network}:${account.key}`
     if (!seen.has(id)) seen.set(id, account)
   }
-  const problems = [...notLists(lists, bad, parsedFrom), ...badEntries(bad.filter((b) => parsedFrom.has(b.source) || !isFile(lists, b.source)))]
+  const unlike = notLikeLists(lists, bad, parsed)
+  const problems = [...notLists(lists, unlike, parsed), ...badEntries(bad.filter((b) => !unlike.has(b.source)))]
   if (mastodonLists.length > 0) {
     problems.push(
       mastodonListProblem(
@@ -203,21 +205,31 @@ export function parseEntryLists(lists: AccountList[]): Entries {
   return { accounts: [...seen.values()], lists: [...seenLists.values()] }
 }
 
-function isFile(lists: AccountList[], source: string): boolean {
-  return lists.some((list) => list.file && list.source === source)
+/**
+ * The files that do not read as lists of accounts, whatever they are (the process environment, a key, a binary file):
+ * one with a control character other than a line end or tab, or with more entries that are not accounts than entries
+ * that are. Their entries are never quoted (a few words of an environment can pass for accounts).
+ */
+function notLikeLists(lists: AccountList[], bad: { source: string }[], parsed: Map<string, number>): Set<string> {
+  const badCount = new Map<string, number>()
+  for (const { source } of bad) badCount.set(source, (badCount.get(source) ?? 0) + 1)
+  return new Set(
+    lists
+      .filter((list) => list.file && badCount.has(list.source))
+      // eslint-disable-next-line no-control-regex
+      .filter((list) => /[\u0000-\u0008\u000b\u000e-\u001f\u007f]/.test(list.text) || (badCount.get(list.source) ?? 0) > (parsed.get(list.source) ?? 0))
+      .map((list) => list.source)
+  )
 }
 
-/**
- * A file in which no entry is an account may be anything (the process environment, a key): it is described by
- * shape, never quoted.
- */
-function notLists(lists: AccountList[], bad: { source: string }[], parsedFrom: Set<string>): string[] {
+/** Each file that does not read as a list of accounts is described by shape, never quoted. */
+function notLists(lists: AccountList[], unlike: Set<string>, parsed: Map<string, number>): string[] {
   return lists
-    .filter((list) => list.file && !parsedFrom.has(list.source) && bad.some((b) => b.source === list.source))
-    .map(
-      (list) =>
-        `${list.source} holds no account (${describeShape(list.text)}; not quoted, as it may not be a list of accounts). Name a text file with one or more accounts a line, in these forms: ${ACCEPTED_FORMS}.`
-    )
+    .filter((list) => unlike.has(list.source))
+    .map((list) => {
+      const what = parsed.has(list.source) ? 'does not read as a list of accounts' : 'holds no account'
+      return `${list.source} ${what} (${describeShape(list.text)}; not quoted, as it may not be a list of accounts). Name a text file with one or more accounts a line, in these forms: ${ACCEPTED_FORMS}.`
+    })
 }
 
 function badEntries(bad: { entry: string; source: string }[]): string[] {

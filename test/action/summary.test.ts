@@ -52,6 +52,8 @@ function whatToDo(result: ActionResult): string[] {
     m[1]!
       .replace(/&quot;/g, '"')
       .replace(/&#39;/g, "'")
+      .replace(/&lt;/g, '<')
+      .replace(/&gt;/g, '>')
       .replace(/&amp;/g, '&')
   )
 }

@@ -96,8 +96,19 @@ describe('a file in which nothing is an account is described by shape, never quo
     const [list] = await read(path)
     expect(list?.text).toBe(environ)
     const message = shapeOf(path, list?.text ?? '')
-    expect(message).toMatch(/holds no account \(1 line of \d+ characters: .*control characters/)
+    // Under npm a few words of the environment (linux, x64) pass for accounts: the file is still described, not quoted.
+    expect(message).toMatch(/(holds no account|does not read as a list of accounts) \(1 line of \d+ characters: .*control characters/)
     for (const value of values) expect(message).not.toContain(value)
+  })
+
+  test('a file whose entries are mostly not accounts is described, even where a few words pass for accounts', () => {
+    const message = shapeOf('config', 'linux x64\nTOKEN=0123456789abcdef\nPATH=/usr/bin:/bin\nHOME=/root\n')
+    expect(message).toContain('accounts-file "config" does not read as a list of accounts (4 lines')
+    for (const value of ['0123456789abcdef', '/usr/bin', 'HOME', 'linux']) expect(message).not.toContain(value)
+  })
+
+  test('a list of accounts with one typo is quoted, so the typo can be found', () => {
+    expect(shapeOf('accounts.txt', 'jack\nnasa\nbad!name\n')).toContain('this entry in accounts-file "accounts.txt" is not a valid account: "bad!name"')
   })
 
   test('a line of a key file', () => {

@@ -178,11 +178,12 @@ describe('sources against servers that answer hostile shapes on 127.0.0.1', () =
 
   test('Mastodon: a refusal whose error is nested 5,000 deep, and a body that is a bare array, fail their accounts alone', async () => {
     answer = (url) =>
-      url.searchParams.get('acct') === 'refused'
+      // Through mastodon-api-url the full user@instance is asked, and the answer names the account it is for.
+      url.searchParams.get('acct') === 'refused@one.example'
         ? { status: 200, body: deepJson(5_000) }
-        : url.searchParams.get('acct') === 'weird'
+        : url.searchParams.get('acct') === 'weird@one.example'
           ? { status: 500, body: `{"error":${deepJson(5_000)}}` }
-          : { status: 200, body: '{"followers_count":5,"following_count":6,"statuses_count":7}' }
+          : { status: 200, body: '{"id":"1","username":"fine","acct":"fine@one.example","followers_count":5,"following_count":6,"statuses_count":7}' }
     const accounts = parseAccounts('refused@one.example, weird@one.example, fine@one.example')
     const source = createMastodonSource({ apiUrl: server.url, policy, concurrency: 2, deps })
     const result = await source.collect(accounts)
