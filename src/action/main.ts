@@ -6,10 +6,12 @@ import { runCollection, type RunReport } from '../run/pipeline.js'
 import { parseConfig } from '../config/parse.js'
 import { readSettings, secretValues } from '../config/settings.js'
 import { ConfigError, messageOf } from '../text/errors.js'
-import { forWorkflowLog } from '../text/foreign-text.js'
+import { forWorkflowLog, jsonForTerminal } from '../text/foreign-text.js'
+import { maskEverySecret } from '../text/masker.js'
 import { realHttpDeps, type HttpDeps } from '../http/send.js'
 import { createMasker } from '../text/masker.js'
-import { saveUndelivered, undeliveredMessage } from '../run/undelivered.js'
+import { saveUndelivered, undeliveredMessage, unsavedMessage } from '../run/undelivered.js'
+import { payloadOf } from '../datadog/series.js'
 import { verdict } from '../run/verdict.js'
 import { createActionLogger } from './log.js'
 import { actionStateStore } from './state-store.js'
@@ -38,9 +40,16 @@ export interface ActionDeps {
 function reportUndelivered(report: RunReport, env: NodeJS.ProcessEnv, baseUrl: string, safe: (text: string) => string): string | undefined {
   const undelivered = report.delivery?.undelivered ?? []
   if (undelivered.length === 0) return undefined
-  const file = saveUndelivered(undelivered, env.RUNNER_TEMP || tmpdir(), Date.now())
-  core.setOutput('undelivered-file', file)
-  const message = undeliveredMessage(undelivered.length, file, ' (output undelivered-file)', baseUrl)
+  const saved = saveUndelivered(undelivered, env.RUNNER_TEMP || tmpdir())
+  if ('problem' in saved) {
+    // Never lost: the body goes to the log, one line of JSON (masked, and no line the runner would act on).
+    const message = unsavedMessage(undelivered.length, saved.problem, 'in the log, on the line after this notice', baseUrl)
+    core.notice(safe(message))
+    core.info(jsonForTerminal(maskEverySecret(payloadOf(undelivered))))
+    return message
+  }
+  core.setOutput('undelivered-file', saved.file)
+  const message = undeliveredMessage(undelivered.length, saved.file, ' (output undelivered-file)', baseUrl)
   core.notice(safe(message))
   return message
 }

@@ -3,10 +3,8 @@
  * carries the records only while they fit well under that, and `metrics-file` always names a file with all of them.
  */
 import * as core from '@actions/core'
-import { randomUUID } from 'node:crypto'
-import { writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { writePrivateFile, type Written } from '../run/private-file.js'
 import type { RunReport } from '../run/pipeline.js'
 import type { MetricRecord } from '../series/metrics.js'
 
@@ -16,11 +14,9 @@ import type { MetricRecord } from '../series/metrics.js'
  */
 export const METRICS_OUTPUT_LIMIT = 512 * 1024
 
-/** Writes every record as a JSON array in RUNNER_TEMP (the system's temporary directory elsewhere); returns the path. */
-export function writeMetricsFile(records: MetricRecord[], env: NodeJS.ProcessEnv): string {
-  const file = join(env.RUNNER_TEMP || tmpdir(), `twitter-stats-metrics-${randomUUID()}.json`)
-  writeFileSync(file, JSON.stringify(records))
-  return file
+/** Writes every record as a JSON array to a new private file in RUNNER_TEMP (the system's temporary directory elsewhere). */
+export function writeMetricsFile(records: MetricRecord[], env: NodeJS.ProcessEnv): Written {
+  return writePrivateFile(env.RUNNER_TEMP || tmpdir(), 'twitter-stats-metrics', JSON.stringify(records))
 }
 
 /** Before anything can fail: outputs a later step can read even when the configuration is refused. */
@@ -28,15 +24,19 @@ export function setInitialOutputs(env: NodeJS.ProcessEnv): void {
   core.setOutput('accounts-collected', 0)
   core.setOutput('accounts-failed', 0)
   core.setOutput('metrics', '[]')
-  core.setOutput('metrics-file', writeMetricsFile([], env))
+  const written = writeMetricsFile([], env)
+  core.setOutput('metrics-file', 'file' in written ? written.file : '')
 }
 
 /** The run's outputs; `metrics` is left empty, with a warning naming metrics-file, when it would not fit. */
 export function setRunOutputs(report: RunReport, env: NodeJS.ProcessEnv): void {
   core.setOutput('accounts-collected', report.collected)
   core.setOutput('accounts-failed', report.failed)
-  const file = writeMetricsFile(report.records, env)
+  const written = writeMetricsFile(report.records, env)
+  const file = 'file' in written ? written.file : ''
   core.setOutput('metrics-file', file)
+  // Said, not thrown: the records are still in the metrics output when they fit, and in the summary.
+  if ('problem' in written) core.warning(`The metrics-file output is empty: the file could not be written (${written.problem}). Check RUNNER_TEMP.`)
   const json = JSON.stringify(report.records)
   const bytes = Buffer.byteLength(json)
   if (bytes <= METRICS_OUTPUT_LIMIT) {

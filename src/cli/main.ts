@@ -11,7 +11,8 @@ import { createMasker, maskDeep } from '../text/masker.js'
 import type { Logger } from '../log.js'
 import { tmpdir } from 'node:os'
 import { deliveryPhrase, rowsWithChange } from '../run/account-rows.js'
-import { saveUndelivered, undeliveredMessage } from '../run/undelivered.js'
+import { saveUndelivered, undeliveredMessage, unsavedMessage } from '../run/undelivered.js'
+import { payloadOf } from '../datadog/series.js'
 import { verdict } from '../run/verdict.js'
 import { resolve } from 'node:path'
 import type { Config } from '../config/parse.js'
@@ -215,7 +216,16 @@ export async function runCli(io: CliIO): Promise<number> {
   const state = cliStateStore(config, io.cwd ?? process.cwd(), logger)
   const report = await runCollection(config, { http: io.http ?? realHttpDeps, logger, state })
   const undelivered = report.delivery?.undelivered ?? []
-  const undeliveredFile = undelivered.length > 0 ? saveUndelivered(undelivered, io.env.TMPDIR || tmpdir(), Date.now()) : undefined
+  const saved = undelivered.length > 0 ? saveUndelivered(undelivered, io.env.TMPDIR || tmpdir()) : undefined
+  const undeliveredFile = saved && 'file' in saved ? saved.file : undefined
+  if (saved && 'problem' in saved) {
+    // Never lost: the body goes in the --json report, or on standard error, whole (one line of JSON).
+    const where = command.json ? 'in the --json report, as undeliveredBody' : 'on the next line of standard error'
+    const message = unsavedMessage(undelivered.length, saved.problem, where, config.datadog.baseUrl)
+    said.warnings.push(message)
+    err(`warning: ${message}`)
+    if (!command.json) io.stderr.write(`${jsonForTerminal(mask(payloadOf(undelivered)))}\n`)
+  }
   if (undeliveredFile) {
     // How to recover, not another problem: the one that kept the series back was said already.
     const message = undeliveredMessage(undelivered.length, undeliveredFile, '', config.datadog.baseUrl)
@@ -223,7 +233,7 @@ export async function runCli(io: CliIO): Promise<number> {
     err(`warning: ${message}`)
   }
   if (command.json) {
-    json(jsonReport(report, said, undeliveredFile))
+    json({ ...jsonReport(report, said, undeliveredFile), ...(saved && 'problem' in saved ? { undeliveredBody: { series: undelivered } } : {}) })
   } else {
     out(formatTable(rowsWithChange(report), report.state !== undefined))
     out(`${outcome(report)}\n`)

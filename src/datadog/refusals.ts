@@ -55,9 +55,10 @@ export function describeAcceptedWithErrors(status: number, body: unknown, count:
   return `Datadog answered ${status} to a request of ${count} series but reported errors in it, so they are not counted as delivered.${saidDetail(body)} They are kept with any not yet sent; re-sending is safe, since a gauge point sent again replaces itself.`
 }
 
-/** A 2xx whose body is not Datadog's JSON: a proxy or portal answered, and nothing says Datadog has the series. */
-export function describeUnconfirmed(status: number, site: string): string {
-  return `The Datadog address for ${site} answered ${status} with a body that is not Datadog's JSON (a proxy or a login page?), so nothing confirms the series arrived; they are kept. Check datadog-site and any proxy between this runner and Datadog.`
+/** A 2xx whose body is not Datadog's acceptance: a proxy or portal answered, and nothing says Datadog has the series. */
+export function describeUnconfirmed(status: number, site: string, json = false): string {
+  const body = json ? `JSON that is not Datadog's acceptance ({"errors": []})` : "a body that is not Datadog's JSON"
+  return `The Datadog address for ${site} answered ${status} with ${body} (a proxy or a login page?), so nothing confirms the series arrived; they are kept. Check datadog-site and any proxy between this runner and Datadog.`
 }
 
 /** What each call is for and the permission it needs, for messages. */

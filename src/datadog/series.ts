@@ -7,7 +7,7 @@
 import { gzipSync } from 'node:zlib'
 import { NetworkError, RateLimitError } from '../http/errors.js'
 import { parseJson, send, type HttpDeps, type HttpResponse, type RunBounds } from '../http/send.js'
-import { plausibleResetAt, type RetryPolicy } from '../http/retry.js'
+import { headerInteger, plausibleResetAt, type RetryPolicy } from '../http/retry.js'
 import type { Series } from '../series/metrics.js'
 import { createMasker } from '../text/masker.js'
 import { describeAcceptedWithErrors, describeRefusal, describeUnconfirmed } from './refusals.js'
@@ -48,8 +48,8 @@ export type BatchOutcome =
   | { kind: 'accepted'; bytes: number }
   /** 2xx whose body lists errors: Datadog took the request but says something in it was wrong. */
   | { kind: 'accepted-with-errors'; status: number; body: string }
-  /** 2xx whose body is not Datadog's JSON (a proxy's or a captive portal's page): nothing says Datadog has the series. */
-  | { kind: 'unconfirmed'; status: number }
+  /** 2xx whose body is not Datadog's acceptance (a proxy's or a captive portal's page, other JSON): nothing says Datadog has the series. */
+  | { kind: 'unconfirmed'; status: number; json: boolean }
   | { kind: 'refused'; status: number; body: string }
   /** No answer: every attempt failed, or a rate limit outlasted the allowed wait; the message says which. */
   | { kind: 'unanswered'; message: string }
@@ -149,21 +149,24 @@ export function splitSeries(series: Series[], limits: SplitLimits = DATADOG_LIMI
 
 /** Datadog's x-ratelimit-reset is the number of seconds until the limit resets; one out of range counts as absent. */
 export function datadogResetAt(response: HttpResponse, now: number): number | undefined {
-  const seconds = Number(response.headers.get('x-ratelimit-reset'))
-  return response.headers.has('x-ratelimit-reset') && seconds >= 0 ? plausibleResetAt(now + seconds * 1000, now) : undefined
+  const seconds = headerInteger(response.headers.get('x-ratelimit-reset'))
+  return seconds === undefined ? undefined : plausibleResetAt(now + seconds * 1000, now)
 }
 
 /**
- * Reads Datadog's answer to POST /api/v2/series. Its spec answers 202 with `{"errors": []}`; a 2xx whose `errors`
- * is not empty is not counted as accepted, since nothing says which series Datadog kept.
+ * Reads Datadog's answer to POST /api/v2/series. Its spec's acceptance (IntakePayloadAccepted) is a 202 with
+ * `{"errors": []}`: only a 2xx whose `errors` is an empty array, and that does not say `"status": "error"`, is an
+ * acceptance. A non-empty `errors` is not counted as accepted, since nothing says which series Datadog kept; any
+ * other body (no `errors`, `errors` a string or an object, not JSON) is not Datadog's acceptance at all.
  */
 export function readSeriesAnswer(response: HttpResponse, bytes: number): BatchOutcome {
   const { status, body } = response
   if (status < 200 || status > 299) return { kind: 'refused', status, body }
   const parsed = parseJson(body)
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return { kind: 'unconfirmed', status }
-  const errors = (parsed as { errors?: unknown }).errors
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return { kind: 'unconfirmed', status, json: parsed !== undefined }
+  const { errors, status: said } = parsed as { errors?: unknown; status?: unknown }
   if (Array.isArray(errors) && errors.length > 0) return { kind: 'accepted-with-errors', status, body }
+  if (!Array.isArray(errors) || (said !== undefined && said !== 'ok')) return { kind: 'unconfirmed', status, json: true }
   return { kind: 'accepted', bytes }
 }
 
@@ -211,7 +214,7 @@ export function createDatadogClient(options: DatadogClientOptions): MetricsClien
       case 'accepted-with-errors':
         return mask(describeAcceptedWithErrors(outcome.status, mask(outcome.body), count))
       case 'unconfirmed':
-        return mask(describeUnconfirmed(outcome.status, site))
+        return mask(describeUnconfirmed(outcome.status, site, outcome.json))
       case 'unanswered':
         return mask(outcome.message)
     }

@@ -56,3 +56,14 @@ export function plausibleResetAt(resetAt: number | undefined, now: number): numb
   if (resetAt === undefined || !Number.isFinite(resetAt) || resetAt < 0 || resetAt > now + MAX_RESET_AHEAD_MS) return undefined
   return resetAt
 }
+
+/**
+ * A header that should hold a count or a number of seconds: only plain decimal digits that make a non-negative safe
+ * integer. Empty, negative, fractional, hexadecimal, 1e3 or astronomically large reads as absent, never as 0.
+ */
+export function headerInteger(value: string | null | undefined): number | undefined {
+  const text = value?.trim()
+  if (!text || !/^[0-9]+$/.test(text)) return undefined
+  const number = Number(text)
+  return Number.isSafeInteger(number) ? number : undefined
+}

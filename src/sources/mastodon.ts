@@ -50,6 +50,18 @@ export function byInstance(accounts: Account[]): Map<string, Account[]> {
   return groups
 }
 
+/**
+ * Whether a lookup answer is the account asked for. Mastodon's `acct` is the bare username for an account of the
+ * instance answering and `username@domain` for one of another instance; `username` never has the domain.
+ */
+export function answersFor(body: Record<string, unknown>, user: string, instance: string): boolean {
+  const { acct, username } = body
+  if (typeof acct !== 'string') return false
+  const said = acct.toLowerCase()
+  if (said !== user.toLowerCase() && said !== `${user}@${instance}`.toLowerCase()) return false
+  return username === undefined || (typeof username === 'string' && username.toLowerCase() === user.toLowerCase())
+}
+
 export function createMastodonSource(options: MastodonSourceOptions): Source {
   const { policy, deps } = options
 
@@ -60,7 +72,9 @@ export function createMastodonSource(options: MastodonSourceOptions): Source {
     const lookupAccount = async ({ account, id }: WantedById): Promise<Collection | Account> => {
       if (refusal) return account // the instance already said no: do not keep asking
       const [user = account.key] = account.key.split('@', 1) // split returns at least one part: the default is never used
-      const url = byId ? `${base}/api/v1/accounts/${encodeURIComponent(id)}` : `${base}/api/v1/accounts/lookup?acct=${encodeURIComponent(user)}`
+      // Through mastodon-api-url one address serves every instance: only the full user@instance tells them apart.
+      const acct = options.apiUrl ? `${user}@${instance}` : user
+      const url = byId ? `${base}/api/v1/accounts/${encodeURIComponent(id)}` : `${base}/api/v1/accounts/lookup?acct=${encodeURIComponent(acct)}`
       const asked = byId ? ` by its id ${id}` : ''
       const answer = await sendForAccounts(
         'mastodon',
@@ -100,6 +114,15 @@ export function createMastodonSource(options: MastodonSourceOptions): Source {
           [account],
           'error',
           `Mastodon instance ${instance} answered for another id (${quoteValue(body.id, 40)}) than ${account.handle}'s ${id}.`
+        )
+      }
+      // By name, the answer must be that name; by id (after a rename) the id is checked above.
+      if (!byId && !answersFor(body, user, instance)) {
+        return failed(
+          'mastodon',
+          [account],
+          'error',
+          `Mastodon instance ${instance}${options.apiUrl ? ' (through mastodon-api-url)' : ''} answered for another account (${quoteValue(body.acct, 80)}) when asked for ${account.handle}; its numbers were not used. Check that mastodon-api-url passes the account asked for on to its own instance.`
         )
       }
       if (body.suspended === true) return failed('mastodon', [account], 'suspended', `Mastodon account ${account.handle} is suspended.`)

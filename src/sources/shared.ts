@@ -2,7 +2,7 @@
 import type { Account, Network } from '../config/accounts.js'
 import { oneLine, quoteValue } from '../text/foreign-text.js'
 import { NetworkError, RateLimitError } from '../http/errors.js'
-import { plausibleResetAt } from '../http/retry.js'
+import { headerInteger, plausibleResetAt } from '../http/retry.js'
 import { send, type HttpRequest, type HttpResponse, type SendOptions } from '../http/send.js'
 import type { MetricName, Sample } from '../series/metrics.js'
 import type { Collection, Failure, WantedById } from './types.js'
@@ -114,8 +114,8 @@ export async function sendForAccounts(network: Network, accounts: Account[], req
 /** Rate-limit headers that give the reset as epoch seconds (X, Bluesky); one out of range (a reset of 1e13) counts as absent. */
 export function epochSecondsHeader(name: string): (response: HttpResponse, now: number) => number | undefined {
   return (response, now) => {
-    const reset = Number(response.headers.get(name))
-    return response.headers.has(name) && reset > 0 ? plausibleResetAt(reset * 1000, now) : undefined
+    const reset = headerInteger(response.headers.get(name))
+    return reset !== undefined && reset > 0 ? plausibleResetAt(reset * 1000, now) : undefined
   }
 }
 

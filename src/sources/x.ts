@@ -9,7 +9,7 @@ import type { XAuth } from '../config/parse.js'
 import { oneLine, quoteValue } from '../text/foreign-text.js'
 import { hostOf, parseJson, type HttpDeps, type HttpRequest, type HttpResponse, type RunBounds, type SendOptions } from '../http/send.js'
 import { mapWithConcurrency } from '../http/concurrency.js'
-import { type RetryPolicy } from '../http/retry.js'
+import { headerInteger, type RetryPolicy } from '../http/retry.js'
 import { createMasker } from '../text/masker.js'
 import type { Sample } from '../series/metrics.js'
 import { checkIds, chunk, combine, epochSecondsHeader, failed, isCollection, readCounts, sendForAccounts, unexpectedFailure, type FieldMap } from './shared.js'
@@ -142,8 +142,8 @@ export function xSendOptions(options: XSourceOptions, authorization: (request: H
     service: 'X',
     rateLimitResetAt: epochSecondsHeader('x-rate-limit-reset'),
     onResponse: (r) => {
-      const remaining = Number(r.headers.get('x-rate-limit-remaining') ?? NaN)
-      if (Number.isFinite(remaining)) onRemaining(remaining)
+      const remaining = headerInteger(r.headers.get('x-rate-limit-remaining'))
+      if (remaining !== undefined) onRemaining(remaining)
     }
   }
 }

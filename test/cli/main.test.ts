@@ -94,7 +94,7 @@ describe('the command line end to end', () => {
       const result = await runCli(['--json', 'jack', 'nasa'], env({ DATADOG_API_KEY: 'a-key-datadog-refuses', TMPDIR: dir }))
       expect(result.code).toBe(1)
       const report = JSON.parse(result.stdout) as { undeliveredFile: string; delivery: { undelivered: number } }
-      expect(report.undeliveredFile).toMatch(new RegExp(`^${dir}/twitter-stats-undelivered-\\d+\\.json$`))
+      expect(report.undeliveredFile).toMatch(new RegExp(`^${dir}/twitter-stats-undelivered-[0-9a-f-]{36}\\.json$`))
       expect(result.stderr).toContain(`series were not delivered. They are saved in ${report.undeliveredFile} as a POST /api/v2/series body`)
       const body = JSON.parse(readFileSync(report.undeliveredFile, 'utf8')) as { series: { tags: string[] }[] }
       expect(body.series).toHaveLength(report.delivery.undelivered)

@@ -45,7 +45,7 @@ async function expectSavedForResend({ result, dd, log }: Scenario, message: stri
   else expect(log).toMatch(message)
   expect(dd.series).toHaveLength(0)
   const file = result.outputs['undelivered-file']
-  expect(file).toMatch(/twitter-stats-undelivered-\d+\.json$/)
+  expect(file).toMatch(/twitter-stats-undelivered-[0-9a-f-]{36}\.json$/)
   expect(log).toContain(`25 series were not delivered. They are saved in ${file} (output undelivered-file) as a POST /api/v2/series body`)
 
   const body = JSON.parse(result.undelivered!) as { series: Scenario['dd']['series'] }

@@ -95,15 +95,14 @@ describe("reading Datadog's answer", () => {
 
   test('202 with no errors (as the spec answers) is accepted; errors, a body that is not JSON, or a refusal are not', () => {
     expect(answer(202, '{"errors":[]}')).toEqual({ kind: 'accepted', bytes: 123 })
-    expect(answer(202, '{}')).toEqual({ kind: 'accepted', bytes: 123 })
     expect(answer(202, '{"errors":["Point timestamp is too old"]}')).toEqual({
       kind: 'accepted-with-errors',
       status: 202,
       body: '{"errors":["Point timestamp is too old"]}'
     })
-    expect(answer(200, '<html>Sign in to the proxy</html>')).toEqual({ kind: 'unconfirmed', status: 200 })
-    expect(answer(204, '')).toEqual({ kind: 'unconfirmed', status: 204 })
-    expect(answer(202, '[]')).toEqual({ kind: 'unconfirmed', status: 202 })
+    expect(answer(200, '<html>Sign in to the proxy</html>')).toEqual({ kind: 'unconfirmed', status: 200, json: false })
+    expect(answer(204, '')).toEqual({ kind: 'unconfirmed', status: 204, json: false })
+    expect(answer(202, '[]')).toEqual({ kind: 'unconfirmed', status: 202, json: true })
     expect(answer(400, '{"errors":["Bad"]}')).toEqual({ kind: 'refused', status: 400, body: '{"errors":["Bad"]}' })
   })
 

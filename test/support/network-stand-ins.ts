@@ -54,7 +54,8 @@ export async function startMastodonStandIn(accounts: MastodonAccount[]): Promise
     const url = new URL(request.url, 'http://127.0.0.1')
     const byId = /^\/api\/v1\/accounts\/([^/]+)$/.exec(url.pathname)?.[1]
     if (url.pathname !== '/api/v1/accounts/lookup' && byId === undefined) return { status: 404, body: JSON.stringify({ error: 'Record not found' }) }
-    const acct = url.searchParams.get('acct') ?? ''
+    // Asked for user@instance (as through mastodon-api-url), it answers as that instance does for its own account.
+    const [acct = ''] = (url.searchParams.get('acct') ?? '').split('@', 1)
     const account =
       byId === undefined || byId === 'lookup'
         ? accounts.find((a) => a.username.toLowerCase() === acct.toLowerCase())
