@@ -64,12 +64,13 @@ function toWire(snapshot: Snapshot): WireSnapshot {
 export function stateJson(state: RunState): string {
   const accounts: Record<string, unknown> = {}
   for (const [key, memory] of state.accounts) {
-    accounts[key] = {
-      ...(memory.id === undefined ? {} : { id: memory.id }),
-      ...(memory.name === undefined ? {} : { name: memory.name }),
-      last: toWire(memory.last),
-      daily: memory.daily.map(toWire)
-    }
+    // Plain assignments, no spreads: this runs for every account of every run.
+    const wire: Record<string, unknown> = {}
+    if (memory.id !== undefined) wire.id = memory.id
+    if (memory.name !== undefined) wire.name = memory.name
+    wire.last = toWire(memory.last)
+    wire.daily = memory.daily.map(toWire)
+    accounts[key] = wire
   }
   return JSON.stringify({
     format: STATE_FORMAT,
@@ -84,5 +85,6 @@ export function stateJson(state: RunState): string {
 
 /** The bytes a store keeps. */
 export function encodeState(state: RunState): Uint8Array {
-  return gzipSync(stateJson(state), { level: 6 })
+  // Level 1: a few times faster than 6 on every run, and 10,000 accounts still take a fraction of the 4 MiB.
+  return gzipSync(stateJson(state), { level: 1 })
 }
