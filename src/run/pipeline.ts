@@ -123,18 +123,22 @@ export async function runCollection(config: Config, deps: RunDeps): Promise<RunR
   const clientUntil = (deadline: number): MetricsClient => deps.client ?? createClient(config, deps.http, logger, { deadline, onRetry })
   const seconds = (): number => Math.floor(deps.http.now() / 1000)
 
-  // The state: read once; series earlier runs could not deliver are sent first, within the collection's time.
+  // The state: read once, while the lists and accounts are collected (decoding it fills the waits on the network);
+  // series earlier runs could not deliver are sent first, before any of this run's own.
   const store = deps.state
   const settings = { prefix: config.metricPrefix, metrics: config.metrics, selfMonitoring: config.selfMonitoring }
-  const memory = store ? await guard('reading the state', () => openState(store, settings, seconds(), logger, config.dryRun), undefined) : undefined
-  if (memory && !config.dryRun) {
-    const until = Math.min(deadlines.collectBy, deps.http.now() + MAX_DELIVERY_RESERVE_MS)
-    await guard(
-      're-sending the series earlier runs did not deliver',
-      () => resendFirst(memory, (s) => clientUntil(until).submit(s), logger, seconds()),
-      undefined
-    )
-  }
+  const opening = (async () => {
+    const memory = store ? await guard('reading the state', () => openState(store, settings, seconds(), logger, config.dryRun), undefined) : undefined
+    if (memory && !config.dryRun) {
+      const until = Math.min(deadlines.collectBy, deps.http.now() + MAX_DELIVERY_RESERVE_MS)
+      await guard(
+        're-sending the series earlier runs did not deliver',
+        () => resendFirst(memory, (s) => clientUntil(until).submit(s), logger, seconds()),
+        undefined
+      )
+    }
+    return memory
+  })()
 
   const bounds = { deadline: deadlines.collectBy, onRetry }
   const lists = () => expandRunLists(config, deps.http, bounds, logger, deps.lists)
@@ -157,7 +161,7 @@ export async function runCollection(config: Config, deps: RunDeps): Promise<RunR
         collection = combine([expansion.collection, collected.collection])
         Object.assign(rateLimits, collected.rateLimits)
         // Renames: an account not found by its name but known by its id is collected under the list's name.
-        ;({ collection, ...followed } = await followRenames(collection, knownAccounts(memory?.state), sources))
+        ;({ collection, ...followed } = await followRenames(collection, knownAccounts((await opening)?.state), sources))
         for (const { message, account } of followed.renames) logger.warning(message, { account: account.key, network: account.network, reason: 'renamed' })
         for (const warning of collection.warnings) logger.warning(warning)
         // Failures that fail the run are said once, in their problem at the end; the others are warnings.
@@ -169,6 +173,7 @@ export async function runCollection(config: Config, deps: RunDeps): Promise<RunR
       }),
     undefined
   )
+  const memory = await opening
   // A network whose credentials were rejected sends nothing at all, even from batches that got through: those
   // accounts count as failed. Each listed account is counted once; a source's duplicates are dropped.
   const reconciled = reconcile(expansion.accounts, withholdRejected(collection))
