@@ -79,6 +79,8 @@ function xHandler(stats) {
     const url = new URL(req.url, 'http://127.0.0.1')
     if (req.headers.authorization !== `Bearer ${X_TOKEN}`)
       return { status: 401, body: JSON.stringify({ title: 'Unauthorized', type: 'about:blank', status: 401, detail: 'Unauthorized' }) }
+    const list = /^\/2\/lists\/(\d{1,19})\/members$/.exec(url.pathname)
+    if (list) return listMembersPage(stats, url)
     if (url.pathname !== '/2/users/by')
       return { status: 404, body: JSON.stringify({ title: 'Not Found', type: 'about:blank', status: 404, detail: 'Not Found' }) }
     const names = (url.searchParams.get('usernames') ?? '').split(',').filter(Boolean)
@@ -117,6 +119,30 @@ function xHandler(stats) {
   }
 }
 
+/** How many members the bench's X List has: X's own limit for a list. */
+const LIST_MEMBERS = 5000
+
+/**
+ * X API v2 GET /2/lists/:id/members (xdevplatform/xdk specs/openapi.json): at most max_results (100) users a page
+ * with their public_metrics, and meta.next_token while more follow, given back as pagination_token.
+ */
+function listMembersPage(stats, url) {
+  stats.listRequests = (stats.listRequests ?? 0) + 1
+  const size = Math.min(100, Number(url.searchParams.get('max_results') ?? 100))
+  const start = Number(/^page-(\d+)$/.exec(url.searchParams.get('pagination_token') ?? '')?.[1] ?? 0)
+  const data = Array.from({ length: Math.max(0, Math.min(size, LIST_MEMBERS - start)) }, (_, i) => {
+    const n = start + i
+    return {
+      id: String(20_000_000 + n),
+      name: `Member ${n}`,
+      username: `m${n}`,
+      public_metrics: { followers_count: n, following_count: 1, tweet_count: 2, listed_count: 3, like_count: 4, media_count: 5 }
+    }
+  })
+  const meta = { result_count: data.length, ...(start + size < LIST_MEMBERS ? { next_token: `page-${start + size}` } : {}) }
+  return { status: 200, headers: { 'x-rate-limit-remaining': '899' }, body: JSON.stringify({ data, meta }) }
+}
+
 /** Datadog POST /api/v2/series: DD-API-KEY, gzip body of at most 512,000 bytes and less than 5 MiB decompressed, 202. */
 function datadogHandler(stats) {
   return (req, raw) => {
@@ -145,7 +171,7 @@ function datadogHandler(stats) {
 const TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined
 
 /** Runs the CLI (`floor` false) or the floor script once for `accounts` accounts; throws unless every account arrived. */
-async function runOnce(accounts, x, dd, floor = false, extraArgs = []) {
+async function runOnce(accounts, x, dd, floor = false, extraArgs = [], accountsText = undefined) {
   const xStats = { requests: 0, accountsAsked: 0, firstRequestAt: undefined }
   const ddStats = { requests: 0, bytes: 0, rawBytes: 0, series: 0 }
   x.stats = xStats
@@ -161,7 +187,7 @@ async function runOnce(accounts, x, dd, floor = false, extraArgs = []) {
     PATH: process.env.PATH,
     X_BEARER_TOKEN: X_TOKEN,
     DATADOG_API_KEY: DD_KEY,
-    ACCOUNTS: Array.from({ length: accounts }, (_, i) => `u${i}`).join(',')
+    ACCOUNTS: accountsText ?? Array.from({ length: accounts }, (_, i) => `u${i}`).join(',')
   }
 
   const started = performance.now()
@@ -195,6 +221,7 @@ async function runOnce(accounts, x, dd, floor = false, extraArgs = []) {
   return {
     accounts,
     xRequests: xStats.requests,
+    xListRequests: xStats.listRequests ?? 0,
     ddRequests: ddStats.requests,
     ddMinimum: Math.max(Math.ceil(ddStats.rawBytes / (5_242_880 - 1)), Math.ceil(ddStats.bytes / 512_000)),
     bytes: ddStats.bytes,
@@ -269,6 +296,9 @@ for (let i = 0; i < Math.max(runs, 3); i++) {
 const stateBytes = statSync(stateFile).size
 rmSync(stateDir, { recursive: true, force: true })
 const stateRatio = median(withState.map((run, i) => run.wall / withoutState[i].wall))
+
+// Lists (issue 21): one X List of LIST_MEMBERS members in the account list, expanded with their counts.
+const listRun = await runOnce(LIST_MEMBERS, x, dd, false, [], 'x-list:1500000000000000001')
 x.server.close()
 dd.server.close()
 
@@ -356,6 +386,14 @@ console.log(
   `${stateAccounts} accounts with a state file: wall ${stateRatio.toFixed(2)}× a run without (target under ${TARGETS.stateWallOverNone}×) ${
     stateRatio < TARGETS.stateWallOverNone ? 'ok' : 'MISSED'
   }, peak RSS < ${TARGETS.rssMb} MB ${stated.rssMb < TARGETS.rssMb ? 'ok' : 'MISSED'}, state under 4 MiB ${stateBytes < 4 * 1024 * 1024 ? 'ok' : 'MISSED'}`
+)
+
+console.log('')
+const listFloor = Math.ceil(LIST_MEMBERS / 100)
+console.log(
+  `an X List of ${LIST_MEMBERS} members: ${listRun.xListRequests} GET /2/lists/:id/members request(s) and ${listRun.xRequests - listRun.xListRequests} other X request(s) (floor ${listFloor} and 0) ${
+    listRun.xListRequests === listFloor && listRun.xRequests === listFloor ? 'ok' : 'MISSED'
+  }, ${listRun.ddRequests} Datadog request(s), ${Math.round(listRun.wall)} ms, ${listRun.rssMb.toFixed(1)} MB peak RSS`
 )
 
 // The action's start-up with and without its state: a section of its own.
