@@ -10,7 +10,7 @@ export const SETTINGS = [
     secret: false,
     default: '',
     description:
-      'Accounts to collect, separated by commas, semicolons, whitespace or newlines: X usernames (jack), Bluesky handles (alice.bsky.social) and Mastodon accounts (user@instance.social); profile URLs accepted.'
+      'Accounts to collect, separated by commas, semicolons, whitespace or newlines: X usernames (jack), Bluesky handles (alice.bsky.social) and Mastodon accounts (user@instance.social); profile URLs accepted; X Lists, Bluesky lists and starter packs by URL or x-list:ID, bluesky-list:HANDLE/KEY, bluesky-starter-pack:HANDLE/KEY (docs/lists.md).'
   },
   {
     key: 'accountsFile',
