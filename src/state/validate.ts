@@ -96,7 +96,10 @@ function series(value: unknown, where: Where): Series {
 
 function pending(value: unknown, where: Where, now: number): PendingSeries {
   if (!isRecord(value) || !Array.isArray(value.series) || value.series.length > LIMITS.series) fail(where, 'is not { collectedAt, series }')
-  return { collectedAt: time(value.collectedAt, at(where, '.collectedAt'), now), series: value.series.map((item, i) => series(item, at(where, `.series[${i}]`))) }
+  return {
+    collectedAt: time(value.collectedAt, at(where, '.collectedAt'), now),
+    series: value.series.map((item, i) => series(item, at(where, `.series[${i}]`)))
+  }
 }
 
 /** The JSON text of the bytes: gzip (what twitter-stats writes) or plain JSON (a state unpacked by hand). */
@@ -143,7 +146,10 @@ function decode(bytes: Uint8Array, prefix: string, now: number): RunState {
   const accounts = new Map<string, AccountMemory>()
   for (const [key, value] of Object.entries(root.accounts)) {
     if (key.length > LIMITS.key || !ACCOUNT_KEY.test(key)) fail(`accounts ${quote(key)}`, 'is not network:account')
-    accounts.set(key, account(value, () => `accounts[${quote(key)}]`, columns as string[], now))
+    accounts.set(
+      key,
+      account(value, () => `accounts[${quote(key)}]`, columns as string[], now)
+    )
   }
   if (!Array.isArray(root.undelivered)) fail('undelivered', 'is not a list')
   const undelivered = root.undelivered.map((item, i) => pending(item, () => `undelivered[${i}]`, now))
