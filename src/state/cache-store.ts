@@ -10,7 +10,7 @@
  */
 import * as cache from '@actions/cache'
 import { AsyncLocalStorage } from 'node:async_hooks'
-import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { lstatSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { messageOf } from '../text/errors.js'
 import { oneLine } from '../text/foreign-text.js'
@@ -163,16 +163,21 @@ export function createCacheStore(options: CacheStoreOptions): CacheStore {
         new StateStoreError(`The state in the Actions cache is damaged (${why}); this run saves a new one in its place.`)
       if (outcome.problem) throw damaged(outcome.problem)
       if (outcome.value === undefined) return undefined
-      const size = statSync(file, { throwIfNoEntry: false })?.size
-      if (size === undefined) throw damaged(`the entry ${outcome.value} holds no state file`)
+      // lstat: a link in the restored entry is not followed (to a /proc file that lies about its size, or elsewhere).
+      const stat = lstatSync(file, { throwIfNoEntry: false })
+      if (!stat?.isFile()) throw damaged(`the entry ${outcome.value} holds no state file`)
+      const size = stat.size
       if (size > MAX_STATE_BYTES) throw damaged(`${size.toLocaleString('en-US')} bytes, more than a state's ${MAX_STATE_BYTES.toLocaleString('en-US')}`)
       return readFileSync(file)
     },
 
     async save(bytes) {
       if (!saving) return
-      mkdirSync(options.dir, { recursive: true })
-      writeFileSync(file, bytes)
+      mkdirSync(options.dir, { recursive: true, mode: 0o700 })
+      // The path is fixed (the cache's version hashes it), so whatever stands there is removed, never followed, and
+      // the file is created anew: exclusively, readable by the owner only.
+      rmSync(file, { force: true })
+      writeFileSync(file, bytes, { flag: 'wx', mode: 0o600 })
       const key = cacheKeyOfRun(options.prefix, options.env, options.now())
       const outcome = await bounded(() => cache.saveCache([file], key), budget(MAX_SAVE_MS))
       if (outcome.problem || outcome.value === undefined || outcome.value === -1) {

@@ -4,7 +4,7 @@
  * and every fault of the service one StateStoreError, with nothing of the library's own output printed.
  */
 import { afterEach, beforeEach, describe, expect, test } from '@jest/globals'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { cacheKeyPrefix, cacheScopeOf } from '../../src/state/cache-key.js'
@@ -88,6 +88,20 @@ describe('the Actions cache store', () => {
     expect(service.calls.find((call) => call.call === 'CreateCacheEntry')!.authorization).toBe(`Bearer ${service.env.ACTIONS_RUNTIME_TOKEN}`)
     expect(service.calls.find((call) => call.call === 'GetCacheEntryDownloadURL')!.body).toMatchObject({ key: prefix, restore_keys: [prefix] })
     expect(printed).not.toMatch(/::(warning|error)::|Cache (hit|restored|saved)/)
+  })
+
+  test('a link prepared at the state file is removed, not followed: its target is untouched and the file is the owner’s only', async () => {
+    const prefix = prefixFor(['x:jack'])
+    const target = join(dir, 'victim')
+    writeFileSync(target, 'keep me')
+    mkdirSync(join(dir, 'twitter-stats-state'))
+    symlinkSync(target, join(dir, 'twitter-stats-state', 'state.json'))
+    await store(prefix).save(Buffer.from('{"run":1}'))
+    expect(readFileSync(target, 'utf8')).toBe('keep me')
+    const saved = lstatSync(join(dir, 'twitter-stats-state', 'state.json'))
+    expect(saved.isFile()).toBe(true)
+    expect(saved.mode & 0o777).toBe(0o600)
+    expect(text(await store(prefix).load())).toBe('{"run":1}')
   })
 
   test('two account lists in one job never see each other’s state', async () => {
