@@ -24,8 +24,8 @@ class Damage extends Error {}
 /** Where in the state a field is, built only when it is damaged: 10,000 accounts have 200,000 fields. */
 type Where = () => string
 
-function at(where: Where, suffix: string | (() => string)): Where {
-  return () => where() + (typeof suffix === 'string' ? suffix : suffix())
+function at(where: Where, suffix: string): Where {
+  return () => where() + suffix
 }
 
 function fail(where: Where | string, what: string): never {
