@@ -31,6 +31,8 @@ export const TYPICAL_SECONDS = {
   'e2e/state-s3': 2,
   'run/unit-faults': 1.7,
   'state/validate': 1.4,
+  // Five pipeline runs against the cache service stand-in and five on a file.
+  'state/overlap': 1.5,
   'e2e/smoke-bundle': 1.5,
   'datadog/series': 1.2,
   'http/bounds': 1.2,
