@@ -96,7 +96,7 @@ async function newerState(store: StateStore, context: OverlapContext, logger: Lo
 export function overlapMessage(store: StateStore, kept: number): string {
   const what =
     kept > 0
-      ? `its ${kept} undelivered series are kept for the next run, and its accounts' values with this run's`
+      ? `its ${kept} undelivered series ${kept === 1 ? 'is' : 'are'} kept for the next run, and its accounts' values with this run's`
       : "its accounts' values are kept with this run's"
   return `Another run saved the state in ${store.where} while this one ran (the runs overlapped); ${what}. To keep runs from overlapping, ${store.overlapAdvice}.`
 }

@@ -11,7 +11,7 @@ import type { Sample, Series } from '../../src/series/metrics.js'
 import { cacheKeyPrefix, cacheScopeOf, WORKFLOW_OVERLAP_ADVICE } from '../../src/state/cache-key.js'
 import { createCacheStore } from '../../src/state/cache-store.js'
 import { createFileStore } from '../../src/state/file-store.js'
-import { mergeStates } from '../../src/state/overlap.js'
+import { mergeStates, overlapMessage } from '../../src/state/overlap.js'
 import { nextState } from '../../src/state/run-state.js'
 import type { StateStore } from '../../src/state/store.js'
 import { startCacheServiceStandIn, type CacheServiceStandIn } from '../support/cache-service-stand-in.js'
@@ -81,6 +81,14 @@ describe('merging the state another run saved meanwhile', () => {
     // Merged again (a second conflict), nothing is counted or kept twice.
     expect(mergeStates(state, theirs, { prefix: 'twitter', now: NOW + 60, resent: [owed] })).toEqual({ state, kept: 0 })
   })
+})
+
+test('the line an overlap gets says what was kept, and the advice of where the run runs', () => {
+  const store = createFileStore('state.json', 'start a run only after the last one ended')
+  expect(overlapMessage(store, 0)).toBe(
+    "Another run saved the state in the file state.json while this one ran (the runs overlapped); its accounts' values are kept with this run's. To keep runs from overlapping, start a run only after the last one ended."
+  )
+  expect(overlapMessage(store, 1)).toContain('; its 1 undelivered series is kept for the next run, and its accounts')
 })
 
 describe('two runs overlapping', () => {
