@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path'
 import type { Config } from '../config/parse.js'
 import type { Logger } from '../log.js'
 import { MIN_DELIVERY_MS } from '../run/deadline.js'
-import { cacheKeyPrefix, cacheScopeOf, cacheUnavailableReason } from '../state/cache-key.js'
+import { cacheKeyPrefix, cacheScopeOf, cacheUnavailableReason, WORKFLOW_OVERLAP_ADVICE } from '../state/cache-key.js'
 import { createFileStore } from '../state/file-store.js'
 import type { StateStore } from '../state/store.js'
 
@@ -26,7 +26,7 @@ function accountIdentity(config: Config): string[] {
 export async function actionStateStore(config: Config, env: NodeJS.ProcessEnv, now: () => number, logger: Logger): Promise<ActionStateStore | undefined> {
   const location = config.state ?? { kind: 'cache' }
   if (location.kind === 'none') return undefined
-  if (location.kind === 'file') return createFileStore(resolve(env.GITHUB_WORKSPACE || process.cwd(), location.path))
+  if (location.kind === 'file') return createFileStore(resolve(env.GITHUB_WORKSPACE || process.cwd(), location.path), WORKFLOW_OVERLAP_ADVICE)
   if (location.kind === 's3') {
     logger.warning(
       `state ${location.uri} keeps the state in S3, which only the Lambda does; in a workflow use cache (the default) or a file path. This run keeps no state.`

@@ -157,10 +157,13 @@ export function jsonReport(report: RunReport, said: Said, undeliveredFile?: stri
   }
 }
 
+/** What keeps two runs of the command line from overlapping (StateStore.overlapAdvice). */
+const CLI_OVERLAP_ADVICE = 'start a run only after the last one ended, for example under `flock -n` in cron (docs/state.md)'
+
 /** The command line keeps its state in the file --state names (relative to the current directory), or none. */
 function cliStateStore(config: Config, cwd: string, logger: Logger): StateStore | undefined {
   const location = config.state
-  if (location?.kind === 'file') return createFileStore(resolve(cwd, location.path))
+  if (location?.kind === 'file') return createFileStore(resolve(cwd, location.path), CLI_OVERLAP_ADVICE)
   if (location?.kind === 'cache' || location?.kind === 's3') {
     const where = location.kind === 'cache' ? 'the Actions cache (a workflow only)' : 'S3 (the Lambda only)'
     logger.warning(

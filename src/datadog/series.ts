@@ -58,27 +58,13 @@ export function payloadOf(series: Series[]): string {
   return JSON.stringify({ series })
 }
 
-/**
- * A batch with its series serialised once; `gzip` is filled when first needed and reused for the request. Once
- * the gzip is made the serialised series are dropped (for 10,000 accounts, 8 MB held through every request):
- * only a batch Datadog refuses as too large needs them again, and then they are made again.
- */
+/** A batch: its series, and the gzip body made once and reused for every attempt (made when first needed). */
 interface Batch {
   series: Series[]
-  json?: string[]
   gzip?: Buffer
 }
 
-function jsonOf(batch: Batch): string[] {
-  return batch.json ?? batch.series.map((item) => JSON.stringify(item))
-}
-
-/** The same text as payloadOf(series), from the series already serialised. */
-function rawBody(json: string[]): string {
-  return `{"series":[${json.join(',')}]}`
-}
-
-const ENVELOPE = rawBody([]).length
+const ENVELOPE = payloadOf([]).length
 
 /** A series that would exceed the limits even in a request of its own. */
 export class SeriesTooLargeError extends Error {
@@ -93,49 +79,88 @@ function gzipCannotExceed(rawBytes: number, maxCompressed: number): boolean {
   return rawBytes + (rawBytes >> 12) + (rawBytes >> 14) + (rawBytes >> 25) + 13 + 18 <= maxCompressed
 }
 
-function pack(series: Series[], limits: SplitLimits): Batch[] {
-  const packed: Batch[] = []
-  let current: Required<Omit<Batch, 'gzip'>> = { series: [], json: [] }
-  let size = ENVELOPE
-  for (const item of series) {
-    const json = JSON.stringify(item)
-    const bytes = Buffer.byteLength(json)
-    // Each series after the first adds a comma.
-    if (current.json.length > 0 && size + 1 + bytes > limits.maxRawBytes) {
-      packed.push(current)
-      current = { series: [], json: [] }
-      size = ENVELOPE
-    }
-    size += bytes + (current.json.length > 0 ? 1 : 0)
-    current.series.push(item)
-    current.json.push(json)
-  }
-  if (current.json.length > 0) packed.push(current)
+/**
+ * A batch's raw body, written in place: each series' JSON is copied in as soon as it is made and then dropped, so
+ * no run holds its series' JSON (8 MB for 10,000 accounts) nor a body as a string beside its bytes. One buffer
+ * serves every batch of a call, the size of the largest body allowed (grown past 8 MiB only if the limits allow
+ * more): only the pages written to take memory.
+ */
+class BodyWriter {
+  private bytes: Buffer
+  length = 0
+  count = 0
 
+  constructor(maxBytes: number) {
+    this.bytes = Buffer.allocUnsafe(Math.min(maxBytes, 8 * 1024 * 1024))
+  }
+
+  start(): void {
+    this.length = 0
+    this.count = 0
+    this.append('{"series":[', ENVELOPE - 2)
+  }
+
+  /** Adds one serialised series (`size` its UTF-8 bytes), with the comma before it. */
+  add(json: string, size: number): void {
+    if (this.count++ > 0) this.append(',', 1)
+    this.append(json, size)
+  }
+
+  /** The body so far, closed: valid only until the next start(). */
+  close(): Buffer {
+    this.append(']}', 2)
+    return this.bytes.subarray(0, this.length)
+  }
+
+  private append(text: string, size: number): void {
+    if (this.length + size > this.bytes.length) {
+      const grown = Buffer.allocUnsafe(Math.max(this.length + size, this.bytes.length * 2))
+      this.bytes.copy(grown, 0, 0, this.length)
+      this.bytes = grown
+    }
+    this.length += this.bytes.write(text, this.length, size, 'utf8')
+  }
+}
+
+/**
+ * Packs series in order into batches within the raw limit, and gzips each body once, in place (`compress`: false
+ * when only the split is wanted and the compressed limit cannot bind). A batch that compresses too big is halved.
+ */
+function pack(series: Series[], limits: SplitLimits, compress = true): Batch[] {
   const fitted: Batch[] = []
-  const fit = (batch: Batch): void => {
-    const raw = rawBody(jsonOf(batch))
+  const place = (batch: Batch, raw: Buffer | string): void => {
     const rawBytes = Buffer.byteLength(raw)
     if (rawBytes <= limits.maxRawBytes) {
-      if (gzipCannotExceed(rawBytes, limits.maxCompressedBytes)) return void fitted.push(batch)
-      batch.gzip = gzipSync(raw)
-      if (batch.gzip.length <= limits.maxCompressedBytes) return void fitted.push({ series: batch.series, gzip: batch.gzip })
+      if (!compress && gzipCannotExceed(rawBytes, limits.maxCompressedBytes)) return void fitted.push({ series: batch.series })
+      const gzip = gzipSync(raw)
+      if (gzip.length <= limits.maxCompressedBytes) return void fitted.push({ series: batch.series, gzip })
     }
-    const [first, ...rest] = batch.series
-    if (first && rest.length === 0) throw new SeriesTooLargeError(first.metric)
-    for (const half of halves(batch)) fit(half)
+    // Too big even alone, or compressed beyond the limit: halved, each half serialised again (rare).
+    const [one, ...rest] = batch.series
+    if (one && rest.length === 0) throw new SeriesTooLargeError(one.metric)
+    for (const half of halves(batch)) place(half, payloadOf(half.series))
   }
-  packed.forEach(fit)
+  const body = new BodyWriter(limits.maxRawBytes)
+  let first = 0
+  body.start()
+  series.forEach((item, index) => {
+    const json = JSON.stringify(item)
+    const bytes = Buffer.byteLength(json)
+    // Each series after the first adds a comma; the body ends with "]}".
+    if (body.count > 0 && body.length + 1 + bytes + 2 > limits.maxRawBytes) {
+      place({ series: series.slice(first, index) }, body.close())
+      first = index
+      body.start()
+    }
+    body.add(json, bytes)
+  })
+  if (body.count > 0) place({ series: series.slice(first) }, body.close())
   return fitted
 }
 
 function halves(batch: Batch): [Batch, Batch] {
   const half = Math.ceil(batch.series.length / 2)
-  const json = jsonOf(batch)
-  return [
-    { series: batch.series.slice(0, half), json: json.slice(0, half) },
-    { series: batch.series.slice(half), json: json.slice(half) }
-  ]
+  return [{ series: batch.series.slice(0, half) }, { series: batch.series.slice(half) }]
 }
 
 /**
@@ -144,7 +169,7 @@ function halves(batch: Batch): [Batch, Batch] {
  * throws SeriesTooLargeError (it would never be accepted).
  */
 export function splitSeries(series: Series[], limits: SplitLimits = DATADOG_LIMITS): Series[][] {
-  return pack(series, limits).map((batch) => batch.series)
+  return pack(series, limits, false).map((batch) => batch.series)
 }
 
 /** Datadog's x-ratelimit-reset is the number of seconds until the limit resets; one out of range counts as absent. */
@@ -192,7 +217,7 @@ export function createDatadogClient(options: DatadogClientOptions): MetricsClien
   }
 
   async function post(batch: Batch): Promise<BatchOutcome> {
-    const body = (batch.gzip ??= gzipSync(rawBody(jsonOf(batch))))
+    const body = (batch.gzip ??= gzipSync(payloadOf(batch.series)))
     try {
       const response = await send(
         { method: 'POST', url: `${baseUrl}/api/v2/series`, headers, body },

@@ -26,10 +26,11 @@ export interface Footprint {
 /**
  * Distinct series by metric name and tag set, counted per tag set: the series of one account share one tags
  * array, so its sorted key is made once for all of them (10,000 accounts make 60,000 series but 10,000 tag sets).
+ * Each tag set's metric names are a short array (a handful each), not a Set: 10,000 Sets took 16 MB.
  */
 function countDistinct(series: Series[], collectorPrefix: string): { series: number; collectorSeries: number } {
   const keyOfTags = new Map<readonly string[], string>()
-  const metricsByTags = new Map<string, Set<string>>()
+  const metricsByTags = new Map<string, string[]>()
   let distinct = 0
   let collectorSeries = 0
   for (const { metric, tags } of series) {
@@ -39,9 +40,9 @@ function countDistinct(series: Series[], collectorPrefix: string): { series: num
       keyOfTags.set(tags, key)
     }
     let metrics = metricsByTags.get(key)
-    if (!metrics) metricsByTags.set(key, (metrics = new Set()))
-    if (metrics.has(metric)) continue
-    metrics.add(metric)
+    if (!metrics) metricsByTags.set(key, (metrics = []))
+    if (metrics.includes(metric)) continue
+    metrics.push(metric)
     distinct++
     if (metric.startsWith(collectorPrefix)) collectorSeries++
   }

@@ -5,6 +5,9 @@
  */
 import { createHash } from 'node:crypto'
 
+/** What keeps two runs of a workflow from overlapping, for the line an overlap gets (StateStore.overlapAdvice). */
+export const WORKFLOW_OVERLAP_ADVICE = 'give the workflow a `concurrency:` group (docs/state.md)'
+
 /** Bumped when the key scheme changes, so a new scheme never restores an entry written under an old one. */
 const KEY_SCHEME = 'v1'
 

@@ -3,7 +3,8 @@
  * (since 2025 the results service's twirp calls and a signed blob upload and download) is the library's, not
  * ours. Imported only where the action keeps its state in the cache, so nothing else loads the blob client.
  *
- * Keys are immutable: each run saves under a key of its own (./cache-key.ts) and restores the newest by prefix.
+ * Keys are immutable: each run saves under a key of its own (./cache-key.ts) and restores the newest by prefix;
+ * a newest key other than the one this run restored is another run's save (newer()).
  * The library reports its failures by logging them (and retries some for half a minute) rather than throwing: each
  * call here runs with the library's output collected, not printed, and within a time budget, and what went wrong
  * becomes one StateStoreError that says what it means for the run.
@@ -12,9 +13,10 @@ import * as cache from '@actions/cache'
 import { AsyncLocalStorage } from 'node:async_hooks'
 import { lstatSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { seconds } from '../http/errors.js'
 import { messageOf } from '../text/errors.js'
 import { oneLine } from '../text/foreign-text.js'
-import { cacheKeyOfRun, cacheUnavailableReason } from './cache-key.js'
+import { cacheKeyOfRun, cacheUnavailableReason, WORKFLOW_OVERLAP_ADVICE } from './cache-key.js'
 import { MAX_STATE_BYTES, StateStoreError, type StateStore } from './store.js'
 
 /** The longest a load may take: a state of a few MiB comes in a second or two. */
@@ -102,13 +104,13 @@ function describeFailure(text: string): { problem: string; damaged: boolean } {
   return { problem: code ? `the cache service answered ${code}: ${detail}` : detail, damaged: false }
 }
 
-const seconds = (ms: number): string => `${Math.max(1, Math.round(ms / 1000))} s`
-
 export function createCacheStore(options: CacheStoreOptions): CacheStore {
   const file = join(options.dir, 'state.json')
   let running = 0
   // After a load that failed for the service's sake, no save: the state saved before stays the newest, for the next run.
   let saving = true
+  // The key of the entry this run last restored or saved: a newer key under the prefix is another run's save.
+  let seenKey: string | undefined
 
   async function bounded<T>(call: () => Promise<T>, ms: number): Promise<Outcome<T>> {
     const lines: string[] = []
@@ -123,7 +125,7 @@ export function createCacheStore(options: CacheStoreOptions): CacheStore {
       if (result === 'timeout') {
         const last = failureIn(lines)
         const { problem } = last ? describeFailure(last) : { problem: 'no answer' }
-        return { problem: `${problem}; given up after ${seconds(ms)}` }
+        return { problem: `${problem}; given up after ${seconds(ms)} s` }
       }
       const failure = failureIn(lines)
       return failure ? { value: result.value, ...describeFailure(failure) } : { value: result.value }
@@ -136,8 +138,32 @@ export function createCacheStore(options: CacheStoreOptions): CacheStore {
 
   const budget = (max: number): number => Math.max(1, Math.min(max, options.budgetMs()))
 
+  /** Restores the newest entry of `key` (exactly, or by the restore keys as prefixes) to the state file. */
+  async function restore(key: string, restoreKeys: string[]): Promise<Outcome<string | undefined>> {
+    rmSync(file, { force: true })
+    const ms = budget(MAX_LOAD_MS)
+    const outcome = await bounded(() => cache.restoreCache([file], key, restoreKeys, { timeoutInMs: ms, segmentTimeoutInMs: ms }), ms)
+    if (outcome.value !== undefined) seenKey = outcome.value
+    return outcome
+  }
+
+  /** The restored state file's bytes, or undefined when no entry was restored; a damaged entry is a StateStoreError. */
+  function restoredState(outcome: Outcome<string | undefined>): Uint8Array | undefined {
+    const damaged = (why: string): StateStoreError =>
+      new StateStoreError(`The state in the Actions cache is damaged (${why}); this run saves a new one in its place.`)
+    if (outcome.problem) throw damaged(outcome.problem)
+    if (outcome.value === undefined) return undefined
+    // lstat: a link in the restored entry is not followed (to a /proc file that lies about its size, or elsewhere).
+    const stat = lstatSync(file, { throwIfNoEntry: false })
+    if (!stat?.isFile()) throw damaged(`the entry ${outcome.value} holds no state file`)
+    const size = stat.size
+    if (size > MAX_STATE_BYTES) throw damaged(`${size.toLocaleString('en-US')} bytes, more than a state's ${MAX_STATE_BYTES.toLocaleString('en-US')}`)
+    return readFileSync(file)
+  }
+
   return {
     where: 'the Actions cache',
+    overlapAdvice: WORKFLOW_OVERLAP_ADVICE,
     get abandoned() {
       return running > 0
     },
@@ -150,25 +176,26 @@ export function createCacheStore(options: CacheStoreOptions): CacheStore {
         saving = false
         throw new StateStoreError(unavailable)
       }
-      rmSync(file, { force: true })
-      const ms = budget(MAX_LOAD_MS)
-      const outcome = await bounded(() => cache.restoreCache([file], options.prefix, [options.prefix], { timeoutInMs: ms, segmentTimeoutInMs: ms }), ms)
+      const outcome = await restore(options.prefix, [options.prefix])
       if (outcome.problem && !outcome.damaged) {
         saving = false
         throw new StateStoreError(
           `The state could not be read from the Actions cache (${outcome.problem}); this run saves none, so the next run reads the state saved before.`
         )
       }
-      const damaged = (why: string): StateStoreError =>
-        new StateStoreError(`The state in the Actions cache is damaged (${why}); this run saves a new one in its place.`)
-      if (outcome.problem) throw damaged(outcome.problem)
-      if (outcome.value === undefined) return undefined
-      // lstat: a link in the restored entry is not followed (to a /proc file that lies about its size, or elsewhere).
-      const stat = lstatSync(file, { throwIfNoEntry: false })
-      if (!stat?.isFile()) throw damaged(`the entry ${outcome.value} holds no state file`)
-      const size = stat.size
-      if (size > MAX_STATE_BYTES) throw damaged(`${size.toLocaleString('en-US')} bytes, more than a state's ${MAX_STATE_BYTES.toLocaleString('en-US')}`)
-      return readFileSync(file)
+      return restoredState(outcome)
+    },
+
+    async newer() {
+      if (!saving) return undefined
+      // A look at the newest entry's key first: no download unless another run saved since.
+      const ms = budget(MAX_LOAD_MS)
+      const lookup = await bounded(() => cache.restoreCache([file], options.prefix, [options.prefix], { lookupOnly: true, timeoutInMs: ms }), ms)
+      if (lookup.problem) throw new StateStoreError(`The Actions cache could not be asked for a newer state (${lookup.problem}).`)
+      if (lookup.value === undefined || lookup.value === seenKey) return undefined
+      const outcome = await restore(lookup.value, [])
+      if (outcome.problem && !outcome.damaged) throw new StateStoreError(`The newer state in the Actions cache could not be read (${outcome.problem}).`)
+      return restoredState(outcome)
     },
 
     async save(bytes) {
@@ -185,6 +212,7 @@ export function createCacheStore(options: CacheStoreOptions): CacheStore {
           `The state could not be saved to the Actions cache (${outcome.problem ?? 'the cache service did not take it'}); the next run reads the state saved before this one.`
         )
       }
+      seenKey = key
     }
   }
 }

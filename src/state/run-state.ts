@@ -6,7 +6,7 @@ import type { Logger } from '../log.js'
 import type { Sample } from '../series/metrics.js'
 import { messageOf } from '../text/errors.js'
 import { DAILY_SNAPSHOTS, encodeState, stateKey, type AccountMemory, type PendingSeries, type RunState, type Snapshot } from './format.js'
-import { MAX_STATE_BYTES, StateStoreError, type StateStore } from './store.js'
+import { MAX_STATE_BYTES, StateConflictError, StateStoreError, type StateStore } from './store.js'
 import { decodeState } from './validate.js'
 
 const DAY = 86_400
@@ -14,7 +14,7 @@ const DAY = 86_400
 export const FORGET_AFTER_SECONDS = 30 * DAY
 
 /** What a failure of the store says: its own message when it is ours, otherwise the store's name and the error. */
-function storeProblem(store: StateStore, doing: string, error: unknown): string {
+export function storeProblem(store: StateStore, doing: string, error: unknown): string {
   return error instanceof StateStoreError ? error.message : `The state could not be ${doing} ${store.where} (${messageOf(error)}).`
 }
 
@@ -81,8 +81,11 @@ export function nextState(previous: RunState | undefined, input: NextStateInput)
   return { prefix: input.prefix, writtenAt: input.now, accounts, undelivered }
 }
 
-/** Writes the state; a store that fails, or a state too large to keep, is one warning (nothing collected is lost). */
-export async function writeState(store: StateStore, state: RunState, logger: Logger): Promise<boolean> {
+/**
+ * Writes the state; a store that fails, or a state too large to keep, is one warning (nothing collected is lost).
+ * 'conflict' (said nothing) when `mayRetry` and the store found that another run saved since this one looked.
+ */
+export async function writeState(store: StateStore, state: RunState, logger: Logger, mayRetry = false): Promise<'written' | 'conflict' | 'failed'> {
   let bytes = encodeState(state)
   if (bytes.length > MAX_STATE_BYTES && state.undelivered.length > 0) {
     logger.warning(
@@ -92,14 +95,15 @@ export async function writeState(store: StateStore, state: RunState, logger: Log
   }
   if (bytes.length > MAX_STATE_BYTES) {
     logger.warning(`The state would be ${bytes.length} bytes, more than a state's ${MAX_STATE_BYTES}; it was not written. Shorten the account list.`)
-    return false
+    return 'failed'
   }
   try {
     await store.save(bytes)
-    return true
+    return 'written'
   } catch (error) {
+    if (mayRetry && error instanceof StateConflictError) return 'conflict'
     logger.warning(`${storeProblem(store, 'written to', error)} What this run collected was delivered (or kept in its undelivered file) all the same.`)
-    return false
+    return 'failed'
   }
 }
 

@@ -7,7 +7,8 @@ import type { Logger } from '../log.js'
 import type { MetricName, Sample, Series } from '../series/metrics.js'
 import type { PendingSeries, RunState } from './format.js'
 import { droppedMessages, planResend, resendingMessage, sendableMetrics, skippedMessage, stillPending, type ResendPlan } from './redelivery.js'
-import { nextState, readState, writeState } from './run-state.js'
+import { saveAcrossOverlap } from './overlap.js'
+import { nextState, readState } from './run-state.js'
 import type { StateStore } from './store.js'
 
 export interface StateSession {
@@ -71,14 +72,15 @@ export interface ClosingRun {
   now: number
 }
 
-/** Builds the next state from the run and writes it. */
+/** Builds the next state from the run and writes it, with what another run saved meanwhile (./overlap.ts). */
 export async function closeState(session: StateSession, run: ClosingRun, logger: Logger): Promise<void> {
   const { settings } = session
   const undelivered = [...session.kept, { collectedAt: run.collectedAt, series: run.undelivered }]
   const next = nextState(session.state, { prefix: settings.prefix, samples: run.samples, undelivered, now: run.now })
-  if (await writeState(session.store, next, logger)) {
-    const owed = next.undelivered.reduce((n, group) => n + group.series.length, 0)
+  const written = await saveAcrossOverlap(session.store, next, { prefix: settings.prefix, now: run.now, resent: session.plan.series }, logger)
+  if (written) {
+    const owed = written.undelivered.reduce((n, group) => n + group.series.length, 0)
     const also = owed > 0 ? `, with ${owed} series for the next run to re-send` : ''
-    logger.info(`Wrote the state of ${next.accounts.size} account(s) to ${session.store.where}${also}.`)
+    logger.info(`Wrote the state of ${written.accounts.size} account(s) to ${session.store.where}${also}.`)
   }
 }

@@ -57,6 +57,33 @@ describe('the request', () => {
   })
 })
 
+describe('the bodies, written in place', () => {
+  const accept = () => ({ status: 202, body: '{"errors":[]}' })
+
+  test('each body is the UTF-8 of its payload, and batches are split on bytes, not characters', async () => {
+    dd = await startDatadogStandIn()
+    const series = gauges(3).map((item, i) => ({ ...item, tags: [...item.tags, `city:zürich_${'日本'.repeat(40)}${i}`] }))
+    const limit = Buffer.byteLength(payloadOf(series.slice(0, 2)))
+    // Counted in characters, all three would fit under the limit.
+    expect(payloadOf(series).length).toBeLessThanOrEqual(limit)
+    const report = await client({ maxRawBytes: limit, maxCompressedBytes: 512_000 }).submit(series)
+    expect(report.error).toBeUndefined()
+    const bodies = dd.requests.map((r) => JSON.parse(r.body) as { series: Series[] })
+    expect(bodies.map((b) => b.series.length)).toEqual([2, 1])
+    dd.requests.forEach((request, i) => expect(request.body).toBe(payloadOf(bodies[i]!.series)))
+    expect(bodies.flatMap((b) => b.series)).toEqual(series)
+  })
+
+  test('a body larger than the first buffer (8 MiB), where the limits allow one, is sent whole', async () => {
+    dd = await startDatadogStandIn()
+    dd.override = accept
+    const series = gauges(3).map((item, i) => ({ ...item, tags: [...item.tags, `pad:${String(i).repeat(3_500_000)}`] }))
+    const report = await client({ maxRawBytes: 16 * 1024 * 1024, maxCompressedBytes: 512_000 }).submit(series)
+    expect(report).toMatchObject({ sent: 3, requests: 1, undelivered: [] })
+    expect(dd.requests[0]!.body).toBe(payloadOf(series))
+  })
+})
+
 describe("Datadog's payload limits", () => {
   test('a body of exactly 5,242,880 decompressed bytes is split, since Datadog wants less; one byte less is one request', () => {
     expect(splitSeries(bodyOfExactly(5_242_880))).toHaveLength(2)

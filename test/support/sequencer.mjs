@@ -31,7 +31,11 @@ export const TYPICAL_SECONDS = {
   'e2e/state-s3': 2,
   'run/unit-faults': 1.7,
   'state/validate': 1.4,
+  // Five pipeline runs against the cache service stand-in and five on a file.
+  'state/overlap': 1.5,
   'e2e/smoke-bundle': 1.5,
+  // Three runs of dist/index.js against the cache service stand-in.
+  'e2e/state-cache-bundle': 1.8,
   'datadog/series': 1.2,
   'http/bounds': 1.2,
   'action/summary-size': 1.2,
