@@ -32,7 +32,7 @@ export interface RunDeps {
   /** Overrides for tests; by default built from the config. */
   sources?: Source[]
   client?: MetricsClient
-  /** Datadog's v1 API (metadata, dashboard); by default built from the config. */
+  /** Datadog's v1 API (metadata, dashboard, monitors); by default built from the config. */
   api?: DatadogApi
   /** Reads the lists of the account list; by default on the config's X and Bluesky settings. */
   lists?: ListReader
@@ -226,11 +226,12 @@ export async function runCollection(config: Config, deps: RunDeps): Promise<RunR
   if (appKey && !config.dryRun && delivery && !delivery.error && delivery.undelivered.length === 0) {
     const { baseUrl, site } = config.datadog
     const metrics = [...new Set(Array.from(series, (s) => s.metric))]
-    const options = { prefix: config.metricPrefix, site, metrics, dashboard: config.datadogApp.dashboard, concurrency: config.concurrency }
+    const { dashboard, monitors } = config.datadogApp
+    const options = { prefix: config.metricPrefix, site, metrics, dashboard, monitors, concurrency: config.concurrency }
     const refused = await guard(
-      'setting metric metadata and the dashboard (the metrics themselves were delivered)',
+      'setting up metric metadata, the dashboard and the monitors (the metrics themselves were delivered)',
       () =>
-        logger.group('Datadog metric metadata and dashboard', () => {
+        logger.group('Datadog metric metadata, dashboard and monitors', () => {
           const api =
             deps.api ??
             createDatadogApi({
@@ -247,7 +248,7 @@ export async function runCollection(config: Config, deps: RunDeps): Promise<RunR
         }),
       []
     )
-    problems.push(...refused.map((message) => ({ reason: 'the Datadog metric metadata or dashboard was not set up', message })))
+    problems.push(...refused.map((message) => ({ reason: 'the Datadog metric metadata, dashboard or monitors were not set up', message })))
   }
   problems.push(...unexpected)
   for (const problem of problems) logger.error(problem.message, { problem: problem.reason })

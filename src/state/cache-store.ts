@@ -13,6 +13,7 @@ import * as cache from '@actions/cache'
 import { AsyncLocalStorage } from 'node:async_hooks'
 import { lstatSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { seconds } from '../http/errors.js'
 import { messageOf } from '../text/errors.js'
 import { oneLine } from '../text/foreign-text.js'
 import { cacheKeyOfRun, cacheUnavailableReason, WORKFLOW_OVERLAP_ADVICE } from './cache-key.js'
@@ -103,8 +104,6 @@ function describeFailure(text: string): { problem: string; damaged: boolean } {
   return { problem: code ? `the cache service answered ${code}: ${detail}` : detail, damaged: false }
 }
 
-const seconds = (ms: number): string => `${Math.max(1, Math.round(ms / 1000))} s`
-
 export function createCacheStore(options: CacheStoreOptions): CacheStore {
   const file = join(options.dir, 'state.json')
   let running = 0
@@ -126,7 +125,7 @@ export function createCacheStore(options: CacheStoreOptions): CacheStore {
       if (result === 'timeout') {
         const last = failureIn(lines)
         const { problem } = last ? describeFailure(last) : { problem: 'no answer' }
-        return { problem: `${problem}; given up after ${seconds(ms)}` }
+        return { problem: `${problem}; given up after ${seconds(ms)} s` }
       }
       const failure = failureIn(lines)
       return failure ? { value: result.value, ...describeFailure(failure) } : { value: result.value }

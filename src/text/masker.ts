@@ -81,15 +81,32 @@ export interface Masker {
 
 function buildMasker(secrets: readonly (string | undefined)[], onAdd: (values: readonly string[]) => void): Masker {
   let values: string[] = []
+  // Built when next used, not on every add: maskEverySecret's masker takes the secrets of every masker of the process.
   let pattern: RegExp | undefined
-  const mask = ((text: string): string => (pattern && text.length > 0 ? text.replace(pattern, MASK) : text)) as Masker
+  let stale = false
+  const patterns = new Map<string, string>()
+  const current = (): RegExp | undefined => {
+    if (!stale) return pattern
+    stale = false
+    // Longest first, so a secret that contains another is masked whole.
+    const sorted = [...values].sort((a, b) => b.length - a.length)
+    const echo = (value: string): string => {
+      const known = patterns.get(value) ?? echoPattern(value)
+      patterns.set(value, known)
+      return known
+    }
+    pattern = sorted.length > 0 ? new RegExp(sorted.map(echo).join('|'), 'g') : undefined
+    return pattern
+  }
+  const mask = ((text: string): string => {
+    const now = text.length > 0 ? current() : undefined
+    return now ? text.replace(now, MASK) : text
+  }) as Masker
   mask.add = (more) => {
     const added = more.filter((s): s is string => typeof s === 'string' && s.length >= MIN_SECRET_LENGTH).flatMap(spellingsOf)
     if (added.every((value) => values.includes(value))) return
     values = [...new Set([...values, ...added])]
-    // Longest first, so a secret that contains another is masked whole.
-    const sorted = [...values].sort((a, b) => b.length - a.length)
-    pattern = sorted.length > 0 ? new RegExp(sorted.map(echoPattern).join('|'), 'g') : undefined
+    stale = true
     onAdd(added)
   }
   Object.defineProperty(mask, 'values', { get: () => values })

@@ -12,6 +12,11 @@ import { createCacheStore, type CacheStore } from '../../src/state/cache-store.j
 import { StateStoreError } from '../../src/state/store.js'
 import { startCacheServiceStandIn, type CacheServiceStandIn } from '../support/cache-service-stand-in.js'
 
+/** The budget of a call that meets a fault: what a fault that lasts is waited for (a first answer comes in milliseconds). */
+const FAULT_BUDGET_MS = 400
+/** A call that meets a fault ends by then: before the library's own first retry of a 5xx (after 3 s), so only the budget can end it. */
+const FAULT_ENDS_MS = 2_500
+
 const RUNNER = { GITHUB_WORKFLOW_REF: 'octo/stats/.github/workflows/stats.yml@refs/heads/main', GITHUB_JOB: 'collect', GITHUB_RUN_ATTEMPT: '1' }
 const prefixFor = (accounts: string[], env: Record<string, string> = RUNNER, metricPrefix = 'twitter'): string =>
   cacheKeyPrefix(cacheScopeOf(env, accounts, metricPrefix))
@@ -137,15 +142,17 @@ describe('the Actions cache store', () => {
   test.each([
     ['a 429', { twirp: 429, retryAfter: '60' } as const, /answered 429 Too Many Requests/],
     ['a 507 (not retried)', { twirp: 507 } as const, /answered 507/],
-    ['a 503 that lasts (retried by the library until the budget ends)', { twirp: 503 } as const, /answered 503.*given up after 1 s/],
-    ['no answer at all', { twirp: 'silent' } as const, /no answer; given up after 1 s/],
+    ['a 503 that lasts (retried by the library until the budget ends)', { twirp: 503 } as const, /answered 503.*given up after 0\.4 s/],
+    ['no answer at all', { twirp: 'silent' } as const, /no answer; given up after 0\.4 s/],
     ['a blob server that fails', { blob: 500 } as const, /answered 500/]
   ])('%s on load: one StateStoreError, no save over the state saved before, nothing printed', async (_name, fault, reason) => {
     const prefix = prefixFor(['x:jack'])
     await store(prefix).save(Buffer.from('before'))
     service.fault = fault
-    const cache = store(prefix, { budgetMs: 1000 })
+    const cache = store(prefix, { budgetMs: FAULT_BUDGET_MS })
+    const started = Date.now()
     const error = await cache.load().catch((caught: unknown) => caught)
+    expect(Date.now() - started).toBeLessThan(FAULT_ENDS_MS)
     expect(error).toBeInstanceOf(StateStoreError)
     expect((error as Error).message).toMatch(
       /^The state could not be read from the Actions cache \(.*\); this run saves none, so the next run reads the state saved before\.$/
@@ -175,15 +182,17 @@ describe('the Actions cache store', () => {
 
   test.each([
     ['a 503', { twirp: 503 } as const, /answered 503/],
-    ['no answer', { twirp: 'silent' } as const, /no answer; given up after 1 s/],
+    ['no answer', { twirp: 'silent' } as const, /no answer; given up after 0\.4 s/],
     // A refusal, not a 5xx: the blob SDK would retry a 5xx for half a minute after the test ends.
     ['a blob upload refused (an expired signature)', { blob: 403 } as const, /Server failed to authenticate the request/]
   ])('%s on save: one StateStoreError saying the state saved before stays the next run’s', async (_name, fault, reason) => {
     const prefix = prefixFor(['x:jack'])
-    const cache = store(prefix, { budgetMs: 1000 })
+    const cache = store(prefix, { budgetMs: FAULT_BUDGET_MS })
     expect(await cache.load()).toBeUndefined()
     service.fault = fault
+    const started = Date.now()
     const error = await cache.save(Buffer.from('state')).catch((caught: unknown) => caught)
+    expect(Date.now() - started).toBeLessThan(FAULT_ENDS_MS)
     expect(error).toBeInstanceOf(StateStoreError)
     expect((error as Error).message).toMatch(/^The state could not be saved to the Actions cache \(.*\); the next run reads the state saved before this one\.$/)
     expect((error as Error).message).toMatch(reason)
