@@ -8,6 +8,8 @@ import { DEFAULT_POLICY, type RetryPolicy } from '../http/retry.js'
 import { parseMetricNames, parseTags, validateMetricPrefix, type MetricName } from '../series/metrics.js'
 import type { StateLocation } from '../state/store.js'
 import { parseS3Uri } from './s3-uri.js'
+import { parseMonitorSettings } from './monitor-settings.js'
+import type { MonitorSettings } from '../datadog/monitor-definitions.js'
 
 export type XAuth =
   { kind: 'bearer'; token: string } | { kind: 'oauth1'; consumerKey: string; consumerSecret: string; accessToken: string; accessTokenSecret: string }
@@ -28,8 +30,8 @@ export interface Config {
   /** The whole run's bound (run-timeout): see src/run/deadline.ts. */
   runTimeoutMs: number
   concurrency: number
-  /** Opt-in extras that need a Datadog application key: metric metadata, and the dashboard. */
-  datadogApp: { appKey: string | undefined; dashboard: boolean }
+  /** Opt-in extras that need a Datadog application key: metric metadata, the dashboard, and the monitors (undefined: not asked for). */
+  datadogApp: { appKey: string | undefined; dashboard: boolean; monitors: MonitorSettings | undefined }
   /** The account metrics sent, in the Metrics table's order. */
   metrics: MetricName[]
   /** Whether the collector's own `{prefix}.collector.*` series are sent. */
@@ -194,12 +196,19 @@ export function parseConfig(raw: RawSettings, lists: AccountList[] = []): Config
   const maxRetries = attempt(() => parseNumber(raw.maxRetries, 'max-retries', defaultOf('maxRetries'), 0, 10))
   const concurrency = attempt(() => parseNumber(raw.concurrency, 'concurrency', defaultOf('concurrency'), 1, 64))
   const dashboard = attempt(() => parseBoolean(raw.datadogDashboard, 'datadog-dashboard', false)) ?? false
+  const monitors = attempt(() => parseBoolean(raw.datadogMonitors, 'datadog-monitors', false)) ?? false
+  const monitorSettings = attempt(() => parseMonitorSettings(raw))
   const metrics = attempt(() => parseMetricNames(raw.metrics ?? defaultOf('metrics')))
   const selfMonitoring = attempt(() => parseBoolean(raw.selfMonitoring, 'self-monitoring', true)) ?? true
   const state = attempt(() => parseStateLocation(raw.state))
   if (dashboard && !dryRun && !raw.datadogAppKey) {
     problems.push(
       `datadog-dashboard is true but ${describeSetting('datadogAppKey')} is missing: the dashboards API needs an application key with the dashboards_read and dashboards_write permissions. Set it, or set datadog-dashboard to false.`
+    )
+  }
+  if (monitors && !dryRun && !raw.datadogAppKey) {
+    problems.push(
+      `datadog-monitors is true but ${describeSetting('datadogAppKey')} is missing: the monitors API needs an application key with the monitors_read and monitors_write permissions. Set it, or set datadog-monitors to false.`
     )
   }
 
@@ -222,7 +231,7 @@ export function parseConfig(raw: RawSettings, lists: AccountList[] = []): Config
     },
     runTimeoutMs: Math.round(parsed(runTimeout, 'run-timeout') * 1000),
     concurrency: Math.floor(parsed(concurrency, 'concurrency')),
-    datadogApp: { appKey: raw.datadogAppKey, dashboard },
+    datadogApp: { appKey: raw.datadogAppKey, dashboard, monitors: monitors ? parsed(monitorSettings, 'the monitor settings') : undefined },
     metrics: parsed(metrics, 'metrics'),
     selfMonitoring,
     state

@@ -148,6 +148,42 @@ export const SETTINGS = [
     description: 'Create or update the twitter-stats dashboard in Datadog on each run (needs datadog-app-key with dashboards_read and dashboards_write).'
   },
   {
+    key: 'datadogMonitors',
+    input: 'datadog-monitors',
+    env: 'DATADOG_MONITORS',
+    secret: false,
+    default: 'false',
+    description:
+      'Create or update the four twitter-stats monitors in Datadog on each run: collection stopped, accounts failing, followers lost, followers gained (needs datadog-app-key with monitors_read and monitors_write).'
+  },
+  {
+    key: 'followersLostAlertPercent',
+    input: 'followers-lost-alert-percent',
+    env: 'FOLLOWERS_LOST_ALERT_PERCENT',
+    secret: false,
+    default: '10',
+    description:
+      "The followers-lost monitor alerts when an account's followers fall by more than this percent in a day (above 0, below 100), or off for no such monitor."
+  },
+  {
+    key: 'followersGainedAlertPercent',
+    input: 'followers-gained-alert-percent',
+    env: 'FOLLOWERS_GAINED_ALERT_PERCENT',
+    secret: false,
+    default: '10',
+    description:
+      "The followers-gained monitor alerts when an account's followers grow by more than this percent in a day (above 0, at most 1000), or off for no such monitor."
+  },
+  {
+    key: 'datadogMonitorNotify',
+    input: 'datadog-monitor-notify',
+    env: 'DATADOG_MONITOR_NOTIFY',
+    secret: false,
+    default: '',
+    description:
+      'Notification handles added to the message of every monitor datadog-monitors sets up, separated by spaces, each starting with @ (for example @slack-social @ops@example.com).'
+  },
+  {
     key: 'metrics',
     input: 'metrics',
     env: 'METRICS',

@@ -1,6 +1,6 @@
 /**
  * What twitter-stats sets up in Datadog with an application key, as pure functions of the metric prefix:
- * metric metadata (units, short names, descriptions), the dashboard, and the recommended monitors under docs/.
+ * metric metadata (units, short names, descriptions) and the dashboard; the monitors are in monitor-definitions.ts.
  */
 import type { DashboardBody, MetricMetadata } from './v1-api.js'
 import { METRIC_NAMES, type MetricName } from '../series/metrics.js'
@@ -179,57 +179,5 @@ export function dashboardDefinition(prefix: string): DashboardBody {
         timeseries('Rate limit remaining', `min:${collector('rate_limit_remaining')}{$network} by {network}`)
       ])
     ]
-  }
-}
-
-/** The monitors' evaluation window, in minutes: two runs of the default 15-minute schedule. */
-export const MONITOR_WINDOW_MINUTES = 30
-
-/** A change of an account's followers over a day, in percent, that the followers-lost and followers-gained monitors alert on. */
-export const FOLLOWER_CHANGE_ALERT_PERCENT = 10
-
-export type MonitorName = 'collection-stopped' | 'account-failing' | 'followers-lost' | 'followers-gained'
-
-/**
- * A change alert on one account's followers: the last hour's average against the same a day before
- * (`pct_change(avg(last_1h),1d_ago)`, Datadog's change-alert query), one alert per account and network.
- */
-function followerChange(prefix: string, direction: 'lost' | 'gained', percent: number): Record<string, unknown> {
-  const lost = direction === 'lost'
-  return {
-    name: `twitter-stats (${prefix}): {{account.name}} on {{network.name}} ${direction} over ${percent}% of its followers in a day`,
-    type: 'metric alert',
-    query: `pct_change(avg(last_1h),1d_ago):avg:${prefix}.followers_count{*} by {account,network} ${lost ? `< -${percent}` : `> ${percent}`}`,
-    message: `The followers of {{account.name}} on {{network.name}} changed by {{value}}% against a day before (the alert is at ${lost ? '-' : '+'}${percent}%). ${lost ? 'A mass unfollow, a purge of spam or inactive accounts by the network, or a suspension (the run log says so).' : 'A post that spread, a mention, or a wave of bot follows.'}`,
-    tags: ['app:twitter-stats'],
-    options: { thresholds: { critical: lost ? -percent : percent }, notify_no_data: false, require_full_window: false, include_tags: true }
-  }
-}
-
-/** Recommended monitors (POST /api/v1/monitor bodies), committed under docs/monitors/. */
-export function monitorDefinitions(prefix: string, followerChangePercent = FOLLOWER_CHANGE_ALERT_PERCENT): Record<MonitorName, Record<string, unknown>> {
-  const window = MONITOR_WINDOW_MINUTES
-  // Datadog's monitor spec: "Datadog recommends at least 2x the monitor timeframe for query alerts."
-  const noData = 2 * window
-  return {
-    'collection-stopped': {
-      name: `twitter-stats (${prefix}): collection stopped`,
-      type: 'metric alert',
-      query: `max(last_${window}m):sum:${collectorMetricName(prefix, 'accounts_collected')}{*} < 1`,
-      message: `twitter-stats has collected no account for ${window} minutes, or sent nothing at all for ${noData} minutes: the scheduled workflow (or Lambda) is not running, is failing before it sends, or every account failed. Open the latest run's log.`,
-      tags: ['app:twitter-stats'],
-      options: { thresholds: { critical: 1 }, notify_no_data: true, no_data_timeframe: noData, require_full_window: false, include_tags: false }
-    },
-    'account-failing': {
-      name: `twitter-stats (${prefix}): accounts failing ({{reason.name}} on {{network.name}})`,
-      type: 'metric alert',
-      query: `max(last_${window}m):sum:${collectorMetricName(prefix, 'accounts_failed')}{*} by {reason,network} > 0`,
-      message:
-        "twitter-stats could not collect {{value}} account(s) on {{network.name}} ({{reason.name}}). not_found or suspended: remove the account from `accounts`. rate_limited: run less often or raise rate-limit-max-wait. error: see the run's log.",
-      tags: ['app:twitter-stats'],
-      options: { thresholds: { critical: 0 }, notify_no_data: false, require_full_window: false, include_tags: true }
-    },
-    'followers-lost': followerChange(prefix, 'lost', followerChangePercent),
-    'followers-gained': followerChange(prefix, 'gained', followerChangePercent)
   }
 }

@@ -1,25 +1,16 @@
 /**
  * Applies the definitions with an application key, after the series were delivered: metric metadata on every run,
- * and the dashboard when asked. Reads first, so what is already right is left alone.
+ * and the dashboard and the monitors when asked. Reads first, so what is already right is left alone.
  */
 import { oneLine, quoteValue } from '../text/foreign-text.js'
 import { mapWithConcurrency } from '../http/concurrency.js'
 import type { Logger } from '../log.js'
 import { dashboardDefinition, dashboardMarker, dashboardTitle, metricMetadata } from './definitions.js'
-import { isSiteUrl, knownSite, siteAppUrl } from './site.js'
+import { appLink } from './site.js'
+import { includes } from './includes.js'
 import { DatadogApiError, type DatadogApi } from './v1-api.js'
-
-/** True when every field of `desired` is in `actual` with the same value (Datadog adds ids and defaults). */
-export function includes(actual: unknown, desired: unknown): boolean {
-  if (Array.isArray(desired)) {
-    return Array.isArray(actual) && actual.length === desired.length && desired.every((item, i) => includes(actual[i], item))
-  }
-  if (desired !== null && typeof desired === 'object') {
-    if (actual === null || typeof actual !== 'object' || Array.isArray(actual)) return false
-    return Object.entries(desired).every(([key, value]) => includes((actual as Record<string, unknown>)[key], value))
-  }
-  return actual === desired
-}
+import { provisionMonitors } from './monitors.js'
+import type { MonitorSettings } from './monitor-definitions.js'
 
 const METADATA_FIELDS = ['type', 'unit', 'short_name', 'description'] as const
 
@@ -92,12 +83,6 @@ export async function syncDashboard(api: DatadogApi, prefix: string): Promise<Da
   return { id: created.id, url: urlOf(created), action: 'created', duplicates: [] }
 }
 
-/** The web address of a dashboard path Datadog returned, for the log: app.<site> or <region>.<site>. */
-export function dashboardLink(site: string, path: string): string {
-  if (isSiteUrl(site) || !path.startsWith('/')) return path
-  return `${siteAppUrl(knownSite(site))}${path}`
-}
-
 export interface ProvisionOptions {
   prefix: string
   /** The datadog-site setting, for links. */
@@ -105,6 +90,8 @@ export interface ProvisionOptions {
   /** Metric names delivered in this run. */
   metrics: string[]
   dashboard: boolean
+  /** The monitors' settings when datadog-monitors is on. */
+  monitors?: MonitorSettings | undefined
   concurrency: number
 }
 
@@ -133,7 +120,7 @@ export async function provisionDatadog(api: DatadogApi, options: ProvisionOption
   if (options.dashboard) {
     await attempt(async () => {
       const outcome = await syncDashboard(api, options.prefix)
-      const link = outcome.url ? `: ${dashboardLink(options.site, outcome.url)}` : ''
+      const link = outcome.url ? `: ${appLink(options.site, outcome.url)}` : ''
       // The id and the address are Datadog's words: cut short (the logger makes them safe to print).
       const id = oneLine(outcome.id, 100)
       logger.info(`Dashboard ${id} ${outcome.action}${oneLine(link, 400)}`, { dashboard: id, action: outcome.action })
@@ -146,5 +133,7 @@ export async function provisionDatadog(api: DatadogApi, options: ProvisionOption
       }
     })
   }
+  const monitors = options.monitors
+  if (monitors) await attempt(() => provisionMonitors(api, options.prefix, options.site, monitors, logger))
   return problems
 }

@@ -49,3 +49,9 @@ export function siteApiUrl(site: DatadogSite): string {
 export function siteAppUrl(site: DatadogSite): string {
   return `https://${site.split('.').length > 2 ? site : `app.${site}`}`
 }
+
+/** The web address of a path in Datadog's app (a dashboard's, /monitors/<id>), for the log: app.<site> or <region>.<site>. */
+export function appLink(site: string, path: string): string {
+  if (isSiteUrl(site) || !path.startsWith('/')) return path
+  return `${siteAppUrl(knownSite(site))}${path}`
+}

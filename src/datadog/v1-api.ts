@@ -2,11 +2,13 @@ import { NetworkError, RateLimitError } from '../http/errors.js'
 import { parseJson, send, type HttpResponse, type HttpDeps, type RunBounds } from '../http/send.js'
 import { type RetryPolicy } from '../http/retry.js'
 import { createMasker } from '../text/masker.js'
+import { quoteValue } from '../text/foreign-text.js'
 import { describeApiRefusal, type ApiCall } from './refusals.js'
 import { datadogResetAt } from './series.js'
+import type { MonitorBody } from './monitor-definitions.js'
 
 /**
- * The v1 endpoints behind the application key (metric metadata, dashboards). They go through the
+ * The v1 endpoints behind the application key (metric metadata, dashboards, monitors). They go through the
  * shared `send()` (same retries, timeouts and rate-limit waits as series) with plain JSON, not the
  * vendor's v1 client: its model serializer would cost another second and ~100 MB per run for two
  * small, stable JSON shapes.
@@ -55,6 +57,13 @@ export interface DashboardBody {
   [key: string]: unknown
 }
 
+/** A v1 monitor as GET /api/v1/monitor returns it; only `id` is relied on, the rest is compared with what is wanted. */
+export interface MonitorFound {
+  id: number
+  tags?: unknown
+  [key: string]: unknown
+}
+
 export interface DatadogApi {
   /** undefined when Datadog does not know the metric yet (404). */
   getMetricMetadata(metric: string): Promise<MetricMetadata | undefined>
@@ -64,10 +73,31 @@ export interface DatadogApi {
   getDashboard(id: string): Promise<DashboardBody | undefined>
   createDashboard(dashboard: DashboardBody): Promise<DashboardBody>
   updateDashboard(id: string, dashboard: DashboardBody): Promise<DashboardBody>
+  /** Every monitor carrying `tag` (Datadog filters by `monitor_tags`), every page of them. */
+  listMonitors(tag: string): Promise<MonitorFound[]>
+  createMonitor(monitor: MonitorBody): Promise<MonitorFound>
+  updateMonitor(id: number, monitor: MonitorBody): Promise<MonitorFound>
 }
 
 const LIST_PAGE = 100
 const MAX_LIST_PAGES = 100
+
+/** Every item of a paged list, by id: a short page is the last, and a page with nothing new means the server ignores paging. */
+async function everyPage<T>(readPage: (page: number) => Promise<unknown[]>, idOf: (item: unknown) => string | number | undefined): Promise<T[]> {
+  const seen = new Map<string | number, T>()
+  for (let page = 0; page < MAX_LIST_PAGES; page++) {
+    const items = await readPage(page)
+    const before = seen.size
+    for (const item of items) {
+      const id = idOf(item)
+      if (id !== undefined) seen.set(id, item as T)
+    }
+    if (items.length < LIST_PAGE || seen.size === before) break
+  }
+  return [...seen.values()]
+}
+
+const idField = (item: unknown): unknown => (item && typeof item === 'object' ? (item as { id?: unknown }).id : undefined)
 
 export function createDatadogApi(options: DatadogApiOptions): DatadogApi {
   const { apiKey, appKey, baseUrl, site, policy, deps } = options
@@ -106,6 +136,7 @@ export function createDatadogApi(options: DatadogApiOptions): DatadogApi {
   const readMetadata: ApiCall = { action: 'read metric metadata', permission: 'metrics_read' }
   const writeMetadata: ApiCall = { action: 'edit metric metadata', permission: 'metrics_metadata_write' }
   const readDashboards: ApiCall = { action: 'list dashboards', permission: 'dashboards_read' }
+  const readMonitors: ApiCall = { action: 'list monitors', permission: 'monitors_read' }
 
   return {
     async getMetricMetadata(metric) {
@@ -115,18 +146,16 @@ export function createDatadogApi(options: DatadogApiOptions): DatadogApi {
       return (await call('PUT', metricPath(metric), writeMetadata, metadata, true)) !== undefined
     },
     async listDashboards() {
-      const seen = new Map<string, DashboardSummary>()
-      for (let page = 0; page < MAX_LIST_PAGES; page++) {
-        const answer = (await call('GET', `/api/v1/dashboard?count=${LIST_PAGE}&start=${page * LIST_PAGE}`, readDashboards)) as {
-          dashboards?: DashboardSummary[]
+      return everyPage<DashboardSummary>(
+        async (page) => {
+          const answer = (await call('GET', `/api/v1/dashboard?count=${LIST_PAGE}&start=${page * LIST_PAGE}`, readDashboards)) as { dashboards?: unknown }
+          return Array.isArray(answer.dashboards) ? (answer.dashboards as unknown[]) : []
+        },
+        (item) => {
+          const id = idField(item)
+          return typeof id === 'string' ? id : undefined
         }
-        const dashboards = Array.isArray(answer.dashboards) ? answer.dashboards : []
-        const before = seen.size
-        for (const dashboard of dashboards) if (typeof dashboard?.id === 'string') seen.set(dashboard.id, dashboard)
-        // A short page is the last; a page with nothing new means the server ignores paging.
-        if (dashboards.length < LIST_PAGE || seen.size === before) break
-      }
-      return [...seen.values()]
+      )
     },
     async getDashboard(id) {
       return (await call('GET', `/api/v1/dashboard/${encodeURIComponent(id)}`, readDashboards, undefined, true)) as DashboardBody | undefined
@@ -141,6 +170,30 @@ export function createDatadogApi(options: DatadogApiOptions): DatadogApi {
         { action: 'update the dashboard', permission: 'dashboards_write' },
         dashboard
       )) as DashboardBody
+    },
+    async listMonitors(tag) {
+      const filter = encodeURIComponent(tag)
+      return everyPage<MonitorFound>(
+        async (page) => {
+          const answer = await call('GET', `/api/v1/monitor?monitor_tags=${filter}&page=${page}&page_size=${LIST_PAGE}`, readMonitors)
+          // The spec's answer is an array of monitors. Anything else is no listing: taken for "none", each run would add four.
+          if (Array.isArray(answer)) return answer as unknown[]
+          throw new DatadogApiError(
+            `Datadog answered the request to list monitors with ${quoteValue(answer)}, not a list of monitors, so no monitor was created or changed (none is made twice). Check datadog-site and any proxy, or try again later.`,
+            undefined
+          )
+        },
+        (item) => {
+          const id = idField(item)
+          return Number.isSafeInteger(id) ? (id as number) : undefined
+        }
+      )
+    },
+    async createMonitor(monitor) {
+      return (await call('POST', '/api/v1/monitor', { action: 'create a monitor', permission: 'monitors_write' }, monitor)) as MonitorFound
+    },
+    async updateMonitor(id, monitor) {
+      return (await call('PUT', `/api/v1/monitor/${id}`, { action: 'update a monitor', permission: 'monitors_write' }, monitor)) as MonitorFound
     }
   }
 }

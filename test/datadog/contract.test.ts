@@ -1,12 +1,13 @@
 /**
  * The contract with Datadog, checked by Datadog's code: every body twitter-stats sends (series, metric metadata, the
- * dashboard) and the monitors it publishes, read by the official client's models (its ObjectSerializer), which
+ * dashboard, the monitors created and updated) and the monitors it publishes, read by the official client's models (its ObjectSerializer), which
  * know each endpoint's required fields, enum values and field names. The client is a devDependency for this alone.
  */
 import { afterEach, describe, expect, test } from '@jest/globals'
 import { readFileSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
-import { dashboardDefinition, metricMetadata, monitorDefinitions } from '../../src/datadog/definitions.js'
+import { dashboardDefinition, metricMetadata } from '../../src/datadog/definitions.js'
+import { monitorDefinitions } from '../../src/datadog/monitor-definitions.js'
 import { payloadOf } from '../../src/datadog/series.js'
 import { contractProblems } from '../support/datadog-contract.js'
 import { DD_APP_KEY, startDatadogApiStandIn, type DatadogApiStandIn } from '../support/datadog-api-stand-in.js'
@@ -29,11 +30,13 @@ function modelOf(method: string, url: string): Parameters<typeof contractProblem
   if (method === 'POST' && path === '/api/v2/series') return 'MetricPayload'
   if (method === 'PUT' && /^\/api\/v1\/metrics\/[^/]+$/.test(path)) return 'MetricMetadata'
   if ((method === 'POST' && path === '/api/v1/dashboard') || (method === 'PUT' && /^\/api\/v1\/dashboard\/[^/]+$/.test(path))) return 'Dashboard'
+  if (method === 'POST' && path === '/api/v1/monitor') return 'Monitor'
+  if (method === 'PUT' && /^\/api\/v1\/monitor\/\d+$/.test(path)) return 'MonitorUpdateRequest'
   return undefined
 }
 
 describe('every body the action sends to Datadog', () => {
-  test('series for X, Bluesky and Mastodon accounts and the collector, metric metadata, the dashboard created and updated', async () => {
+  test('series for X, Bluesky and Mastodon accounts and the collector, metric metadata, the dashboard and the monitors created and updated', async () => {
     const x = await started(startXStandIn({ jack: metricsFor(1), nasa: { ...metricsFor(2), like_count: undefined, media_count: undefined } }))
     const bsky: StandIn = await started(
       startBlueskyStandIn([{ did: 'did:plc:ewvi7nxzyoun6zhxrhs64oiz', handle: 'alice.bsky.social', followersCount: 7, followsCount: 8, postsCount: 9 }])
@@ -47,6 +50,8 @@ describe('every body the action sends to Datadog', () => {
       'datadog-api-key': DD_KEY,
       'datadog-app-key': DD_APP_KEY,
       'datadog-dashboard': 'true',
+      'datadog-monitors': 'true',
+      'datadog-monitor-notify': '@slack-social @ops@example.com',
       'datadog-site': dd.url,
       'x-api-url': x.url,
       'bluesky-api-url': bsky.url,
@@ -56,7 +61,8 @@ describe('every body the action sends to Datadog', () => {
     // Someone edits the dashboard in Datadog: the next run puts it back with a PUT.
     const [stored] = [...dd.dashboards.values()]
     stored!.widgets = stored!.widgets.slice(1)
-    expect((await runActionInProcess(inputs)).code).toBe(0)
+    // And the thresholds change: the two follower monitors are updated with a PUT.
+    expect((await runActionInProcess({ ...inputs, 'followers-lost-alert-percent': '5', 'followers-gained-alert-percent': '2.5' })).code).toBe(0)
 
     const checked: Record<string, number> = {}
     for (const request of dd.requests) {
@@ -69,7 +75,7 @@ describe('every body the action sends to Datadog', () => {
         []
       ])
     }
-    expect(checked).toEqual({ MetricPayload: 2, MetricMetadata: expect.any(Number), Dashboard: 2 })
+    expect(checked).toEqual({ MetricPayload: 2, MetricMetadata: expect.any(Number), Dashboard: 2, Monitor: 4, MonitorUpdateRequest: 2 })
     expect(checked.MetricMetadata).toBeGreaterThanOrEqual(6)
     expect(dd.requests.filter((r) => r.method === 'PUT' && r.url.startsWith('/api/v1/dashboard/'))).toHaveLength(1)
   })
@@ -97,9 +103,17 @@ describe('the definitions and the committed copies under docs/', () => {
   })
 
   test('every monitor, and every file under docs/monitors/', () => {
-    const monitors = [...Object.values(monitorDefinitions('social.stats')), ...Object.values(monitorDefinitions('twitter', 2.5))]
+    const monitors = [
+      ...Object.values(monitorDefinitions('social.stats')),
+      ...Object.values(monitorDefinitions('twitter', { followersLostPercent: 2.5, followersGainedPercent: 2.5 }))
+    ]
     expect(monitors).toHaveLength(8)
     for (const monitor of monitors) expect(contractProblems('v1', 'Monitor', monitor)).toEqual([])
+    // As provisioned: the note that edits are replaced and the handles in the message; the same body updates one.
+    for (const monitor of Object.values(monitorDefinitions('twitter', { notify: ['@slack-social', '@ops@example.com'], managed: true }))) {
+      expect(contractProblems('v1', 'Monitor', monitor)).toEqual([])
+      expect(contractProblems('v1', 'MonitorUpdateRequest', monitor)).toEqual([])
+    }
     const files = readdirSync(join(ROOT, 'docs', 'monitors'))
     expect(files.sort()).toEqual(['account-failing.json', 'collection-stopped.json', 'followers-gained.json', 'followers-lost.json'])
     for (const file of files) {
@@ -151,12 +165,16 @@ describe('the check itself fails on broken bodies', () => {
 
   test('monitor: an unknown monitor type, a number given as text, an unknown option', () => {
     const monitor = monitorDefinitions('twitter')['collection-stopped']
-    const options = monitor.options as Record<string, unknown>
+    const options = monitor.options
     expect(contractProblems('v1', 'Monitor', { ...monitor, type: 'metric_alert' })).not.toEqual([])
     expect(contractProblems('v1', 'Monitor', { ...monitor, options: { ...options, no_data_timeframe: '60' } })).not.toEqual([])
     expect(contractProblems('v1', 'Monitor', { ...monitor, options: { ...options, notify_nodata: true } })).toEqual([
       'Monitor.options: unknown field(s) notify_nodata'
     ])
+    expect(contractProblems('v1', 'MonitorUpdateRequest', { ...monitor, options: { ...options, notify_nodata: true } })).toEqual([
+      'MonitorUpdateRequest.options: unknown field(s) notify_nodata'
+    ])
+    expect(contractProblems('v1', 'MonitorUpdateRequest', { ...monitor, tags: 'app:twitter-stats' })).not.toEqual([])
   })
 
   test('metadata: a unit given as a number, an unknown field', () => {

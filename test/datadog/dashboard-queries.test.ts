@@ -6,8 +6,9 @@
 import { describe, expect, test } from '@jest/globals'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { dashboardDefinition, monitorDefinitions } from '../../src/datadog/definitions.js'
-import { includes } from '../../src/datadog/provision.js'
+import { dashboardDefinition } from '../../src/datadog/definitions.js'
+import { monitorDefinitions } from '../../src/datadog/monitor-definitions.js'
+import { includes } from '../../src/datadog/includes.js'
 import { ROOT } from '../support/root.mjs'
 
 type Request = Record<string, unknown> & {

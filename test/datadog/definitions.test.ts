@@ -3,8 +3,9 @@
 import { describe, expect, test } from '@jest/globals'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { allMetricNames, dashboardDefinition, dashboardMarker, metricMetadata, monitorDefinitions } from '../../src/datadog/definitions.js'
-import { includes } from '../../src/datadog/provision.js'
+import { allMetricNames, dashboardDefinition, dashboardMarker, metricMetadata } from '../../src/datadog/definitions.js'
+import { monitorDefinitions, prefixTagValue } from '../../src/datadog/monitor-definitions.js'
+import { includes } from '../../src/datadog/includes.js'
 import { widgetRows, widgetTable } from '../support/widget-table.js'
 import { validateMetricPrefix } from '../../src/series/metrics.js'
 import { DATADOG_UNITS, WIDGET_TYPES } from '../support/datadog-api-stand-in.js'
@@ -95,7 +96,7 @@ describe('the committed copies under docs/', () => {
   })
 
   test('the follower-change monitors: one alert per account, the threshold in the query and in the options alike', () => {
-    const monitors = monitorDefinitions('social.stats', 25)
+    const monitors = monitorDefinitions('social.stats', { followersLostPercent: 25, followersGainedPercent: 25 })
     for (const [name, sign] of [
       ['followers-lost', -1],
       ['followers-gained', 1]
@@ -144,6 +145,16 @@ describe('metric metadata', () => {
     expect(limit).toBeGreaterThan(100)
     expect(Math.max(...allMetricNames(longest.slice(0, limit)).map((name) => name.length))).toBeLessThanOrEqual(200)
     expect(Math.max(...allMetricNames(longest.slice(0, limit)).map((name) => name.length))).toBe(200)
+  })
+})
+
+describe('the tag that finds the monitors of a prefix again', () => {
+  test("stays within Datadog's 200 characters and apart for prefixes that differ only in case or past the cut", () => {
+    const long = 'A'.repeat(120) + '.b'
+    const tags = [long, long.toLowerCase(), `${long}c`, `${long}d`].map((prefix) => `twitter-stats-prefix:${prefixTagValue(prefix)}`)
+    expect(tags.every((tag) => tag.length <= 200 && tag === tag.toLowerCase())).toBe(true)
+    expect(new Set(tags).size).toBe(4)
+    expect(prefixTagValue('social.stats')).toBe('social.stats')
   })
 })
 

@@ -1,11 +1,12 @@
 /** Metric metadata and the dashboard, set through the shared transport against a local Datadog stand-in. */
 import { afterEach, beforeEach, describe, expect, test } from '@jest/globals'
 import { dashboardDefinition, dashboardMarker } from '../../src/datadog/definitions.js'
-import { dashboardLink, provisionDatadog, syncDashboard, syncMetricMetadata } from '../../src/datadog/provision.js'
+import { provisionDatadog, syncDashboard, syncMetricMetadata } from '../../src/datadog/provision.js'
+import { appLink } from '../../src/datadog/site.js'
 import { createDatadogApi, type DatadogApi } from '../../src/datadog/v1-api.js'
 import { DEFAULT_POLICY } from '../../src/http/retry.js'
 import { realHttpDeps } from '../../src/http/send.js'
-import type { Logger } from '../../src/log.js'
+import { recordingLogger } from '../support/recording-logger.js'
 import { DD_APP_KEY, startDatadogApiStandIn, type DatadogApiStandIn, type Permission } from '../support/datadog-api-stand-in.js'
 import { DD_KEY } from '../support/stand-ins.js'
 
@@ -15,17 +16,6 @@ const deps = { ...realHttpDeps, sleep: async (ms: number) => void sleeps.push(ms
 
 function api(appKey = DD_APP_KEY): DatadogApi {
   return createDatadogApi({ apiKey: DD_KEY, appKey, baseUrl: dd.url, site: 'datadoghq.eu', policy: { ...DEFAULT_POLICY, timeoutMs: 2000 }, deps })
-}
-
-function recordingLogger(): Logger & { lines: string[] } {
-  const lines: string[] = []
-  return {
-    lines,
-    info: (m) => void lines.push(`info ${m}`),
-    warning: (m) => void lines.push(`warning ${m}`),
-    error: (m) => void lines.push(`error ${m}`),
-    group: (_n, task) => task()
-  }
 }
 
 /** Makes Datadog know the metrics, as after a delivered run. */
@@ -194,13 +184,13 @@ describe('refusals and faults', () => {
   })
 })
 
-describe('dashboardLink', () => {
+describe('appLink', () => {
   test('points at the web app of the site: app.<site> for the main sites, <region>.<site> for regional ones', () => {
-    expect(dashboardLink('datadoghq.com', '/dashboard/abc-def-ghi/x')).toBe('https://app.datadoghq.com/dashboard/abc-def-ghi/x')
-    expect(dashboardLink('datadoghq.eu', '/dashboard/a')).toBe('https://app.datadoghq.eu/dashboard/a')
-    expect(dashboardLink('api.datadoghq.eu', '/dashboard/a')).toBe('https://app.datadoghq.eu/dashboard/a')
-    expect(dashboardLink('us5.datadoghq.com', '/dashboard/a')).toBe('https://us5.datadoghq.com/dashboard/a')
-    expect(dashboardLink('ddog-gov.com', '/dashboard/a')).toBe('https://app.ddog-gov.com/dashboard/a')
-    expect(dashboardLink('https://proxy.example.com', '/dashboard/a')).toBe('/dashboard/a')
+    expect(appLink('datadoghq.com', '/dashboard/abc-def-ghi/x')).toBe('https://app.datadoghq.com/dashboard/abc-def-ghi/x')
+    expect(appLink('datadoghq.eu', '/dashboard/a')).toBe('https://app.datadoghq.eu/dashboard/a')
+    expect(appLink('api.datadoghq.eu', '/dashboard/a')).toBe('https://app.datadoghq.eu/dashboard/a')
+    expect(appLink('us5.datadoghq.com', '/dashboard/a')).toBe('https://us5.datadoghq.com/dashboard/a')
+    expect(appLink('ddog-gov.com', '/dashboard/a')).toBe('https://app.ddog-gov.com/dashboard/a')
+    expect(appLink('https://proxy.example.com', '/dashboard/a')).toBe('/dashboard/a')
   })
 })

@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, test } from '@jest/globals'
 import { datadogBaseUrl } from '../../src/config/parse.js'
 import { DATADOG_SITES, knownSite } from '../../src/datadog/site.js'
 import { editDistance, nearest } from '../../src/text/nearest.js'
-import { dashboardLink } from '../../src/datadog/provision.js'
+import { appLink } from '../../src/datadog/site.js'
 import { ConfigError } from '../../src/text/errors.js'
 import { runActionInProcess } from '../support/run-action.js'
 import { DD_KEY, X_TOKEN, metricsFor, startDatadogStandIn, startXStandIn, type DatadogStandIn, type XStandIn } from '../support/stand-ins.js'
@@ -32,12 +32,12 @@ describe('known sites', () => {
     ['api.us5.datadoghq.com', 'https://api.us5.datadoghq.com', 'https://us5.datadoghq.com']
   ])('%s: the API at %s, links to %s (one conversion for both)', (site, api, app) => {
     expect(datadogBaseUrl(site)).toBe(api)
-    expect(dashboardLink(site, '/dashboard/abc')).toBe(`${app}/dashboard/abc`)
+    expect(appLink(site, '/dashboard/abc')).toBe(`${app}/dashboard/abc`)
   })
 
   test('a full URL is a proxy: https anywhere, http only to loopback, and links stay as Datadog gave them', () => {
     expect(datadogBaseUrl('https://dd-proxy.internal:8443/')).toBe('https://dd-proxy.internal:8443')
-    expect(dashboardLink('https://dd-proxy.internal:8443', '/dashboard/abc')).toBe('/dashboard/abc')
+    expect(appLink('https://dd-proxy.internal:8443', '/dashboard/abc')).toBe('/dashboard/abc')
     expect(refusal('http://dd-proxy.internal')).toMatch(/plain http:\/\//)
   })
 })

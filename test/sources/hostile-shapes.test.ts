@@ -209,7 +209,10 @@ describe('Datadog answers of any shape', () => {
       createDashboard: async () => ({ id: deep(5_000), url: { nested: true } }) as never,
       updateDashboard: async () => ({}) as never,
       getMetricMetadata: async () => undefined,
-      updateMetricMetadata: async () => false
+      updateMetricMetadata: async () => false,
+      listMonitors: async () => [],
+      createMonitor: async () => ({}) as never,
+      updateMonitor: async () => ({}) as never
     } satisfies DatadogApi
     const error = await syncDashboard(api, 'twitter').catch((e: unknown) => e)
     expect(error).toBeInstanceOf(DatadogApiError)
@@ -223,7 +226,10 @@ describe('Datadog answers of any shape', () => {
       createDashboard: async () => ({ id: 'abc-123', url: ['x'] }) as never,
       updateDashboard: async () => ({}) as never,
       getMetricMetadata: async () => undefined,
-      updateMetricMetadata: async () => false
+      updateMetricMetadata: async () => false,
+      listMonitors: async () => [],
+      createMonitor: async () => ({}) as never,
+      updateMonitor: async () => ({}) as never
     } satisfies DatadogApi
     expect(await syncDashboard(api, 'twitter')).toEqual({ id: 'abc-123', url: undefined, action: 'created', duplicates: [] })
   })

@@ -1,13 +1,14 @@
 /**
- * Datadog's v1 dashboards and metric-metadata endpoints, on the same local server as the series
+ * Datadog's v1 dashboards, metric-metadata and monitors (datadog-monitors-stand-in.ts) endpoints, on the same local server as the series
  * stand-in, answering as Datadog's API reference describes: DD-API-KEY and DD-APPLICATION-KEY
  * checked, 403 {"errors":["Forbidden"]} when the application key lacks the endpoint's permission.
  */
 import { DD_KEY, startDatadogStandIn, type Answer, type DatadogStandIn, type RecordedRequest } from './stand-ins.js'
+import { routeMonitors, type StoredMonitor } from './datadog-monitors-stand-in.js'
 
 export const DD_APP_KEY = 'dd-application-key-for-tests-51c9'
 
-export const ALL_PERMISSIONS = ['dashboards_read', 'dashboards_write', 'metrics_read', 'metrics_metadata_write'] as const
+export const ALL_PERMISSIONS = ['dashboards_read', 'dashboards_write', 'metrics_read', 'metrics_metadata_write', 'monitors_read', 'monitors_write'] as const
 export type Permission = (typeof ALL_PERMISSIONS)[number]
 
 /** Widget definition types the dashboards API accepts (v1 WidgetDefinition). */
@@ -74,6 +75,7 @@ export interface DatadogApiStandIn extends DatadogStandIn {
   dashboards: Map<string, StoredDashboard>
   /** Metadata per metric; a metric exists once series for it were accepted. */
   metadata: Map<string, Record<string, unknown>>
+  monitors: Map<number, StoredMonitor>
   permissions: Set<Permission>
 }
 
@@ -137,6 +139,7 @@ export async function startDatadogApiStandIn(options: { apiKey?: string; appKey?
   const appKey = options.appKey ?? DD_APP_KEY
   const dashboards = new Map<string, StoredDashboard>()
   const metadata = new Map<string, Record<string, unknown>>()
+  const monitors = new Map<number, StoredMonitor>()
   const permissions = new Set<Permission>(options.permissions ?? ALL_PERMISSIONS)
 
   const route = (request: RecordedRequest): Answer | undefined => {
@@ -152,6 +155,9 @@ export async function startDatadogApiStandIn(options: { apiKey?: string; appKey?
         return json(400, { errors: ['Invalid JSON'] })
       }
     }
+
+    const monitor = routeMonitors(request, url, body, may, monitors)
+    if (monitor) return monitor
 
     const metric = /^\/api\/v1\/metrics\/([^/]+)$/.exec(url.pathname)
     if (metric) {
@@ -238,6 +244,7 @@ export async function startDatadogApiStandIn(options: { apiKey?: string; appKey?
   }
   standIn.dashboards = dashboards
   standIn.metadata = metadata
+  standIn.monitors = monitors
   standIn.permissions = permissions
   return standIn
 }

@@ -6,7 +6,7 @@ import type { v1 } from '@datadog/datadog-api-client'
 import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 
-export type ModelName = { v1: 'Dashboard' | 'Monitor' | 'MetricMetadata'; v2: 'MetricPayload' }
+export type ModelName = { v1: 'Dashboard' | 'Monitor' | 'MonitorUpdateRequest' | 'MetricMetadata'; v2: 'MetricPayload' }
 
 type Serializer = Pick<typeof v1.ObjectSerializer, 'serialize' | 'deserialize'>
 
