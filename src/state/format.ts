@@ -56,31 +56,27 @@ export function stateKey(account: { network: string; key: string }): string {
 /** A snapshot on the wire: [at, [value or null, in the order of `metrics`]]. */
 export type WireSnapshot = [number, (number | null)[]]
 
-function toWire(snapshot: Snapshot): WireSnapshot {
-  return [snapshot.at, METRIC_NAMES.map((name) => snapshot.values[name] ?? null)]
+/** A snapshot's JSON, written as text: 10,000 accounts have 100,000 snapshots, and arrays for each took 13 MB. */
+function snapshotJson(snapshot: Snapshot): string {
+  let text = `[${JSON.stringify(snapshot.at)},[`
+  for (const [i, name] of METRIC_NAMES.entries()) text += `${i > 0 ? ',' : ''}${JSON.stringify(snapshot.values[name] ?? null)}`
+  return `${text}]]`
 }
 
-/** The JSON text of a state (before compression), for tests and for `docs/state.md`'s example. */
+/**
+ * The JSON text of a state (before compression), for tests and for `docs/state.md`'s example: the text
+ * JSON.stringify gives the format's object, each account written as text and dropped, never a tree for them all.
+ */
 export function stateJson(state: RunState): string {
-  const accounts: Record<string, unknown> = {}
+  const accounts: string[] = []
   for (const [key, memory] of state.accounts) {
-    // Plain assignments, no spreads: this runs for every account of every run.
-    const wire: Record<string, unknown> = {}
-    if (memory.id !== undefined) wire.id = memory.id
-    if (memory.name !== undefined) wire.name = memory.name
-    wire.last = toWire(memory.last)
-    wire.daily = memory.daily.map(toWire)
-    accounts[key] = wire
+    let text = `${JSON.stringify(key)}:{`
+    if (memory.id !== undefined) text += `"id":${JSON.stringify(memory.id)},`
+    if (memory.name !== undefined) text += `"name":${JSON.stringify(memory.name)},`
+    accounts.push(`${text}"last":${snapshotJson(memory.last)},"daily":[${memory.daily.map(snapshotJson).join(',')}]}`)
   }
-  return JSON.stringify({
-    format: STATE_FORMAT,
-    version: STATE_VERSION,
-    prefix: state.prefix,
-    writtenAt: state.writtenAt,
-    metrics: METRIC_NAMES,
-    accounts,
-    undelivered: state.undelivered
-  })
+  const head = JSON.stringify({ format: STATE_FORMAT, version: STATE_VERSION, prefix: state.prefix, writtenAt: state.writtenAt, metrics: METRIC_NAMES })
+  return `${head.slice(0, -1)},"accounts":{${accounts.join(',')}},"undelivered":${JSON.stringify(state.undelivered)}}`
 }
 
 /** The bytes a store keeps. */

@@ -124,3 +124,48 @@ describe('the size of a state', () => {
     expect(decode(bytes).kind).toBe('ok')
   })
 })
+
+describe('the text of a state', () => {
+  test("is JSON.stringify of the format's object, each account written as text", () => {
+    const metrics = ['followers_count', 'friends_count', 'status_count', 'listed_count', 'favourites_count', 'media_count'] as const
+    const wire = (s: { at: number; values: Partial<Record<(typeof metrics)[number], number>> }) => [s.at, metrics.map((m) => s.values[m] ?? null)]
+    const state: RunState = {
+      prefix: 'social.stats',
+      writtenAt: NOW,
+      accounts: new Map([
+        ['x:jack', { id: '12', name: 'Jäck "the" \u2028 ✓', last: { at: NOW, values: { followers_count: 0, media_count: 7 } }, daily: [] }],
+        [
+          'bluesky:alice.bsky.social',
+          {
+            last: { at: NOW, values: {} },
+            daily: [
+              { at: NOW - 86_400, values: { friends_count: 3 } },
+              { at: NOW, values: {} }
+            ]
+          }
+        ],
+        ['mastodon:u@i.social', { name: 'u', last: { at: NOW, values: { status_count: 1e15 } }, daily: [{ at: NOW, values: { status_count: 1e15 } }] }]
+      ]),
+      undelivered: [
+        { collectedAt: NOW, series: [{ metric: 'social.stats.followers_count', type: 3, points: [{ timestamp: NOW, value: 1 }], tags: ['account:jack'] }] }
+      ]
+    }
+    const accounts = Object.fromEntries(
+      [...state.accounts].map(([key, m]) => [
+        key,
+        { ...(m.id === undefined ? {} : { id: m.id }), ...(m.name === undefined ? {} : { name: m.name }), last: wire(m.last), daily: m.daily.map(wire) }
+      ])
+    )
+    const expected = JSON.stringify({
+      format: 'twitter-stats state',
+      version: 1,
+      prefix: 'social.stats',
+      writtenAt: NOW,
+      metrics,
+      accounts,
+      undelivered: state.undelivered
+    })
+    expect(stateJson(state)).toBe(expected)
+    expect(stateJson({ ...state, accounts: new Map() })).toBe(JSON.stringify({ ...(JSON.parse(expected) as object), accounts: {} }))
+  })
+})
