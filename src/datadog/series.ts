@@ -8,7 +8,7 @@ import { gzipSync } from 'node:zlib'
 import { NetworkError, RateLimitError } from '../http/errors.js'
 import { parseJson, send, type HttpDeps, type HttpResponse, type RunBounds } from '../http/send.js'
 import { headerInteger, plausibleResetAt, type RetryPolicy } from '../http/retry.js'
-import type { Series } from '../series/metrics.js'
+import type { Series, SeriesList } from '../series/metrics.js'
 import { createMasker } from '../text/masker.js'
 import { describeAcceptedWithErrors, describeRefusal, describeUnconfirmed } from './refusals.js'
 import { messageOf } from '../text/errors.js'
@@ -40,7 +40,8 @@ export interface DeliveryReport {
 
 /** Everything that sends series goes through this: a real client and a dry-run one. */
 export interface MetricsClient {
-  submit(series: Series[]): Promise<DeliveryReport>
+  /** Reads the series in order, one at a time (a run's are made from its samples as they are read). */
+  submit(series: SeriesList): Promise<DeliveryReport>
 }
 
 /** What Datadog made of one request: decisions are taken on this type, never on the wording of a message. */
@@ -58,9 +59,10 @@ export function payloadOf(series: Series[]): string {
   return JSON.stringify({ series })
 }
 
-/** A batch: its series, and the gzip body made once and reused for every attempt (made when first needed). */
+/** A batch: the series from `start` to `end` (exclusive), and its gzip body, made once and reused for every attempt. */
 interface Batch {
-  series: Series[]
+  start: number
+  end: number
   gzip?: Buffer
 }
 
@@ -126,41 +128,45 @@ class BodyWriter {
  * Packs series in order into batches within the raw limit, and gzips each body once, in place (`compress`: false
  * when only the split is wanted and the compressed limit cannot bind). A batch that compresses too big is halved.
  */
-function pack(series: Series[], limits: SplitLimits, compress = true): Batch[] {
+function pack(series: SeriesList, limits: SplitLimits, compress = true): Batch[] {
   const fitted: Batch[] = []
   const place = (batch: Batch, raw: Buffer | string): void => {
     const rawBytes = Buffer.byteLength(raw)
     if (rawBytes <= limits.maxRawBytes) {
-      if (!compress && gzipCannotExceed(rawBytes, limits.maxCompressedBytes)) return void fitted.push({ series: batch.series })
+      if (!compress && gzipCannotExceed(rawBytes, limits.maxCompressedBytes)) return void fitted.push(batch)
       const gzip = gzipSync(raw)
-      if (gzip.length <= limits.maxCompressedBytes) return void fitted.push({ series: batch.series, gzip })
+      if (gzip.length <= limits.maxCompressedBytes) return void fitted.push({ ...batch, gzip })
     }
     // Too big even alone, or compressed beyond the limit: halved, each half serialised again (rare).
-    const [one, ...rest] = batch.series
-    if (one && rest.length === 0) throw new SeriesTooLargeError(one.metric)
-    for (const half of halves(batch)) place(half, payloadOf(half.series))
+    if (batch.end - batch.start === 1) throw new SeriesTooLargeError(series.slice(batch.start, batch.end)[0]?.metric ?? '')
+    for (const half of halves(batch)) place(half, payloadOf(series.slice(half.start, half.end)))
   }
   const body = new BodyWriter(limits.maxRawBytes)
   let first = 0
+  let index = 0
   body.start()
-  series.forEach((item, index) => {
+  for (const item of series) {
     const json = JSON.stringify(item)
     const bytes = Buffer.byteLength(json)
     // Each series after the first adds a comma; the body ends with "]}".
     if (body.count > 0 && body.length + 1 + bytes + 2 > limits.maxRawBytes) {
-      place({ series: series.slice(first, index) }, body.close())
+      place({ start: first, end: index }, body.close())
       first = index
       body.start()
     }
     body.add(json, bytes)
-  })
-  if (body.count > 0) place({ series: series.slice(first) }, body.close())
+    index++
+  }
+  if (body.count > 0) place({ start: first, end: index }, body.close())
   return fitted
 }
 
 function halves(batch: Batch): [Batch, Batch] {
-  const half = Math.ceil(batch.series.length / 2)
-  return [{ series: batch.series.slice(0, half) }, { series: batch.series.slice(half) }]
+  const half = batch.start + Math.ceil((batch.end - batch.start) / 2)
+  return [
+    { start: batch.start, end: half },
+    { start: half, end: batch.end }
+  ]
 }
 
 /**
@@ -169,7 +175,7 @@ function halves(batch: Batch): [Batch, Batch] {
  * throws SeriesTooLargeError (it would never be accepted).
  */
 export function splitSeries(series: Series[], limits: SplitLimits = DATADOG_LIMITS): Series[][] {
-  return pack(series, limits, false).map((batch) => batch.series)
+  return pack(series, limits, false).map((batch) => series.slice(batch.start, batch.end))
 }
 
 /** Datadog's x-ratelimit-reset is the number of seconds until the limit resets; one out of range counts as absent. */
@@ -216,8 +222,8 @@ export function createDatadogClient(options: DatadogClientOptions): MetricsClien
     'User-Agent': 'twitter-stats'
   }
 
-  async function post(batch: Batch): Promise<BatchOutcome> {
-    const body = (batch.gzip ??= gzipSync(payloadOf(batch.series)))
+  async function post(batch: Batch, series: SeriesList): Promise<BatchOutcome> {
+    const body = (batch.gzip ??= gzipSync(payloadOf(series.slice(batch.start, batch.end))))
     try {
       const response = await send(
         { method: 'POST', url: `${baseUrl}/api/v2/series`, headers, body },
@@ -255,21 +261,22 @@ export function createDatadogClient(options: DatadogClientOptions): MetricsClien
       } catch (error) {
         // A series too big to ever be accepted: report it with everything kept for the caller, not a crash.
         if (!(error instanceof SeriesTooLargeError)) throw error
-        return { ...report, undelivered: series, error: `Datadog delivery failed: ${error.message}` }
+        return { ...report, undelivered: series.slice(), error: `Datadog delivery failed: ${error.message}` }
       }
       for (let batch = queue.shift(); batch; batch = queue.shift()) {
         report.requests++
-        const outcome = await post(batch)
+        const outcome = await post(batch, series)
+        const count = batch.end - batch.start
         if (outcome.kind === 'accepted') {
-          report.sent += batch.series.length
+          report.sent += count
           report.bytesSent += outcome.bytes
-        } else if (outcome.kind === 'refused' && outcome.status === 413 && batch.series.length > 1) {
+        } else if (outcome.kind === 'refused' && outcome.status === 413 && count > 1) {
           // Datadog's limit was stricter than ours: halve and try again; nothing is dropped.
           queue.unshift(...halves(batch))
         } else {
           // Stop at the first batch not accepted: everything from it on is kept to be re-sent.
-          report.undelivered = [batch, ...queue].flatMap((b) => b.series)
-          report.error = describe(outcome, batch.series.length)
+          report.undelivered = series.slice(batch.start)
+          report.error = describe(outcome, count)
           return report
         }
       }

@@ -28,7 +28,7 @@ export interface Footprint {
  * array, so its sorted key is made once for all of them (10,000 accounts make 60,000 series but 10,000 tag sets).
  * Each tag set's metric names are a short array (a handful each), not a Set: 10,000 Sets took 16 MB.
  */
-function countDistinct(series: Series[], collectorPrefix: string): { series: number; collectorSeries: number } {
+function countDistinct(series: Iterable<Series>, collectorPrefix: string): { series: number; collectorSeries: number } {
   const keyOfTags = new Map<readonly string[], string>()
   const metricsByTags = new Map<string, string[]>()
   let distinct = 0
@@ -50,7 +50,13 @@ function countDistinct(series: Series[], collectorPrefix: string): { series: num
 }
 
 /** `xListUsers`: the X users (lower-case usernames) that X Lists returned, collected or not. */
-export function measureFootprint(samples: Sample[], series: Series[], prefix: string, dryRun: boolean, xListUsers: ReadonlySet<string> = new Set()): Footprint {
+export function measureFootprint(
+  samples: Sample[],
+  series: Iterable<Series>,
+  prefix: string,
+  dryRun: boolean,
+  xListUsers: ReadonlySet<string> = new Set()
+): Footprint {
   const xSamples = samples.filter((s) => s.account.network === 'x')
   const xUsersRead = xListUsers.size === 0 ? xSamples.length : new Set([...xSamples.map((s) => s.account.key), ...xListUsers]).size
   const distinct = countDistinct(series, `${prefix}.collector.`)

@@ -10,7 +10,7 @@ import { footprintLine, measureFootprint, type Footprint } from './footprint.js'
 import type { HttpDeps, RunBounds } from '../http/send.js'
 import { deliveryDeadline, MAX_DELIVERY_RESERVE_MS, runDeadlines } from './deadline.js'
 import type { Logger } from '../log.js'
-import { toRecords, toSeries, type MetricRecord, type Sample, type Series } from '../series/metrics.js'
+import { SampleSeries, toRecords, type MetricRecord, type Sample, type Series, type SeriesList } from '../series/metrics.js'
 import { collectAll, markUndelivered, reconcile, unexpectedProblem, withholdRejected } from './outcome.js'
 import { combine, countAccounts } from '../sources/shared.js'
 import type { Collection, Failure, Source } from '../sources/types.js'
@@ -181,15 +181,17 @@ export async function runCollection(config: Config, deps: RunDeps): Promise<RunR
   collection = reconciled.collection
   logger.info(`Collected ${collection.samples.length} of ${accounts.length} account(s).`, { collected: collection.samples.length, total: accounts.length })
 
-  let series: Series[] = []
+  // Made from the samples each time they are read (delivery, the footprint), never all held at once.
+  let series: SeriesList = []
   await guard(
     'building the series',
     async () => {
-      series = toSeries(collection.samples, config.metricPrefix, config.tags, config.metrics)
+      const own = SampleSeries.of(collection.samples, config.metricPrefix, config.tags, config.metrics)
+      series = own
       if (config.dryRun || !config.selfMonitoring) return
       const now = deps.http.now()
       const outcome = { ...collection, accounts, timestamp: Math.floor(now / 1000), durationSeconds: (now - started) / 1000, rateLimitRemaining: rateLimits }
-      series = [...series, ...selfMonitoringSeries(outcome, config.metricPrefix, config.tags)]
+      series = own.concat(selfMonitoringSeries(outcome, config.metricPrefix, config.tags))
     },
     undefined
   )
@@ -209,7 +211,7 @@ export async function runCollection(config: Config, deps: RunDeps): Promise<RunR
       undefined
     )
     // Nothing says which series got through: keep them all (a gauge point sent again replaces itself).
-    delivery ??= { sent: 0, requests: 0, bytesSent: 0, undelivered: series }
+    delivery ??= { sent: 0, requests: 0, bytesSent: 0, undelivered: series.slice() }
   }
 
   // Written before provisioning, so a slow metadata call cannot cost the run its memory; a dry run changes nothing.
@@ -223,7 +225,7 @@ export async function runCollection(config: Config, deps: RunDeps): Promise<RunR
   const appKey = config.datadogApp.appKey
   if (appKey && !config.dryRun && delivery && !delivery.error && delivery.undelivered.length === 0) {
     const { baseUrl, site } = config.datadog
-    const metrics = [...new Set(series.map((s) => s.metric))]
+    const metrics = [...new Set(Array.from(series, (s) => s.metric))]
     const { dashboard, monitors } = config.datadogApp
     const options = { prefix: config.metricPrefix, site, metrics, dashboard, monitors, concurrency: config.concurrency }
     const refused = await guard(
@@ -253,6 +255,8 @@ export async function runCollection(config: Config, deps: RunDeps): Promise<RunR
   // Counted after delivery: an account whose series Datadog did not accept is failed, not collected.
   const final = config.dryRun ? collection : markUndelivered(collection, delivery, config.metricPrefix, config.tags)
   const read = collection.samples
+  const built = series
+  let all: Series[] | undefined
   let records: MetricRecord[] | undefined
   return {
     accounts,
@@ -260,7 +264,9 @@ export async function runCollection(config: Config, deps: RunDeps): Promise<RunR
     samples: final.samples,
     failures: final.failures,
     warnings: final.warnings,
-    series,
+    get series() {
+      return (all ??= built.slice())
+    },
     // Every value read and not withheld: delivered, or in the re-sendable body. Made when first read: the table
     // and the Lambda never read them, and 10,000 accounts make 60,000 of them.
     get records() {

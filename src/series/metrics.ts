@@ -148,17 +148,66 @@ function fullNames(prefix: string, names: readonly MetricName[]): [MetricName, s
 
 /** Pure: samples in, Datadog series out, one gauge per account per metric. */
 export function toSeries(samples: Sample[], prefix: string, extraTags: string[], names: readonly MetricName[] = METRIC_NAMES): Series[] {
-  const metrics = fullNames(prefix, names)
-  const series: Series[] = []
-  for (const sample of samples) {
-    const tags = [...accountTags(sample.account), ...extraTags]
-    for (const [name, metric] of metrics) {
-      const value = sample.metrics[name]
-      if (value === undefined) continue
-      series.push({ metric, type: 3, points: [{ timestamp: sample.timestamp, value }], tags })
-    }
+  return SampleSeries.of(samples, prefix, extraTags, names).slice()
+}
+
+/** Series read in order, as often as needed: an array, or a run's SampleSeries. */
+export interface SeriesList extends Iterable<Series> {
+  readonly length: number
+  /** The series from `start` to `end` (exclusive; both from 0, at most `length`), as objects of their own. */
+  slice(start?: number, end?: number): Series[]
+}
+
+/**
+ * A run's series, made from its samples each time they are read, one gauge per account per metric (then any
+ * `more`, the collector's own). Held as objects, 10,000 accounts' 60,000 series took 9 MB through the whole run,
+ * and outlived it as garbage into the Lambda's next warm invocation; read one at a time (delivery serialises each
+ * and drops it) they cost only their samples and each account's tags, made once and shared by its series.
+ */
+export class SampleSeries implements SeriesList {
+  readonly length: number
+
+  private constructor(
+    private readonly samples: readonly Sample[],
+    private readonly metrics: readonly [MetricName, string][],
+    private readonly tagsOf: readonly string[][],
+    private readonly more: readonly Series[]
+  ) {
+    let count = more.length
+    for (const sample of samples) for (const [name] of metrics) if (sample.metrics[name] !== undefined) count++
+    this.length = count
   }
-  return series
+
+  static of(samples: readonly Sample[], prefix: string, extraTags: string[], names: readonly MetricName[] = METRIC_NAMES): SampleSeries {
+    const tags = samples.map((sample) => [...accountTags(sample.account), ...extraTags])
+    return new SampleSeries(samples, fullNames(prefix, names), tags, [])
+  }
+
+  /** The same series followed by `more`. */
+  concat(more: readonly Series[]): SampleSeries {
+    return new SampleSeries(this.samples, this.metrics, this.tagsOf, [...this.more, ...more])
+  }
+
+  *[Symbol.iterator](): Iterator<Series> {
+    for (const [index, sample] of this.samples.entries()) {
+      const tags = this.tagsOf[index] ?? []
+      for (const [name, metric] of this.metrics) {
+        const value = sample.metrics[name]
+        if (value !== undefined) yield { metric, type: 3, points: [{ timestamp: sample.timestamp, value }], tags }
+      }
+    }
+    yield* this.more
+  }
+
+  slice(start = 0, end = this.length): Series[] {
+    const series: Series[] = []
+    let index = 0
+    for (const item of this) {
+      if (index >= end) break
+      if (index++ >= start) series.push(item)
+    }
+    return series
+  }
 }
 
 /** Pure: the rows of the `metrics` output. */

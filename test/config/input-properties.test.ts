@@ -36,23 +36,29 @@ function outcome<T>(parse: () => T): { value: T } | { error: ConfigError } {
   }
 }
 
+/**
+ * The rules `account` breaks, in words; none for a valid one. The properties check thousands of accounts, and one
+ * expect per list (of what its accounts break) costs far less than several per account.
+ */
+function brokenRules(account: Account, entries: string[]): string[] {
+  const rule = HANDLE_RULES[account.network]
+  return [
+    rule === undefined && 'a network without a handle rule',
+    rule !== undefined && !rule.test(account.handle) && `a handle ${String(rule)} does not allow`,
+    account.key !== account.key.toLowerCase() && 'a key not in lower case',
+    /[\s,;]/.test(account.key) && 'a key with a separator in it',
+    // Every account comes from one typed entry.
+    !entries.some((entry) => entry.includes(account.handle)) && 'a handle from no typed entry'
+  ].filter((broken): broken is string => broken !== false)
+}
+
 /** The invariants of any parsed account list. */
 function expectValidAccounts(accounts: Account[], text: string): void {
   expect(accounts.length).toBeGreaterThan(0)
   expect(accounts.length).toBeLessThanOrEqual(MAX_ACCOUNTS)
   const entries = splitAccountList(text)
-  const ids = new Set<string>()
-  for (const account of accounts) {
-    const rule = HANDLE_RULES[account.network]
-    expect(rule).toBeDefined()
-    expect(account.handle).toMatch(rule!)
-    expect(account.key).toBe(account.key.toLowerCase())
-    expect(account.key).not.toMatch(/[\s,;]/)
-    // Every account comes from one typed entry.
-    expect(entries.some((entry) => entry.includes(account.handle))).toBe(true)
-    ids.add(`${account.network}:${account.key}`)
-  }
-  expect(ids.size).toBe(accounts.length)
+  expect(accounts.flatMap((account) => brokenRules(account, entries).map((broken) => ({ account, broken })))).toEqual([])
+  expect(new Set(accounts.map((account) => `${account.network}:${account.key}`)).size).toBe(accounts.length)
 }
 
 /** A ConfigError about the account list names one of the entries typed (or says the list is empty or too long). */
@@ -158,13 +164,19 @@ describe('parseTags on anything a user can type', () => {
         if ('value' in result) {
           const tags = result.value
           expect(new Set(tags).size).toBe(tags.length)
-          for (const tag of tags) {
-            expect(tag).toMatch(TAG_RULE)
-            expect(tag.length).toBeLessThanOrEqual(200)
-            expect(tag.endsWith(':')).toBe(false)
-            expect(RESERVED_TAG_KEYS).not.toContain(tag.split(':')[0]!.toLowerCase())
-            expect(entries).toContain(tag)
-          }
+          // One expect per list, of each tag that breaks a rule and the rule.
+          const broken = tags.flatMap((tag) =>
+            [
+              !TAG_RULE.test(tag) && `not ${String(TAG_RULE)}`,
+              tag.length > 200 && 'longer than 200 characters',
+              tag.endsWith(':') && 'ends with a colon',
+              RESERVED_TAG_KEYS.includes(tag.split(':')[0]!.toLowerCase()) && 'a reserved key',
+              !entries.includes(tag) && 'not a typed entry'
+            ]
+              .filter((why): why is string => why !== false)
+              .map((why) => ({ tag, why }))
+          )
+          expect(broken).toEqual([])
         } else if (new Set(entries).size > MAX_TAGS) {
           expect(result.error.message).toContain(`lists ${new Set(entries).size} tags; at most ${MAX_TAGS}`)
         } else {

@@ -4,7 +4,7 @@ import { gzipSync } from 'node:zlib'
 import { DATADOG_LIMITS, createDatadogClient, payloadOf, readSeriesAnswer, splitSeries, type SplitLimits } from '../../src/datadog/series.js'
 import { DEFAULT_POLICY, type RetryPolicy } from '../../src/http/retry.js'
 import { realHttpDeps, type HttpDeps } from '../../src/http/send.js'
-import type { Series } from '../../src/series/metrics.js'
+import { SampleSeries, toSeries, type Sample, type Series } from '../../src/series/metrics.js'
 import { DD_KEY, startDatadogStandIn, type DatadogStandIn } from '../support/stand-ins.js'
 
 const POLICY: RetryPolicy = { ...DEFAULT_POLICY, maxRetries: 1, baseDelayMs: 1, maxDelayMs: 1, timeoutMs: 5000 }
@@ -81,6 +81,26 @@ describe('the bodies, written in place', () => {
     const report = await client({ maxRawBytes: 16 * 1024 * 1024, maxCompressedBytes: 512_000 }).submit(series)
     expect(report).toMatchObject({ sent: 3, requests: 1, undelivered: [] })
     expect(dd.requests[0]!.body).toBe(payloadOf(series))
+  })
+})
+
+describe("a run's series, made from its samples as they are read", () => {
+  const samples: Sample[] = Array.from({ length: 60 }, (_, i) => ({
+    account: { network: 'x', handle: `u${i}`, key: `u${i}` },
+    timestamp: 1_700_000_000,
+    metrics: { followers_count: i, friends_count: i + 1, status_count: i + 2 }
+  }))
+
+  test('are sent in order, and those from the first batch not accepted on are handed back whole', async () => {
+    dd = await startDatadogStandIn()
+    dd.override = (_request, index, normal) => (index === 1 ? { status: 400, body: '{"errors":["Bad"]}' } : normal())
+    const list = SampleSeries.of(samples, 'twitter', [])
+    const report = await client({ maxRawBytes: 5_000, maxCompressedBytes: 512_000 }).submit(list)
+    const expected = toSeries(samples, 'twitter', [])
+    const first = (JSON.parse(dd.requests[0]!.body) as { series: Series[] }).series
+    expect(first).toEqual(expected.slice(0, first.length))
+    expect(report.sent).toBe(first.length)
+    expect(report.undelivered).toEqual(expected.slice(first.length))
   })
 })
 

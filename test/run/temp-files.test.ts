@@ -30,16 +30,25 @@ afterEach(async () => {
 })
 
 /**
- * Another user's links at fixed names and at every name a millisecond clock would give in the next 5 s (the run
- * takes well under a second): only the tests that run in the shared folder make them, 5,500 links each. Returns
- * when the links run out, which the test checks its run ended before.
+ * Another user's links at fixed names and, for as long as the run goes on, at every name a millisecond clock gives
+ * from now to 2 s ahead (kept ahead every 50 ms): a few thousand links however long a loaded machine takes, where
+ * links for a fixed span cost 0.1 ms each up front. Only the tests that run in the shared folder make them. `stop`
+ * returns the first name not prepared, which the test checks its run ended before.
  */
-function prepareLinks(): number {
-  const now = Date.now()
-  const until = now + 5_000
-  for (let t = now - 500; t < until; t += 1) symlinkSync(target, join(shared, `twitter-stats-undelivered-${t}.json`))
+function prepareLinks(): { stop(): number } {
   for (const name of ['twitter-stats-undelivered.json', 'twitter-stats-metrics.json']) symlinkSync(target, join(shared, name))
-  return until
+  let next = Date.now() - 500
+  const fill = (): void => {
+    for (const until = Date.now() + 2_000; next < until; next += 1) symlinkSync(target, join(shared, `twitter-stats-undelivered-${next}.json`))
+  }
+  fill()
+  const timer = setInterval(fill, 50)
+  return {
+    stop: () => {
+      clearInterval(timer)
+      return next
+    }
+  }
 }
 
 const MISSING = join(tmpdir(), 'twitter-stats-no-such-folder', 'tmp')
@@ -57,9 +66,9 @@ function ours(): string[] {
 
 describe('the command line', () => {
   test('links prepared at likely names are not followed: the target stays untouched, the series go to a new private file', async () => {
-    const until = prepareLinks()
+    const links = prepareLinks()
     const result = await runCli(['--json', 'jack', 'nasa'], env({ TMPDIR: shared }))
-    expect(Date.now()).toBeLessThan(until)
+    expect(Date.now()).toBeLessThan(links.stop())
     expect(result.code).toBe(1)
     expect(readFileSync(target, 'utf8')).toBe('untouched')
     const report = JSON.parse(result.stdout) as { undeliveredFile: string; delivery: { undelivered: number } }
@@ -93,9 +102,9 @@ describe('the command line', () => {
 
 describe('the action', () => {
   test('links prepared in RUNNER_TEMP are not followed; the undelivered and metrics files are new and private', async () => {
-    const until = prepareLinks()
+    const links = prepareLinks()
     const result = await runActionInProcess(inputs(), { RUNNER_TEMP: shared })
-    expect(Date.now()).toBeLessThan(until)
+    expect(Date.now()).toBeLessThan(links.stop())
     expect(result.code).toBe(1)
     expect(readFileSync(target, 'utf8')).toBe('untouched')
     const made = ours()

@@ -1,6 +1,6 @@
 import { describe, expect, test } from '@jest/globals'
 import { parseAccounts } from '../../src/config/accounts.js'
-import { parseTags, toRecords, toSeries, validateMetricPrefix, type Sample } from '../../src/series/metrics.js'
+import { SampleSeries, parseTags, toRecords, toSeries, validateMetricPrefix, type Sample, type Series } from '../../src/series/metrics.js'
 
 const [jack, nasa] = parseAccounts('Jack nasa')
 const samples: Sample[] = [
@@ -24,6 +24,22 @@ describe('toSeries', () => {
       'twitter.favourites_count',
       'twitter.media_count'
     ])
+  })
+
+  test("a run's series, made from its samples each time they are read, are the same series every time, in order", () => {
+    const collector: Series = { metric: 'twitter.collector.accounts_collected', type: 3, points: [{ timestamp: 1700000000, value: 2 }], tags: ['network:x'] }
+    const list = SampleSeries.of(samples, 'twitter', ['team:social']).concat([collector])
+    const expected = [...toSeries(samples, 'twitter', ['team:social']), collector]
+    expect(list).toHaveLength(8)
+    expect([...list]).toEqual(expected)
+    expect([...list]).toEqual(expected)
+    expect(list.slice()).toEqual(expected)
+    expect(list.slice(2, 5)).toEqual(expected.slice(2, 5))
+    expect(list.slice(6)).toEqual(expected.slice(6))
+    expect(list.slice(8)).toEqual([])
+    // One account's series share its tags, as the footprint's count of distinct tag sets expects.
+    const [first, second] = list
+    expect(first!.tags).toBe(second!.tags)
   })
 
   test('the metrics output rows carry account, network, metric, value and timestamp', () => {

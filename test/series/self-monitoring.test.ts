@@ -6,7 +6,7 @@ import { parseConfig } from '../../src/config/parse.js'
 import { secretValues } from '../../src/config/settings.js'
 import type { DatadogApi } from '../../src/datadog/v1-api.js'
 import { realHttpDeps } from '../../src/http/send.js'
-import type { Sample, Series } from '../../src/series/metrics.js'
+import type { Sample, Series, SeriesList } from '../../src/series/metrics.js'
 import { selfMonitoringSeries, type RunOutcome } from '../../src/series/self-monitoring.js'
 import type { Collection, Failure } from '../../src/sources/types.js'
 
@@ -86,7 +86,12 @@ describe('self-monitoring in the pipeline', () => {
     const sent: Series[] = []
     return {
       sent,
-      submit: async (series: Series[]) => (sent.push(...series), { sent: series.length, requests: 1, bytesSent: 1, undelivered: error ? series : [], error })
+      // A client reads the run's series as they come and hands back the undelivered ones as objects of their own.
+      submit: async (list: SeriesList) => {
+        const series = [...list]
+        sent.push(...series)
+        return { sent: series.length, requests: 1, bytesSent: 1, undelivered: error ? series : [], error }
+      }
     }
   }
   const config = (extra: Record<string, string> = {}) => parseConfig({ accounts: 'jack, nasa, gone', xBearerToken: 't', datadogApiKey: 'k', ...extra })

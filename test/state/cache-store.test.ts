@@ -3,7 +3,7 @@
  * saved under a key per run and restored newest-first by prefix, kept apart per workflow, job and account list,
  * and every fault of the service one StateStoreError, with nothing of the library's own output printed.
  */
-import { afterEach, beforeEach, describe, expect, test } from '@jest/globals'
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from '@jest/globals'
 import { lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -42,10 +42,25 @@ describe('the Actions cache store', () => {
   let service: CacheServiceStandIn
   let dir: string
   let savedEnv: NodeJS.ProcessEnv
-  let printed: string
+  let printed = ''
   let restoreWrite: () => void
   let run = 100
+  const made: CacheStore[] = []
 
+  // What the process prints, for the whole file: a call given up at its budget goes on in the background (a 503 is
+  // retried after the library's 3 s), and the store keeps what it prints from reaching the real output only while
+  // its own layer over this one stays. So this one stays until no call of the file is still running.
+  beforeAll(() => {
+    const own = Object.getOwnPropertyDescriptor(process.stdout, 'write')
+    const write = (chunk: string | Uint8Array): boolean => ((printed += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8')), true)
+    Object.defineProperty(process.stdout, 'write', { value: write, configurable: true, writable: true })
+    restoreWrite = () => (own ? Object.defineProperty(process.stdout, 'write', own) : Reflect.deleteProperty(process.stdout, 'write'))
+  })
+  afterAll(async () => {
+    for (const until = Date.now() + 10_000; made.some((cache) => cache.abandoned) && Date.now() < until;)
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    restoreWrite()
+  })
   beforeEach(async () => {
     service = await startCacheServiceStandIn()
     dir = mkdtempSync(join(tmpdir(), 'twitter-stats-cache-'))
@@ -53,13 +68,8 @@ describe('the Actions cache store', () => {
     // @actions/cache reads process.env itself, as on a runner.
     process.env = { PATH: savedEnv.PATH, RUNNER_TEMP: dir, GITHUB_WORKSPACE: dir, ...RUNNER, ...service.env }
     printed = ''
-    const own = Object.getOwnPropertyDescriptor(process.stdout, 'write')
-    const write = (chunk: string | Uint8Array): boolean => ((printed += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8')), true)
-    Object.defineProperty(process.stdout, 'write', { value: write, configurable: true, writable: true })
-    restoreWrite = () => (own ? Object.defineProperty(process.stdout, 'write', own) : Reflect.deleteProperty(process.stdout, 'write'))
   })
   afterEach(async () => {
-    restoreWrite()
     process.env = savedEnv
     await service.close()
     rmSync(dir, { recursive: true, force: true })
@@ -67,15 +77,79 @@ describe('the Actions cache store', () => {
 
   function store(prefix: string, options: { budgetMs?: number; now?: number } = {}): CacheStore {
     process.env.GITHUB_RUN_ID = String(++run)
-    return createCacheStore({
+    const cache = createCacheStore({
       prefix,
       env: process.env,
       dir: join(dir, 'twitter-stats-state'),
       now: () => options.now ?? run,
       budgetMs: () => options.budgetMs ?? 20_000
     })
+    made.push(cache)
+    return cache
   }
   const text = (bytes: Uint8Array | undefined): string | undefined => (bytes === undefined ? undefined : Buffer.from(bytes).toString('utf8'))
+
+  // The faults first: a call given up at its budget goes on for the library's 3 s before its retry, meanwhile the
+  // other tests run (the file waits for such calls at its end).
+  test.each([
+    ['a 503', { twirp: 503 } as const, /answered 503/],
+    ['no answer', { twirp: 'silent' } as const, /no answer; given up after 0\.4 s/],
+    // A refusal, not a 5xx: the blob SDK would retry a 5xx for half a minute after the test ends.
+    ['a blob upload refused (an expired signature)', { blob: 403 } as const, /Server failed to authenticate the request/]
+  ])('%s on save: one StateStoreError saying the state saved before stays the next run’s', async (_name, fault, reason) => {
+    const prefix = prefixFor(['x:jack'])
+    const cache = store(prefix, { budgetMs: FAULT_BUDGET_MS })
+    expect(await cache.load()).toBeUndefined()
+    service.fault = fault
+    const started = Date.now()
+    const error = await cache.save(Buffer.from('state')).catch((caught: unknown) => caught)
+    expect(Date.now() - started).toBeLessThan(FAULT_ENDS_MS)
+    expect(error).toBeInstanceOf(StateStoreError)
+    expect((error as Error).message).toMatch(/^The state could not be saved to the Actions cache \(.*\); the next run reads the state saved before this one\.$/)
+    expect((error as Error).message).toMatch(reason)
+    expect(printed).not.toMatch(/::(warning|error)::/)
+  })
+
+  test.each([
+    ['a 503 that lasts (retried by the library until the budget ends)', { twirp: 503 } as const, /answered 503.*given up after 0\.4 s/],
+    ['a 429', { twirp: 429, retryAfter: '60' } as const, /answered 429 Too Many Requests/],
+    ['a 507 (not retried)', { twirp: 507 } as const, /answered 507/],
+    ['no answer at all', { twirp: 'silent' } as const, /no answer; given up after 0\.4 s/],
+    ['a blob server that fails', { blob: 500 } as const, /answered 500/]
+  ])('%s on load: one StateStoreError, no save over the state saved before, nothing printed', async (_name, fault, reason) => {
+    const prefix = prefixFor(['x:jack'])
+    await store(prefix).save(Buffer.from('before'))
+    service.fault = fault
+    const cache = store(prefix, { budgetMs: FAULT_BUDGET_MS })
+    const started = Date.now()
+    const error = await cache.load().catch((caught: unknown) => caught)
+    expect(Date.now() - started).toBeLessThan(FAULT_ENDS_MS)
+    expect(error).toBeInstanceOf(StateStoreError)
+    expect((error as Error).message).toMatch(
+      /^The state could not be read from the Actions cache \(.*\); this run saves none, so the next run reads the state saved before\.$/
+    )
+    expect((error as Error).message).toMatch(reason)
+    expect((error as Error).message).not.toMatch(/https?:|sig=/)
+    const calls = service.calls.length
+    await cache.save(Buffer.from('fresh'))
+    expect(service.calls).toHaveLength(calls)
+    service.fault = undefined
+    expect(text(await store(prefix).load())).toBe('before')
+    expect(printed).not.toMatch(/::(warning|error)::|Failed to restore/)
+  })
+
+  test('a damaged entry is one StateStoreError, and the run’s save replaces it', async () => {
+    const prefix = prefixFor(['x:jack'])
+    await store(prefix).save(Buffer.from('before'))
+    service.fault = { blob: 'damaged' }
+    const cache = store(prefix)
+    await expect(cache.load()).rejects.toThrow(
+      /^The state in the Actions cache is damaged \(the saved archive could not be unpacked: .*\); this run saves a new one in its place\.$/
+    )
+    service.fault = undefined
+    await cache.save(Buffer.from('replaced'))
+    expect(text(await store(prefix).load())).toBe('replaced')
+  })
 
   test('a save then a restore by prefix returns the newest state, each run under a key of its own', async () => {
     const prefix = prefixFor(['x:jack'])
@@ -137,65 +211,5 @@ describe('the Actions cache store', () => {
       /not available to this step \(the runner gives no cache service address, ACTIONS_RESULTS_URL\)/
     )
     expect(service.calls).toEqual([])
-  })
-
-  test.each([
-    ['a 429', { twirp: 429, retryAfter: '60' } as const, /answered 429 Too Many Requests/],
-    ['a 507 (not retried)', { twirp: 507 } as const, /answered 507/],
-    ['a 503 that lasts (retried by the library until the budget ends)', { twirp: 503 } as const, /answered 503.*given up after 0\.4 s/],
-    ['no answer at all', { twirp: 'silent' } as const, /no answer; given up after 0\.4 s/],
-    ['a blob server that fails', { blob: 500 } as const, /answered 500/]
-  ])('%s on load: one StateStoreError, no save over the state saved before, nothing printed', async (_name, fault, reason) => {
-    const prefix = prefixFor(['x:jack'])
-    await store(prefix).save(Buffer.from('before'))
-    service.fault = fault
-    const cache = store(prefix, { budgetMs: FAULT_BUDGET_MS })
-    const started = Date.now()
-    const error = await cache.load().catch((caught: unknown) => caught)
-    expect(Date.now() - started).toBeLessThan(FAULT_ENDS_MS)
-    expect(error).toBeInstanceOf(StateStoreError)
-    expect((error as Error).message).toMatch(
-      /^The state could not be read from the Actions cache \(.*\); this run saves none, so the next run reads the state saved before\.$/
-    )
-    expect((error as Error).message).toMatch(reason)
-    expect((error as Error).message).not.toMatch(/https?:|sig=/)
-    const calls = service.calls.length
-    await cache.save(Buffer.from('fresh'))
-    expect(service.calls).toHaveLength(calls)
-    service.fault = undefined
-    expect(text(await store(prefix).load())).toBe('before')
-    expect(printed).not.toMatch(/::(warning|error)::|Failed to restore/)
-  })
-
-  test('a damaged entry is one StateStoreError, and the run’s save replaces it', async () => {
-    const prefix = prefixFor(['x:jack'])
-    await store(prefix).save(Buffer.from('before'))
-    service.fault = { blob: 'damaged' }
-    const cache = store(prefix)
-    await expect(cache.load()).rejects.toThrow(
-      /^The state in the Actions cache is damaged \(the saved archive could not be unpacked: .*\); this run saves a new one in its place\.$/
-    )
-    service.fault = undefined
-    await cache.save(Buffer.from('replaced'))
-    expect(text(await store(prefix).load())).toBe('replaced')
-  })
-
-  test.each([
-    ['a 503', { twirp: 503 } as const, /answered 503/],
-    ['no answer', { twirp: 'silent' } as const, /no answer; given up after 0\.4 s/],
-    // A refusal, not a 5xx: the blob SDK would retry a 5xx for half a minute after the test ends.
-    ['a blob upload refused (an expired signature)', { blob: 403 } as const, /Server failed to authenticate the request/]
-  ])('%s on save: one StateStoreError saying the state saved before stays the next run’s', async (_name, fault, reason) => {
-    const prefix = prefixFor(['x:jack'])
-    const cache = store(prefix, { budgetMs: FAULT_BUDGET_MS })
-    expect(await cache.load()).toBeUndefined()
-    service.fault = fault
-    const started = Date.now()
-    const error = await cache.save(Buffer.from('state')).catch((caught: unknown) => caught)
-    expect(Date.now() - started).toBeLessThan(FAULT_ENDS_MS)
-    expect(error).toBeInstanceOf(StateStoreError)
-    expect((error as Error).message).toMatch(/^The state could not be saved to the Actions cache \(.*\); the next run reads the state saved before this one\.$/)
-    expect((error as Error).message).toMatch(reason)
-    expect(printed).not.toMatch(/::(warning|error)::/)
   })
 })
