@@ -41,29 +41,27 @@ function text(value: unknown, where: Where, max: number): string {
   return value
 }
 
-function time(value: unknown, where: Where | string, now: number): number {
+/** `suffix`: the field's place within `where`, joined to it only when the field is damaged. */
+function time(value: unknown, where: Where | string, now: number, suffix = ''): number {
   if (!Number.isSafeInteger(value) || (value as number) < 0 || (value as number) > now + FUTURE_SLACK_SECONDS)
-    fail(where, 'is not a time in Unix seconds up to now')
+    fail(typeof where === 'string' ? where + suffix : at(where, suffix), 'is not a time in Unix seconds up to now')
   return value as number
 }
 
-function count(value: unknown, where: Where): number | undefined {
-  if (value === null) return undefined
-  if (!Number.isSafeInteger(value) || (value as number) < 0) fail(where, 'is not a count (a whole number, 0 or more, or null)')
-  return value as number
-}
-
+/** A snapshot's values, checked; the place of a damaged one is built only then (a state has 60,000 of them). */
 function snapshot(value: unknown, where: Where, columns: readonly string[], now: number): Snapshot {
   if (!Array.isArray(value) || value.length !== 2 || !Array.isArray(value[1]) || value[1].length !== columns.length) {
     fail(where, `is not [time, [${columns.length} values]]`)
   }
   const values: Snapshot['values'] = {}
-  ;(value[1] as unknown[]).forEach((item, i) => {
-    const n = count(item, at(where, `[1][${i}]`))
-    const name = columns[i] as MetricName
-    if (n !== undefined) values[name] = n
-  })
-  return { at: time(value[0], at(where, '[0]'), now), values }
+  const counts = value[1] as unknown[]
+  for (let i = 0; i < counts.length; i++) {
+    const n = counts[i]
+    if (n === null) continue
+    if (!Number.isSafeInteger(n) || (n as number) < 0) fail(at(where, `[1][${i}]`), 'is not a count (a whole number, 0 or more, or null)')
+    values[columns[i] as MetricName] = n as number
+  }
+  return { at: time(value[0], where, now, '[0]'), values }
 }
 
 function account(value: unknown, where: Where, columns: readonly string[], now: number): AccountMemory {

@@ -63,6 +63,14 @@ describe('the footprint', () => {
     )
     expect(footprintLine(measureFootprint([], [], 'p', true))).toContain('no X user read (no X cost); 0 distinct series would be sent')
   })
+
+  test('a tag set seen again later, and more metric names than a run sends, are still counted once each', () => {
+    const gauge = (metric: string, tags: string[]) => ({ metric, type: 3 as const, points: [{ timestamp: 1, value: 1 }], tags })
+    const names = Array.from({ length: 40 }, (_, i) => `p.m${i}`)
+    const once = [...names.map((m) => gauge(m, ['account:a', 'network:x'])), ...names.map((m) => gauge(m, ['account:b', 'network:x']))]
+    const series = [...once, ...once.map((s) => gauge(s.metric, [...s.tags].reverse()))]
+    expect(measureFootprint([], series, 'p', false)).toMatchObject({ series: 80, accountSeries: 80, collectorSeries: 0 })
+  })
 })
 
 describe('through the action', () => {

@@ -1,6 +1,16 @@
 import { describe, expect, test } from '@jest/globals'
 import { parseAccounts } from '../../src/config/accounts.js'
-import { SampleSeries, parseTags, toRecords, toSeries, validateMetricPrefix, type Sample, type Series } from '../../src/series/metrics.js'
+import {
+  SampleSeries,
+  forEachName,
+  parseTags,
+  toRecords,
+  toSeries,
+  validateMetricPrefix,
+  type Sample,
+  type Series,
+  type SeriesList
+} from '../../src/series/metrics.js'
 
 const [jack, nasa] = parseAccounts('Jack nasa')
 const samples: Sample[] = [
@@ -37,6 +47,13 @@ describe('toSeries', () => {
     expect(list.slice(2, 5)).toEqual(expected.slice(2, 5))
     expect(list.slice(6)).toEqual(expected.slice(6))
     expect(list.slice(8)).toEqual([])
+    const names = (of: SeriesList): [string, readonly string[]][] => {
+      const seen: [string, readonly string[]][] = []
+      forEachName(of, (metric, tags) => seen.push([metric, tags]))
+      return seen
+    }
+    expect(names(list)).toEqual(expected.map((s) => [s.metric, s.tags]))
+    expect(names(expected)).toEqual(names(list))
     // One account's series share its tags, as the footprint's count of distinct tag sets expects.
     const [first, second] = list
     expect(first!.tags).toBe(second!.tags)

@@ -67,6 +67,27 @@ describe('reading a state', () => {
     const broken = { ...good, accounts: { 'x:account_1': { ...accounts['x:account_1'], last: [NOW, [1, 2]] } } }
     expect(problemOf(json(broken))).toContain('is damaged: accounts["x:account_1"].last is not [time, [6 values]]')
     expect(problemOf(json({ ...good, accounts: { 'x:a': { last: [NOW, [-1, 0, 0, 0, 0, 0]], daily: [] } } }))).toContain('is not a count')
+    // The place of a damaged field, built only when one is.
+    const zeros = [0, 0, 0, 0, 0, 0]
+    expect(problemOf(json({ ...good, accounts: { 'x:a': { last: [NOW, [1, 0, 2.5, 0, 0, 0]], daily: [] } } }))).toContain(
+      'is damaged: accounts["x:a"].last[1][2] is not a count'
+    )
+    expect(
+      problemOf(
+        json({
+          ...good,
+          accounts: {
+            'x:a': {
+              last: [NOW, zeros],
+              daily: [
+                [NOW, zeros],
+                [NOW + 10 * 86_400, zeros]
+              ]
+            }
+          }
+        })
+      )
+    ).toContain('is damaged: accounts["x:a"].daily[1][0] is not a time in Unix seconds up to now')
     expect(problemOf(json({ ...good, accounts: { 'nowhere:a': { last: [NOW, [1, 0, 0, 0, 0, 0]], daily: [] } } }))).toContain('is not network:account')
     expect(problemOf(json({ ...good, writtenAt: NOW + 10 * 86_400 }))).toContain('writtenAt is not a time in Unix seconds up to now')
     expect(
