@@ -22,6 +22,8 @@ export interface MonitorsOutcome {
   monitors: MonitorOutcome[]
   /** A follower monitor whose threshold is off, found from an earlier run: left alone, and named. */
   off: { name: MonitorName; ids: number[] }[]
+  /** The first refusal, after the other monitors were set up. */
+  failure?: DatadogApiError
 }
 
 /** The monitor's tags as Datadog gave them, in lower case (Datadog lowercases tags); none when they are not a list of strings. */
@@ -73,17 +75,25 @@ export async function syncMonitors(api: DatadogApi, prefix: string, settings: Mo
       if (mine.length > 0) outcome.off.push({ name, ids: mine.map((m) => m.id) })
       continue
     }
-    const desired = wanted[name]
-    const [existing, ...others] = mine
-    const duplicates = others.map((m) => m.id)
-    if (!existing) outcome.monitors.push(await create(api, name, desired))
-    else if (monitorMatches(existing, desired)) outcome.monitors.push({ name, id: existing.id, action: 'unchanged', duplicates })
-    else {
-      await api.updateMonitor(existing.id, desired)
-      outcome.monitors.push({ name, id: existing.id, action: 'updated', duplicates })
+    // One refused monitor does not keep the others from being set up; the first refusal is reported.
+    try {
+      outcome.monitors.push(await syncOne(api, name, wanted[name], mine))
+    } catch (error) {
+      if (!(error instanceof DatadogApiError)) throw error
+      outcome.failure ??= error
     }
   }
   return outcome
+}
+
+async function syncOne(api: DatadogApi, name: MonitorName, desired: MonitorBody, mine: MonitorFound[]): Promise<MonitorOutcome> {
+  const [existing, ...others] = mine
+  const duplicates = others.map((m) => m.id)
+  if (!existing) return create(api, name, desired)
+  if (monitorMatches(existing, desired)) return { name, id: existing.id, action: 'unchanged', duplicates }
+  // Deleted since it was listed: made again.
+  if ((await api.updateMonitor(existing.id, desired)) === undefined) return { ...(await create(api, name, desired)), duplicates }
+  return { name, id: existing.id, action: 'updated', duplicates }
 }
 
 /** Syncs the monitors and says what became of each, with its address in Datadog. */
@@ -108,4 +118,5 @@ export async function provisionMonitors(api: DatadogApi, prefix: string, site: s
       `${off.name}-alert-percent is off, but the monitor ${listed(off.ids)} (${MONITOR_TAG}:${off.name}) from an earlier run still exists and is no longer updated: delete it in Datadog if you no longer want its alerts.`
     )
   }
+  if (outcome.failure) throw outcome.failure
 }

@@ -76,7 +76,8 @@ export interface DatadogApi {
   /** Every monitor carrying `tag` (Datadog filters by `monitor_tags`), every page of them. */
   listMonitors(tag: string): Promise<MonitorFound[]>
   createMonitor(monitor: MonitorBody): Promise<MonitorFound>
-  updateMonitor(id: number, monitor: MonitorBody): Promise<MonitorFound>
+  /** undefined when the monitor is gone (404: deleted since it was listed). */
+  updateMonitor(id: number, monitor: MonitorBody): Promise<MonitorFound | undefined>
 }
 
 const LIST_PAGE = 100
@@ -193,7 +194,8 @@ export function createDatadogApi(options: DatadogApiOptions): DatadogApi {
       return (await call('POST', '/api/v1/monitor', { action: 'create a monitor', permission: 'monitors_write' }, monitor)) as MonitorFound
     },
     async updateMonitor(id, monitor) {
-      return (await call('PUT', `/api/v1/monitor/${id}`, { action: 'update a monitor', permission: 'monitors_write' }, monitor)) as MonitorFound
+      return (await call('PUT', `/api/v1/monitor/${id}`, { action: 'update a monitor', permission: 'monitors_write' }, monitor, true)) as
+        MonitorFound | undefined
     }
   }
 }

@@ -204,11 +204,41 @@ describe('refusals', () => {
     expect(writes()).toEqual([])
   })
 
-  test('a created monitor answered without an id is a refusal the run reports, not a crash', async () => {
-    dd.override = (request) => (request.method === 'POST' && request.url === '/api/v1/monitor' ? { status: 200, body: '{"id":"12"}' } : undefined)
-    await expect(syncMonitors(api(), 'twitter', defaults)).rejects.toThrow(
+  test('a created monitor answered without an id is a refusal the run reports, not a crash; the others are still set up', async () => {
+    dd.override = (request) =>
+      request.method === 'POST' && request.url === '/api/v1/monitor' && request.body.includes('collection stopped')
+        ? { status: 200, body: '{"id":"12"}' }
+        : undefined
+    const outcome = await syncMonitors(api(), 'twitter', defaults)
+    expect(outcome.failure?.message).toBe(
       'Datadog created the monitor collection-stopped but answered without an id (id: "12"); look for it in Datadog by the tag twitter-stats-monitor:collection-stopped.'
     )
+    expect(outcome.monitors.map((m) => [m.name, m.action])).toEqual([
+      ['account-failing', 'created'],
+      ['followers-lost', 'created'],
+      ['followers-gained', 'created']
+    ])
+    const logger = recordingLogger()
+    dd.monitors.clear()
+    const problems = await provisionDatadog(
+      api(),
+      { prefix: 'twitter', site: 'datadoghq.eu', metrics: [], dashboard: false, monitors: defaults, concurrency: 1 },
+      logger
+    )
+    expect(problems).toEqual([expect.stringContaining('Datadog created the monitor collection-stopped but answered without an id')])
+    expect(logger.lines.filter((l) => l.startsWith('info Monitor '))).toHaveLength(3)
+  })
+
+  test('a monitor deleted between the listing and its update is made again', async () => {
+    const first = await syncMonitors(api(), 'twitter', defaults)
+    const lost = first.monitors[2]!.id
+    dd.override = (request) =>
+      request.method === 'PUT' && request.url === `/api/v1/monitor/${lost}` ? { status: 404, body: '{"errors":["Monitor not found"]}' } : undefined
+    const second = await syncMonitors(api(), 'twitter', { ...defaults, followersLostPercent: 3 })
+    expect(second.failure).toBeUndefined()
+    expect(second.monitors[2]).toMatchObject({ name: 'followers-lost', action: 'created' })
+    expect(second.monitors[2]!.id).not.toBe(lost)
+    expect(dd.monitors.get(second.monitors[2]!.id)!.query).toMatch(/ < -3$/)
   })
 })
 

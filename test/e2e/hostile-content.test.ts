@@ -161,6 +161,32 @@ const CASES: Case[] = [
     }
   },
   {
+    name: "Datadog's monitor listing holds look-alikes with runner commands and escapes in their names, tags and ids; creating one answers 400 echoing both keys",
+    settings: { 'datadog-app-key': DD_APP_KEY, 'datadog-monitors': 'true', 'datadog-monitor-notify': '@slack-social' },
+    fault: (w) => {
+      const lookAlike = { type: 'metric alert', query: POISON, message: POISON, name: POISON, options: { thresholds: { critical: POISON } } }
+      const id = `7\n::warning title=${INJECTED}::${INJECTED}` as unknown as number
+      w.dd.monitors.set(7, { ...lookAlike, id, tags: ['twitter-stats-prefix:twitter', 'twitter-stats-monitor:collection-stopped'] })
+      w.dd.monitors.set(8, { ...lookAlike, id: 8, tags: [POISON, 'twitter-stats-prefix:twitter', 'twitter-stats-monitor:account-failing'] })
+      w.dd.override = (request) =>
+        request.method === 'POST' && request.url === '/api/v1/monitor' && request.body.includes('lost over')
+          ? { status: 400, body: JSON.stringify({ errors: [`Invalid ${echoes(DD_KEY)} ${echoes(DD_APP_KEY)} ${POISON}`] }) }
+          : undefined
+    },
+    check: (o, w) => {
+      expect(o.code).toBe(1)
+      // The look-alike with a number for an id is ours (its tags say so) and is put right; the other is no monitor.
+      expect(w.dd.requests.filter((r) => r.method === 'PUT' && r.url.startsWith('/api/v1/monitor/')).map((r) => r.url)).toEqual(['/api/v1/monitor/8'])
+      expect(o.text).toContain('Monitor account-failing 8 updated')
+      // The one with an id that is no number is no monitor of ours: collection-stopped is made anew.
+      expect(o.text).toMatch(/Monitor collection-stopped \d+ created/)
+      expect(o.text).toMatch(/Monitor followers-gained \d+ created/)
+      expect(o.text).toContain('Datadog rejected the request to create a monitor as malformed (400)')
+      expect(`${o.stdout}${o.stderr}`).not.toMatch(TERMINAL_CONTROLS)
+      othersDelivered(w, ['x', 'bluesky', 'mastodon'])
+    }
+  },
+  {
     name: "X refuses the credentials on a later batch (the earlier batch's accounts are withheld and counted failed); one Bluesky profile is listed as its handle and its DID",
     accounts: `${Object.keys(MANY_X).join(' ')} alice.bsky.social ${ALICE.did} anna@one.social`,
     xUsers: MANY_X,
