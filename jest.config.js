@@ -17,8 +17,8 @@ export default {
   // One moto_server for the run, started only when a suite asks for it, stopped at the end.
   globalSetup: '<rootDir>/test/support/moto-run.mjs',
   globalTeardown: '<rootDir>/test/support/moto-run-teardown.mjs',
-  // At least three workers, also on two cores: many suites wait on sockets, moto or a child process much of the
-  // time, and a third worker fills those waits (2 cores: 3 to 4 s less wall time; docs/benchmarks.md).
-  maxWorkers: Math.max(3, availableParallelism() - 1),
+  // At least four workers, also on two cores: many suites wait on sockets, moto, a child process or a deadline much
+  // of the time, and the third and fourth workers fill those waits (docs/benchmarks.md).
+  maxWorkers: Math.max(4, availableParallelism() - 1),
   testTimeout: 30000
 }
