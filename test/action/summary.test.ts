@@ -5,6 +5,7 @@
 import { afterEach, beforeEach, describe, expect, test } from '@jest/globals'
 import { DD_KEY, X_TOKEN, metricsFor, startDatadogStandIn, startXStandIn, type DatadogStandIn, type XStandIn } from '../support/stand-ins.js'
 import { runActionInProcess, type ActionResult } from '../support/run-action.js'
+import { decodeEntities } from '../support/html.js'
 import { realHttpDeps } from '../../src/http/send.js'
 
 let x: XStandIn
@@ -48,14 +49,7 @@ function firstLine(result: ActionResult): string {
 function whatToDo(result: ActionResult): string[] {
   const section = /<h3>What to do<\/h3>\n<ul>\n([\s\S]*?)<\/ul>/.exec(result.summary)
   if (!section) return []
-  return [...section[1]!.matchAll(/<li>(.*)<\/li>/g)].map((m) =>
-    m[1]!
-      .replace(/&quot;/g, '"')
-      .replace(/&#39;/g, "'")
-      .replace(/&lt;/g, '<')
-      .replace(/&gt;/g, '>')
-      .replace(/&amp;/g, '&')
-  )
+  return [...section[1]!.matchAll(/<li>(.*)<\/li>/g)].map((m) => decodeEntities(m[1]!))
 }
 
 /** No annotation twice, and each problem of the summary in exactly one error annotation, titled by its reason. */

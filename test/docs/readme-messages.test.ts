@@ -12,6 +12,7 @@ import { PAGES, readPage, section, withoutFences } from '../support/docs.js'
 import { fakeClock } from '../support/clock.js'
 import { runCliInProcess } from '../support/run-cli.js'
 import { ROOT, runActionInProcess } from '../support/run-action.js'
+import { decodeEntities } from '../support/html.js'
 import { DD_KEY, X_TOKEN, metricsFor, startDatadogStandIn, startXStandIn, type DatadogStandIn, type XStandIn } from '../support/stand-ins.js'
 
 /**
@@ -38,13 +39,7 @@ function asPrinted(quote: string): RegExp {
 }
 
 function decodeHtml(text: string): string {
-  return text
-    .replace(/<[^>]+>/g, '')
-    .replace(/&quot;/g, '"')
-    .replace(/&#39;/g, "'")
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&amp;/g, '&')
+  return decodeEntities(text.replace(/<[^>]+>/g, ''))
 }
 
 const SOURCES = readdirSync(join(ROOT, 'src'), { recursive: true, encoding: 'utf8' })

@@ -10,6 +10,7 @@ import { join } from 'node:path'
 import type { HttpDeps } from '../../src/http/send.js'
 import { fakeClock } from '../support/clock.js'
 import { section } from '../support/docs.js'
+import { decodeEntities } from '../support/html.js'
 import { runActionInProcess } from '../support/run-action.js'
 import { runCliInProcess } from '../support/run-cli.js'
 import { DD_KEY, X_TOKEN, startDatadogStandIn, startXStandIn, type DatadogStandIn, type XStandIn } from '../support/stand-ins.js'
@@ -54,14 +55,7 @@ function theDayPasses(): void {
   }
 }
 
-const decode = (html: string): string =>
-  html
-    .replace(/<b>(.*?)<\/b>/g, '**$1**')
-    .replace(/&#39;/g, "'")
-    .replace(/&quot;/g, '"')
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&amp;/g, '&')
+const decode = (html: string): string => decodeEntities(html.replace(/<b>(.*?)<\/b>/g, '**$1**'))
 
 /** The summary's HTML as the Markdown the README quotes it in: headings in bold, paragraphs, the table's rows. */
 function asMarkdown(html: string): string[] {
