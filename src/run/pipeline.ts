@@ -18,9 +18,9 @@ import { createBlueskySource } from '../sources/bluesky.js'
 import { createMastodonSource } from '../sources/mastodon.js'
 import { createXSource } from '../sources/x.js'
 import { expandRunLists, noExpansion, type ListReader, type ListReport } from '../sources/lists/expand.js'
-import { computeChanges, type AccountChange } from '../state/changes.js'
+import type { AccountChange } from '../state/changes.js'
 import type { StateStore } from '../state/store.js'
-import { closeState, openState, resendFirst } from '../state/session.js'
+import { closeState, openState, resendFirst, workAhead } from '../state/session.js'
 import { followRenames, type FollowedRenames, type Gone, type Rename } from '../state/renames.js'
 import { knownAccounts } from '../state/run-state.js'
 
@@ -196,6 +196,10 @@ export async function runCollection(config: Config, deps: RunDeps): Promise<RunR
     undefined
   )
 
+  const aheadOptions = { metrics: config.metrics, changesAt: Math.floor(started / 1000), now: seconds(), writes: !config.dryRun }
+  const ahead = workAhead(memory, collection.samples, aheadOptions)
+  // Awaited after delivery: until then a failure is held, never an unhandled rejection.
+  ahead.catch(() => undefined)
   let delivery: DeliveryReport | undefined
   if (series.length > 0) {
     delivery = await guard(
@@ -215,9 +219,10 @@ export async function runCollection(config: Config, deps: RunDeps): Promise<RunR
   }
 
   // Written before provisioning, so a slow metadata call cannot cost the run its memory; a dry run changes nothing.
+  const { changes, closing } = await guard('working out what changed', () => ahead, { changes: [], closing: undefined })
   if (memory && !config.dryRun) {
     const run = { samples: collection.samples, undelivered: delivery?.undelivered ?? [], collectedAt: Math.floor(started / 1000), now: seconds() }
-    await guard('writing the state', () => closeState(memory, run, logger), undefined)
+    await guard('writing the state', () => closeState(memory, run, logger, closing), undefined)
   }
   const footprint = measureFootprint(collection.samples, series, config.metricPrefix, config.dryRun, expansion.xListUsers)
   logger.info(footprintLine(footprint), { xUsersRead: footprint.xUsersRead, customMetrics: footprint.series })
@@ -282,7 +287,7 @@ export async function runCollection(config: Config, deps: RunDeps): Promise<RunR
     ok: problems.length === 0,
     renames: followed.renames,
     gone: followed.gone,
-    changes: computeChanges(memory?.state, collection.samples, config.metrics, Math.floor(started / 1000)),
+    changes,
     state: memory && { where: memory.store.where, resent: memory.resent, accepted: memory.accepted }
   }
 }

@@ -5,7 +5,7 @@
  */
 import type { Network } from '../config/accounts.js'
 import type { MetricName, Sample } from '../series/metrics.js'
-import { stateKey, type RunState, type Snapshot } from './format.js'
+import { countOf, snapshotCount, stateKey, timeOf, type AccountMemory, type RunState, type Snapshots } from './format.js'
 
 const DAY = 86_400
 
@@ -20,36 +20,48 @@ export interface AccountChange {
   since7d: MetricChanges | null
 }
 
-function difference(sample: Sample, before: Snapshot | undefined, metrics: readonly MetricName[]): MetricChanges | null {
+/** A snapshot in an account's memory: snapshot `index` of `list` (its daily ones, or its last). */
+interface Found {
+  list: Snapshots
+  index: number
+}
+
+function difference(sample: Sample, before: Found | undefined, metrics: readonly MetricName[]): MetricChanges | null {
   if (!before) return null
   const changes: MetricChanges = {}
   for (const name of metrics) {
     const now = sample.metrics[name]
     if (now === undefined) continue
-    const then = before.values[name]
+    const then = countOf(before.list, name, before.index)
     changes[name] = then === undefined ? null : now - then
   }
   return changes
 }
 
-/** The newest of the snapshots taken at least `age` seconds before `now`. */
-function newestAtLeast(snapshots: Snapshot[], now: number, age: number): Snapshot | undefined {
-  let found: Snapshot | undefined
-  for (const snapshot of snapshots) if (snapshot.at <= now - age && (!found || snapshot.at > found.at)) found = snapshot
+/** The newest of an account's snapshots (its daily ones and its last) taken at least `age` seconds before `now`. */
+function newestAtLeast(memory: AccountMemory | undefined, now: number, age: number): Found | undefined {
+  if (!memory) return undefined
+  let found: Found | undefined
+  let foundAt = -1
+  for (const list of [memory.daily, memory.last]) {
+    for (let index = 0; index < snapshotCount(list); index++) {
+      const at = timeOf(list, index)
+      if (at <= now - age && at > foundAt) [found, foundAt] = [{ list, index }, at]
+    }
+  }
   return found
 }
 
 /** Pure: the changes of every sample against the state, at `now` (Unix seconds). */
-export function computeChanges(state: RunState | undefined, samples: Sample[], metrics: readonly MetricName[], now: number): AccountChange[] {
+export function computeChanges(state: RunState | undefined, samples: readonly Sample[], metrics: readonly MetricName[], now: number): AccountChange[] {
   return samples.map((sample) => {
     const memory = state?.accounts.get(stateKey(sample.account))
-    const snapshots = memory ? [...memory.daily, memory.last] : []
     return {
       account: sample.account.key,
       network: sample.account.network,
-      sincePrevious: difference(sample, memory?.last, metrics),
-      since24h: difference(sample, newestAtLeast(snapshots, now, DAY), metrics),
-      since7d: difference(sample, newestAtLeast(snapshots, now, 7 * DAY), metrics)
+      sincePrevious: difference(sample, memory && { list: memory.last, index: 0 }, metrics),
+      since24h: difference(sample, newestAtLeast(memory, now, DAY), metrics),
+      since7d: difference(sample, newestAtLeast(memory, now, 7 * DAY), metrics)
     }
   })
 }

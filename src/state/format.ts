@@ -1,11 +1,11 @@
 /**
- * The state's format, version 1 (docs/state.md): gzip-compressed JSON. Values are arrays aligned with the
- * top-level `metrics` list, so 10,000 accounts with nine daily snapshots each stay well under 4 MiB.
+ * The state's format, version 1 (docs/state.md): gzip-compressed JSON. A snapshot is its time followed by its
+ * values in the order of the top-level `metrics` list; `daily` holds them one after another. 10,000 accounts with
+ * nine daily snapshots each stay well under 4 MiB.
  *
- *   { "format": "twitter-stats state", "version": 1, "prefix": "twitter", "writtenAt": 1765000000,
- *     "metrics": ["followers_count", …],
- *     "accounts": { "x:jack": { "id": "12", "name": "jack", "last": [1765000000, [1001, …]], "daily": [[1764950000, [990, …]], …] } },
- *     "undelivered": [{ "collectedAt": 1765000000, "series": [<a POST /api/v2/series series>, …] }] }
+ *   { "format": "twitter-stats state", "version": 1, "prefix": "twitter", "metrics": ["followers_count", …],
+ *     "accounts": { "x:jack": { "id": "12", "name": "jack", "last": [1765000000, 1001, …], "daily": [1764950000, 990, …, 1765000000, 1001, …] } },
+ *     "undelivered": [{ "collectedAt": 1765000000, "series": [<a POST /api/v2/series series>, …] }], "writtenAt": 1765000000 }
  */
 import { gzipSync } from 'node:zlib'
 import { METRIC_NAMES, type MetricName, type Series } from '../series/metrics.js'
@@ -14,10 +14,47 @@ import { METRIC_NAMES, type MetricName, type Series } from '../series/metrics.js
 export const STATE_FORMAT = 'twitter-stats state'
 export const STATE_VERSION = 1
 
-/** The values of one account at one moment; `at` in Unix seconds. */
-export interface Snapshot {
-  at: number
-  values: Partial<Record<MetricName, number>>
+/** A snapshot's length in a list of them: its time, then one value for each of METRIC_NAMES. */
+export const SNAPSHOT_LENGTH = 1 + METRIC_NAMES.length
+
+/**
+ * Snapshots one after another, oldest first: each its time (Unix seconds), then its counts in the order of
+ * METRIC_NAMES, null where the run did not get one. This is the form the state stores them in, so a state read
+ * from its JSON keeps the parsed arrays as they are: two arrays an account, where an array for each snapshot and
+ * its values made JSON.parse and the garbage collector take most of the time of reading a state.
+ */
+export type Snapshots = readonly (number | null)[]
+
+const METRIC_INDEX = Object.fromEntries(METRIC_NAMES.map((name, i) => [name, i])) as Record<MetricName, number>
+
+/** A count the state keeps: a whole number, 0 or more (what validate.ts accepts when it reads one back). */
+export function isCount(value: unknown): value is number {
+  return Number.isSafeInteger(value) && (value as number) >= 0
+}
+
+/** One snapshot of a sample's metrics at `at`; anything but a count is not kept. */
+export function snapshotOf(at: number, metrics: Partial<Record<MetricName, number>>): Snapshots {
+  return [at, ...METRIC_NAMES.map((name) => (isCount(metrics[name]) ? metrics[name] : null))]
+}
+
+/** How many snapshots `list` holds. */
+export function snapshotCount(list: Snapshots): number {
+  return list.length / SNAPSHOT_LENGTH
+}
+
+/** The time of snapshot `i` of `list` (Unix seconds). */
+export function timeOf(list: Snapshots, i = 0): number {
+  return list[i * SNAPSHOT_LENGTH] ?? 0
+}
+
+/** One metric of snapshot `i` of `list`, or undefined when that run did not get it. */
+export function countOf(list: Snapshots, name: MetricName, i = 0): number | undefined {
+  return list[i * SNAPSHOT_LENGTH + 1 + METRIC_INDEX[name]] ?? undefined
+}
+
+/** Snapshot `i` of `list` alone. */
+export function snapshotAt(list: Snapshots, i: number): Snapshots {
+  return list.slice(i * SNAPSHOT_LENGTH, (i + 1) * SNAPSHOT_LENGTH)
 }
 
 export interface AccountMemory {
@@ -25,10 +62,10 @@ export interface AccountMemory {
   id?: string
   /** The name the network last gave (differs from the key after a rename). */
   name?: string
-  /** The values of the last run that collected the account. */
-  last: Snapshot
-  /** The first values of each UTC day, oldest first: the last DAILY_SNAPSHOTS days. */
-  daily: Snapshot[]
+  /** The values of the last run that collected the account: one snapshot. */
+  last: Snapshots
+  /** The first values of each UTC day: the last DAILY_SNAPSHOTS days. */
+  daily: Snapshots
 }
 
 /** Series Datadog did not accept, with the time of the run that collected them (Unix seconds). */
@@ -53,34 +90,40 @@ export function stateKey(account: { network: string; key: string }): string {
   return `${account.network}:${account.key}`
 }
 
-/** A snapshot on the wire: [at, [value or null, in the order of `metrics`]]. */
-export type WireSnapshot = [number, (number | null)[]]
+/** The JSON member of each account, written as text and dropped, never a tree for them all. */
+export function accountTexts(entries: readonly (readonly [string, AccountMemory])[]): string[] {
+  return entries.map(([key, memory]) => {
+    let text = `${JSON.stringify(key)}:{`
+    if (memory.id !== undefined) text += `"id":${JSON.stringify(memory.id)},`
+    if (memory.name !== undefined) text += `"name":${JSON.stringify(memory.name)},`
+    // Times and counts are whole numbers or null: JSON.stringify writes a list of them quickly.
+    return `${text}"last":${JSON.stringify(memory.last)},"daily":${JSON.stringify(memory.daily)}}`
+  })
+}
 
-/** A snapshot's JSON, written as text: 10,000 accounts have 100,000 snapshots, and arrays for each took 13 MB. */
-function snapshotJson(snapshot: Snapshot): string {
-  let text = `[${JSON.stringify(snapshot.at)},[`
-  for (const [i, name] of METRIC_NAMES.entries()) text += `${i > 0 ? ',' : ''}${JSON.stringify(snapshot.values[name] ?? null)}`
-  return `${text}]]`
+/** A state's JSON up to its accounts' members: all that is known before the run's end (./encoding.ts). */
+export function stateHead(prefix: string): string {
+  const head = JSON.stringify({ format: STATE_FORMAT, version: STATE_VERSION, prefix, metrics: METRIC_NAMES })
+  return `${head.slice(0, -1)},"accounts":{`
+}
+
+/** A state's JSON after its accounts' members: the series owed and the time it was written. */
+export function stateTail(state: Pick<RunState, 'undelivered' | 'writtenAt'>): string {
+  return `},"undelivered":${JSON.stringify(state.undelivered)},"writtenAt":${state.writtenAt}}`
 }
 
 /**
  * The JSON text of a state (before compression), for tests and for `docs/state.md`'s example: the text
- * JSON.stringify gives the format's object, each account written as text and dropped, never a tree for them all.
+ * JSON.stringify gives the format's object.
  */
 export function stateJson(state: RunState): string {
-  const accounts: string[] = []
-  for (const [key, memory] of state.accounts) {
-    let text = `${JSON.stringify(key)}:{`
-    if (memory.id !== undefined) text += `"id":${JSON.stringify(memory.id)},`
-    if (memory.name !== undefined) text += `"name":${JSON.stringify(memory.name)},`
-    accounts.push(`${text}"last":${snapshotJson(memory.last)},"daily":[${memory.daily.map(snapshotJson).join(',')}]}`)
-  }
-  const head = JSON.stringify({ format: STATE_FORMAT, version: STATE_VERSION, prefix: state.prefix, writtenAt: state.writtenAt, metrics: METRIC_NAMES })
-  return `${head.slice(0, -1)},"accounts":{${accounts.join(',')}},"undelivered":${JSON.stringify(state.undelivered)}}`
+  return stateHead(state.prefix) + accountTexts([...state.accounts]).join(',') + stateTail(state)
 }
 
-/** The bytes a store keeps. */
+/** The bytes a store keeps, at once (./encoding.ts makes them while the run waits on Datadog). */
 export function encodeState(state: RunState): Uint8Array {
-  // Level 1: a few times faster than 6 on every run, and 10,000 accounts still take a fraction of the 4 MiB.
-  return gzipSync(stateJson(state), { level: 1 })
+  return gzipSync(stateJson(state), { level: STATE_GZIP_LEVEL })
 }
+
+/** Level 1: a few times faster than 6 on every run, and 10,000 accounts still take a fraction of the 4 MiB. */
+export const STATE_GZIP_LEVEL = 1

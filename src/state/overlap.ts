@@ -8,7 +8,8 @@
  */
 import type { Logger } from '../log.js'
 import type { Series } from '../series/metrics.js'
-import { DAILY_SNAPSHOTS, type AccountMemory, type PendingSeries, type RunState, type Snapshot } from './format.js'
+import { DAILY_SNAPSHOTS, snapshotAt, snapshotCount, timeOf, type AccountMemory, type PendingSeries, type RunState, type Snapshots } from './format.js'
+import type { StateEncoding } from './encoding.js'
 import { storeProblem, writeState } from './run-state.js'
 import type { StateStore } from './store.js'
 import { decodeState } from './validate.js'
@@ -30,21 +31,23 @@ function identity(series: Series): string {
   return JSON.stringify([series.metric, series.tags, series.points])
 }
 
-/** The earliest snapshot of each UTC day of both, for the last DAILY_SNAPSHOTS days. */
-function mergeDaily(a: Snapshot[], b: Snapshot[]): Snapshot[] {
-  const byDay = new Map<number, Snapshot>()
-  for (const snapshot of [...a, ...b]) {
-    const day = Math.floor(snapshot.at / DAY)
-    const known = byDay.get(day)
-    if (!known || snapshot.at < known.at) byDay.set(day, snapshot)
+/** The earliest snapshot of each UTC day of both, for the last DAILY_SNAPSHOTS days, oldest first. */
+function mergeDaily(a: Snapshots, b: Snapshots): Snapshots {
+  const byDay = new Map<number, Snapshots>()
+  for (const list of [a, b]) {
+    for (let i = 0; i < snapshotCount(list); i++) {
+      const day = Math.floor(timeOf(list, i) / DAY)
+      const known = byDay.get(day)
+      if (!known || timeOf(list, i) < timeOf(known)) byDay.set(day, snapshotAt(list, i))
+    }
   }
   const days = [...byDay].sort(([x], [y]) => x - y)
   const newest = days.at(-1)?.[0] ?? 0
-  return days.filter(([day]) => day > newest - DAILY_SNAPSHOTS).map(([, snapshot]) => snapshot)
+  return days.filter(([day]) => day > newest - DAILY_SNAPSHOTS).flatMap(([, snapshot]) => snapshot)
 }
 
 function mergeAccount(a: AccountMemory, b: AccountMemory): AccountMemory {
-  const [newer, older] = a.last.at >= b.last.at ? [a, b] : [b, a]
+  const [newer, older] = timeOf(a.last) >= timeOf(b.last) ? [a, b] : [b, a]
   const memory: AccountMemory = { last: newer.last, daily: mergeDaily(a.daily, b.daily) }
   const id = newer.id ?? older.id
   const name = newer.name ?? older.name
@@ -101,8 +104,17 @@ export function overlapMessage(store: StateStore, kept: number): string {
   return `Another run saved the state in ${store.where} while this one ran (the runs overlapped); ${what}. To keep runs from overlapping, ${store.overlapAdvice}.`
 }
 
-/** Saves `next`, merged first with any state another run saved meanwhile; the state written, or undefined. */
-export async function saveAcrossOverlap(store: StateStore, next: RunState, context: OverlapContext, logger: Logger): Promise<RunState | undefined> {
+/**
+ * Saves `next`, merged first with any state another run saved meanwhile; the state written, or undefined.
+ * `encoding`: `next`'s bytes begun ahead (./encoding.ts; a merge is encoded anew).
+ */
+export async function saveAcrossOverlap(
+  store: StateStore,
+  next: RunState,
+  context: OverlapContext,
+  logger: Logger,
+  encoding?: StateEncoding
+): Promise<RunState | undefined> {
   let state = next
   let overlapped = false
   let kept = 0
@@ -114,7 +126,7 @@ export async function saveAcrossOverlap(store: StateStore, next: RunState, conte
       kept += merged.kept
       overlapped = true
     }
-    const outcome = await writeState(store, state, logger, save < MAX_SAVES)
+    const outcome = await writeState(store, state, logger, save < MAX_SAVES, encoding)
     if (outcome === 'conflict') continue
     if (outcome === 'written' && overlapped) logger.warning(overlapMessage(store, kept))
     return outcome === 'written' ? state : undefined

@@ -5,7 +5,21 @@
 import type { Logger } from '../log.js'
 import type { Sample } from '../series/metrics.js'
 import { messageOf } from '../text/errors.js'
-import { DAILY_SNAPSHOTS, encodeState, stateKey, type AccountMemory, type PendingSeries, type RunState, type Snapshot } from './format.js'
+import {
+  countOf,
+  DAILY_SNAPSHOTS,
+  encodeState,
+  snapshotAt,
+  snapshotCount,
+  snapshotOf,
+  stateKey,
+  timeOf,
+  type AccountMemory,
+  type PendingSeries,
+  type RunState,
+  type Snapshots
+} from './format.js'
+import type { StateEncoding } from './encoding.js'
 import { MAX_STATE_BYTES, StateConflictError, StateStoreError, type StateStore } from './store.js'
 import { decodeState } from './validate.js'
 
@@ -43,11 +57,19 @@ export async function readState(store: StateStore, prefix: string, now: number, 
 const dayOf = (at: number): number => Math.floor(at / DAY)
 
 /** The day's first values are its snapshot; snapshots older than DAILY_SNAPSHOTS days are dropped. */
-function nextDaily(daily: Snapshot[], sample: Snapshot): Snapshot[] {
-  const today = dayOf(sample.at)
-  const kept = daily.filter((s) => dayOf(s.at) > today - DAILY_SNAPSHOTS && s.at < sample.at)
-  const last = kept.at(-1)
-  return last && dayOf(last.at) === today ? kept : [...kept, sample]
+function nextDaily(daily: Snapshots, sample: Snapshots): Snapshots {
+  const at = timeOf(sample)
+  const today = dayOf(at)
+  const kept: (number | null)[] = []
+  let newestDay: number | undefined
+  for (let i = 0; i < snapshotCount(daily); i++) {
+    const day = dayOf(timeOf(daily, i))
+    if (day <= today - DAILY_SNAPSHOTS || timeOf(daily, i) >= at) continue
+    kept.push(...snapshotAt(daily, i))
+    newestDay = day
+  }
+  if (newestDay !== today) kept.push(...sample)
+  return kept
 }
 
 export interface NextStateInput {
@@ -60,16 +82,16 @@ export interface NextStateInput {
   now: number
 }
 
-/** Pure: the state to write after a run. Accounts this run did not collect keep their memory for FORGET_AFTER_SECONDS. */
-export function nextState(previous: RunState | undefined, input: NextStateInput): RunState {
+/** Pure: the accounts of the state to write after a run. Those this run did not collect keep their memory for FORGET_AFTER_SECONDS. */
+export function nextAccounts(previous: RunState | undefined, samples: Sample[], now: number): Map<string, AccountMemory> {
   const accounts = new Map<string, AccountMemory>()
   for (const [key, memory] of previous?.accounts ?? []) {
-    if (memory.last.at > input.now - FORGET_AFTER_SECONDS) accounts.set(key, memory)
+    if (timeOf(memory.last) > now - FORGET_AFTER_SECONDS) accounts.set(key, memory)
   }
-  for (const sample of input.samples) {
+  for (const sample of samples) {
     const key = stateKey(sample.account)
     const before = accounts.get(key)
-    const snapshot: Snapshot = { at: sample.timestamp, values: { ...sample.metrics } }
+    const snapshot = snapshotOf(sample.timestamp, sample.metrics)
     const memory: AccountMemory = { last: snapshot, daily: nextDaily(before?.daily ?? [], snapshot) }
     const id = sample.id ?? before?.id
     const name = sample.name ?? before?.name
@@ -77,16 +99,38 @@ export function nextState(previous: RunState | undefined, input: NextStateInput)
     if (name !== undefined) memory.name = name
     accounts.set(key, memory)
   }
+  return accounts
+}
+
+/** Pure: the state to write after a run; `accounts` when they were worked out ahead (nextAccounts of the same input). */
+export function nextState(previous: RunState | undefined, input: NextStateInput, accounts = nextAccounts(previous, input.samples, input.now)): RunState {
   const undelivered = input.undelivered.filter((group) => group.series.length > 0)
   return { prefix: input.prefix, writtenAt: input.now, accounts, undelivered }
+}
+
+/** The bytes of `state`: from `encoding` when it was made for it, otherwise (or should it fail) encoded now. */
+async function bytesOf(state: RunState, encoding: StateEncoding | undefined): Promise<Uint8Array> {
+  try {
+    const made = encoding?.finish(state)
+    if (made) return await made
+  } catch {
+    // zlib's stream failed: the state is encoded at once instead.
+  }
+  return encodeState(state)
 }
 
 /**
  * Writes the state; a store that fails, or a state too large to keep, is one warning (nothing collected is lost).
  * 'conflict' (said nothing) when `mayRetry` and the store found that another run saved since this one looked.
  */
-export async function writeState(store: StateStore, state: RunState, logger: Logger, mayRetry = false): Promise<'written' | 'conflict' | 'failed'> {
-  let bytes = encodeState(state)
+export async function writeState(
+  store: StateStore,
+  state: RunState,
+  logger: Logger,
+  mayRetry = false,
+  encoding?: StateEncoding
+): Promise<'written' | 'conflict' | 'failed'> {
+  let bytes = await bytesOf(state, encoding)
   if (bytes.length > MAX_STATE_BYTES && state.undelivered.length > 0) {
     logger.warning(
       `The state would be ${bytes.length} bytes with the series Datadog did not accept; it is kept without them (this run's undelivered file holds them).`
@@ -119,7 +163,7 @@ export function knownAccounts(state: RunState | undefined): ReadonlyMap<string, 
   const known = new Map<string, KnownAccount>()
   for (const [key, memory] of state?.accounts ?? []) {
     if (memory.id === undefined) continue
-    const followers = memory.last.values.followers_count
+    const followers = countOf(memory.last, 'followers_count')
     const name = memory.name ?? key.slice(key.indexOf(':') + 1)
     known.set(key, followers === undefined ? { id: memory.id, name } : { id: memory.id, name, followers })
   }

@@ -4,10 +4,10 @@
  * the run goes on as if it had none.
  */
 import { gunzipSync } from 'node:zlib'
-import { METRIC_NAMES, type MetricName, type Series } from '../series/metrics.js'
+import { METRIC_NAMES, type Series } from '../series/metrics.js'
 import { messageOf, quote } from '../text/errors.js'
 import { MAX_STATE_BYTES } from './store.js'
-import { STATE_FORMAT, STATE_VERSION, type AccountMemory, type PendingSeries, type RunState, type Snapshot } from './format.js'
+import { isCount, STATE_FORMAT, STATE_VERSION, type AccountMemory, type PendingSeries, type RunState, type Snapshots } from './format.js'
 
 /** The most JSON a state may unpack to: 10,000 accounts take about 5 MB. */
 export const MAX_STATE_JSON_BYTES = 32 * 1024 * 1024
@@ -21,82 +21,135 @@ export type DecodedState = { kind: 'ok'; state: RunState } | { kind: 'unusable';
 
 class Damage extends Error {}
 
-/** Where in the state a field is, built only when it is damaged: 10,000 accounts have 200,000 fields. */
-type Where = () => string
-
-function at(where: Where, suffix: string): Where {
-  return () => where() + suffix
+/**
+ * A damaged field: `path` is its place within what was being checked, and each caller puts its own place ahead of
+ * it on the way out, so a place is built only for a damaged field (10,000 accounts have 200,000 fields).
+ */
+class Flaw extends Error {
+  constructor(
+    readonly path: string,
+    readonly what: string
+  ) {
+    super(`${path} ${what}`)
+  }
 }
 
-function fail(where: Where | string, what: string): never {
-  throw new Damage(`is damaged: ${typeof where === 'string' ? where : where()} ${what}`)
+/** `error` with `place` ahead of its path when it is a Flaw; any other error as it is. */
+function within(place: string, error: unknown): unknown {
+  return error instanceof Flaw ? new Flaw(place + error.path, error.what) : error
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
 
-function text(value: unknown, where: Where, max: number): string {
-  if (typeof value !== 'string' || value.length === 0 || value.length > max) fail(where, `is not a string of 1 to ${max} characters`)
+function text(value: unknown, path: string, max: number): string {
+  if (typeof value !== 'string' || value.length === 0 || value.length > max) throw new Flaw(path, `is not a string of 1 to ${max} characters`)
   return value
 }
 
-/** `suffix`: the field's place within `where`, joined to it only when the field is damaged. */
-function time(value: unknown, where: Where | string, now: number, suffix = ''): number {
-  if (!Number.isSafeInteger(value) || (value as number) < 0 || (value as number) > now + FUTURE_SLACK_SECONDS)
-    fail(typeof where === 'string' ? where + suffix : at(where, suffix), 'is not a time in Unix seconds up to now')
-  return value as number
+const NOT_A_TIME = 'is not a time in Unix seconds up to now'
+
+function isTime(value: unknown, now: number): value is number {
+  return Number.isSafeInteger(value) && (value as number) >= 0 && (value as number) <= now + FUTURE_SLACK_SECONDS
 }
 
-/** A snapshot's values, checked; the place of a damaged one is built only then (a state has 60,000 of them). */
-function snapshot(value: unknown, where: Where, columns: readonly string[], now: number): Snapshot {
-  if (!Array.isArray(value) || value.length !== 2 || !Array.isArray(value[1]) || value[1].length !== columns.length) {
-    fail(where, `is not [time, [${columns.length} values]]`)
-  }
-  const values: Snapshot['values'] = {}
-  const counts = value[1] as unknown[]
-  for (let i = 0; i < counts.length; i++) {
-    const n = counts[i]
-    if (n === null) continue
-    if (!Number.isSafeInteger(n) || (n as number) < 0) fail(at(where, `[1][${i}]`), 'is not a count (a whole number, 0 or more, or null)')
-    values[columns[i] as MetricName] = n as number
-  }
-  return { at: time(value[0], where, now, '[0]'), values }
+function time(value: unknown, path: string, now: number): number {
+  if (!isTime(value, now)) throw new Flaw(path, NOT_A_TIME)
+  return value
 }
 
-function account(value: unknown, where: Where, columns: readonly string[], now: number): AccountMemory {
-  if (!isRecord(value)) fail(where, 'is not an object')
-  const memory: AccountMemory = { last: snapshot(value.last, at(where, '.last'), columns, now), daily: [] }
-  if (value.id !== undefined) memory.id = text(value.id, at(where, '.id'), LIMITS.id)
-  if (value.name !== undefined) memory.name = text(value.name, at(where, '.name'), LIMITS.name)
-  if (!Array.isArray(value.daily) || value.daily.length > LIMITS.daily) fail(at(where, '.daily'), `is not a list of at most ${LIMITS.daily} snapshots`)
-  memory.daily = value.daily.map((item, i) => snapshot(item, at(where, `.daily[${i}]`), columns, now))
-  for (let i = 1; i < memory.daily.length; i++) {
-    if ((memory.daily[i]?.at ?? 0) <= (memory.daily[i - 1]?.at ?? 0)) fail(at(where, '.daily'), 'is not in time order')
+/**
+ * How a state's `metrics` columns map onto METRIC_NAMES: undefined when they are the same (what twitter-stats
+ * writes), so the parsed arrays are kept as they are; otherwise the index in METRIC_NAMES of each column.
+ */
+type Columns = { count: number; order: readonly number[] | undefined }
+
+function columnsOf(metrics: readonly string[]): Columns {
+  const same = metrics.length === METRIC_NAMES.length && metrics.every((name, i) => name === METRIC_NAMES[i])
+  return { count: metrics.length, order: same ? undefined : metrics.map((name) => (METRIC_NAMES as readonly string[]).indexOf(name)) }
+}
+
+/**
+ * A list of snapshots, checked in place (each its time, then `columns.count` counts or null): the parsed array
+ * becomes the memory's, copied only for columns in another order. `most`: how many snapshots it may hold.
+ */
+function snapshots(value: unknown, columns: Columns, now: number, most: number): Snapshots {
+  const length = 1 + columns.count
+  if (!Array.isArray(value) || value.length % length !== 0 || value.length > most * length) {
+    throw new Flaw('', `is not a list of at most ${most} snapshot(s) of ${length} numbers (a time, then ${columns.count} values)`)
   }
+  const list = value as unknown[]
+  let before = -1
+  for (let start = 0; start < list.length; start += length) {
+    const at = list[start]
+    if (!isTime(at, now)) throw new Flaw(`[${start}]`, NOT_A_TIME)
+    if (at <= before) throw new Flaw(`[${start}]`, 'is not later than the snapshot before it')
+    before = at
+    for (let i = start + 1; i < start + length; i++) {
+      const n = list[i]
+      if (n !== null && !isCount(n)) throw new Flaw(`[${i}]`, 'is not a count (a whole number, 0 or more, or null)')
+    }
+  }
+  const { order } = columns
+  if (order === undefined) return list as Snapshots
+  const copy: (number | null)[] = []
+  for (let start = 0; start < list.length; start += length) {
+    const values: (number | null)[] = METRIC_NAMES.map(() => null)
+    order.forEach((index, i) => (values[index] = list[start + 1 + i] as number | null))
+    copy.push(list[start] as number, ...values)
+  }
+  return copy
+}
+
+function account(value: unknown, columns: Columns, now: number): AccountMemory {
+  if (!isRecord(value)) throw new Flaw('', 'is not an object')
+  let last: Snapshots
+  let daily: Snapshots
+  try {
+    last = snapshots(value.last, columns, now, 1)
+    if (last.length === 0) throw new Flaw('', 'holds no snapshot')
+  } catch (error) {
+    throw within('.last', error)
+  }
+  try {
+    daily = snapshots(value.daily, columns, now, LIMITS.daily)
+  } catch (error) {
+    throw within('.daily', error)
+  }
+  const memory: AccountMemory = { last, daily }
+  if (value.id !== undefined) memory.id = text(value.id, '.id', LIMITS.id)
+  if (value.name !== undefined) memory.name = text(value.name, '.name', LIMITS.name)
   return memory
 }
 
-function series(value: unknown, where: Where): Series {
-  if (!isRecord(value) || value.type !== 3) fail(where, 'is not a gauge series')
-  const metric = text(value.metric, at(where, '.metric'), LIMITS.metric)
-  if (!Array.isArray(value.points) || value.points.length === 0 || value.points.length > LIMITS.points) fail(at(where, '.points'), 'is not a list of points')
+function series(value: unknown): Series {
+  if (!isRecord(value) || value.type !== 3) throw new Flaw('', 'is not a gauge series')
+  const metric = text(value.metric, '.metric', LIMITS.metric)
+  if (!Array.isArray(value.points) || value.points.length === 0 || value.points.length > LIMITS.points) throw new Flaw('.points', 'is not a list of points')
   const points = value.points.map((point, i) => {
     if (!isRecord(point) || !Number.isSafeInteger(point.timestamp) || typeof point.value !== 'number' || !Number.isFinite(point.value)) {
-      fail(at(where, `.points[${i}]`), 'is not { timestamp, value }')
+      throw new Flaw(`.points[${i}]`, 'is not { timestamp, value }')
     }
     return { timestamp: point.timestamp as number, value: point.value }
   })
-  if (!Array.isArray(value.tags) || value.tags.length > LIMITS.tags) fail(at(where, '.tags'), 'is not a list of tags')
-  const tags = value.tags.map((tag, i) => text(tag, at(where, `.tags[${i}]`), LIMITS.tag))
+  if (!Array.isArray(value.tags) || value.tags.length > LIMITS.tags) throw new Flaw('.tags', 'is not a list of tags')
+  const tags = value.tags.map((tag, i) => text(tag, `.tags[${i}]`, LIMITS.tag))
   return { metric, type: 3, points, tags }
 }
 
-function pending(value: unknown, where: Where, now: number): PendingSeries {
-  if (!isRecord(value) || !Array.isArray(value.series) || value.series.length > LIMITS.series) fail(where, 'is not { collectedAt, series }')
+function pending(value: unknown, now: number): PendingSeries {
+  if (!isRecord(value) || !Array.isArray(value.series) || value.series.length > LIMITS.series) throw new Flaw('', 'is not { collectedAt, series }')
+  const collectedAt = time(value.collectedAt, '.collectedAt', now)
   return {
-    collectedAt: time(value.collectedAt, at(where, '.collectedAt'), now),
-    series: value.series.map((item, i) => series(item, at(where, `.series[${i}]`)))
+    collectedAt,
+    series: value.series.map((item, i) => {
+      try {
+        return series(item)
+      } catch (error) {
+        throw within(`.series[${i}]`, error)
+      }
+    })
   }
 }
 
@@ -135,22 +188,30 @@ function decode(bytes: Uint8Array, prefix: string, now: number): RunState {
   if (root.prefix !== prefix) {
     throw new Damage(`was written for the metric prefix ${quote(String(root.prefix))}, and this run's is ${quote(prefix)}`)
   }
-  const columns = root.metrics
-  if (!Array.isArray(columns) || columns.some((c) => !(METRIC_NAMES as readonly unknown[]).includes(c)) || new Set(columns).size !== columns.length) {
-    fail('metrics', 'is not a list of metric names')
+  const metrics = root.metrics
+  if (!Array.isArray(metrics) || metrics.some((c) => !(METRIC_NAMES as readonly unknown[]).includes(c)) || new Set(metrics).size !== metrics.length) {
+    throw new Flaw('metrics', 'is not a list of metric names')
   }
+  const columns = columnsOf(metrics as string[])
   const writtenAt = time(root.writtenAt, 'writtenAt', now)
-  if (!isRecord(root.accounts)) fail('accounts', 'is not an object')
+  if (!isRecord(root.accounts)) throw new Flaw('accounts', 'is not an object')
   const accounts = new Map<string, AccountMemory>()
   for (const [key, value] of Object.entries(root.accounts)) {
-    if (key.length > LIMITS.key || !ACCOUNT_KEY.test(key)) fail(`accounts ${quote(key)}`, 'is not network:account')
-    accounts.set(
-      key,
-      account(value, () => `accounts[${quote(key)}]`, columns as string[], now)
-    )
+    if (key.length > LIMITS.key || !ACCOUNT_KEY.test(key)) throw new Flaw(`accounts ${quote(key)}`, 'is not network:account')
+    try {
+      accounts.set(key, account(value, columns, now))
+    } catch (error) {
+      throw within(`accounts[${quote(key)}]`, error)
+    }
   }
-  if (!Array.isArray(root.undelivered)) fail('undelivered', 'is not a list')
-  const undelivered = root.undelivered.map((item, i) => pending(item, () => `undelivered[${i}]`, now))
+  if (!Array.isArray(root.undelivered)) throw new Flaw('undelivered', 'is not a list')
+  const undelivered = root.undelivered.map((item, i) => {
+    try {
+      return pending(item, now)
+    } catch (error) {
+      throw within(`undelivered[${i}]`, error)
+    }
+  })
   return { prefix, writtenAt, accounts, undelivered }
 }
 
@@ -162,10 +223,8 @@ export function decodeState(bytes: Uint8Array, prefix: string, now: number, wher
   try {
     return { kind: 'ok', state: decode(bytes, prefix, now) }
   } catch (error) {
-    if (!(error instanceof Damage)) throw error
-    return {
-      kind: 'unusable',
-      problem: `The state in ${where} ${error.message}. This run delivers as if there were no state and replaces it with its own at the end.`
-    }
+    if (!(error instanceof Damage) && !(error instanceof Flaw)) throw error
+    const what = error instanceof Flaw ? `is damaged: ${error.path} ${error.what}` : error.message
+    return { kind: 'unusable', problem: `The state in ${where} ${what}. This run delivers as if there were no state and replaces it with its own at the end.` }
   }
 }

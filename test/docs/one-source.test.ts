@@ -3,6 +3,8 @@ import { describe, expect, test } from '@jest/globals'
 import { existsSync, readFileSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { DATADOG_SITES, knownSite } from '../../src/datadog/site.js'
+import { stateJson } from '../../src/state/format.js'
+import { decodeState } from '../../src/state/validate.js'
 import { PAGES, readPage, section } from '../support/docs.js'
 import { ROOT } from '../support/root.mjs'
 import { loadTemplate } from '../support/template.js'
@@ -148,5 +150,19 @@ describe("the Lambda's memory", () => {
     expect(row).toBeDefined()
     expect(quoted(row!)).toEqual(quoted(memorySize.Description ?? ''))
     expect(Math.max(...measured().values())).toBeLessThan(Number(memorySize.Default))
+  })
+})
+
+describe("docs/state.md's example of the format", () => {
+  test('is a state twitter-stats reads, and writes back as the same JSON', () => {
+    const holds = section('docs/state.md', 'What it holds: the format, version 1')
+    const block = /```json\n([\s\S]*?)\n```/.exec(holds)
+    expect(block).not.toBeNull()
+    const json = block![1]!
+    const writtenAt = (JSON.parse(json) as { writtenAt: number }).writtenAt
+    const decoded = decodeState(Buffer.from(json), 'twitter', writtenAt, 'docs/state.md')
+    if (decoded.kind !== 'ok') throw new Error(decoded.problem)
+    expect(decoded.state.accounts.size).toBe(1)
+    expect(stateJson(decoded.state)).toBe(JSON.stringify(JSON.parse(json)))
   })
 })

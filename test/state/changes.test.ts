@@ -1,6 +1,7 @@
 /** What changed, on plain data: pure functions of (state, samples, now). */
 import { describe, expect, test } from '@jest/globals'
 import { biggestChanges, biggestChangesLine, computeChanges } from '../../src/state/changes.js'
+import { countOf, snapshotCount, timeOf } from '../../src/state/format.js'
 import { nextState } from '../../src/state/run-state.js'
 import type { Sample } from '../../src/series/metrics.js'
 
@@ -58,9 +59,9 @@ describe('the changes of an account', () => {
   test('daily snapshots: the first values of each UTC day, the last nine days kept', () => {
     const runs: [number, number][] = Array.from({ length: 24 }, (_, i) => [NOW - 12 * DAY + i * (DAY / 2), i])
     const memory = history(runs)!.accounts.get('x:jack')!
-    expect(memory.daily).toHaveLength(9)
-    expect(new Set(memory.daily.map((s) => Math.floor(s.at / DAY))).size).toBe(9)
-    expect(memory.last.values.followers_count).toBe(23)
+    expect(snapshotCount(memory.daily)).toBe(9)
+    expect(new Set(Array.from({ length: 9 }, (_, i) => Math.floor(timeOf(memory.daily, i) / DAY))).size).toBe(9)
+    expect(countOf(memory.last, 'followers_count')).toBe(23)
   })
 })
 

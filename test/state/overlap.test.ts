@@ -12,6 +12,7 @@ import { cacheKeyPrefix, cacheScopeOf, WORKFLOW_OVERLAP_ADVICE } from '../../src
 import { createCacheStore } from '../../src/state/cache-store.js'
 import { createFileStore } from '../../src/state/file-store.js'
 import { mergeStates, overlapMessage } from '../../src/state/overlap.js'
+import { snapshotOf } from '../../src/state/format.js'
 import { nextState } from '../../src/state/run-state.js'
 import type { StateStore } from '../../src/state/store.js'
 import { startCacheServiceStandIn, type CacheServiceStandIn } from '../support/cache-service-stand-in.js'
@@ -47,15 +48,12 @@ describe('merging the state another run saved meanwhile', () => {
     const { state } = mergeStates(ours, theirs, { prefix: 'twitter', now: NOW + 60, resent: [] })
     expect(state.accounts.get('x:jack')).toEqual({
       id: '12',
-      last: { at: NOW + 60, values: { followers_count: 101 } },
-      daily: [
-        { at: NOW - DAY, values: { followers_count: 90 } },
-        { at: NOW, values: { followers_count: 100 } }
-      ]
+      last: snapshotOf(NOW + 60, { followers_count: 101 }),
+      daily: [...snapshotOf(NOW - DAY, { followers_count: 90 }), ...snapshotOf(NOW, { followers_count: 100 })]
     })
-    expect(state.accounts.get('x:nasa')?.last.values).toEqual({ followers_count: 7 })
+    expect(state.accounts.get('x:nasa')?.last).toEqual([NOW + 60, 7, null, null, null, null, null])
     // And the other way round: what is newer wins whichever run holds it.
-    expect(mergeStates(theirs, ours, { prefix: 'twitter', now: NOW + 60, resent: [] }).state.accounts.get('x:jack')?.last.at).toBe(NOW + 60)
+    expect(mergeStates(theirs, ours, { prefix: 'twitter', now: NOW + 60, resent: [] }).state.accounts.get('x:jack')?.last[0]).toBe(NOW + 60)
   })
 
   test('their undelivered series are kept, except those this run re-sent, holds already, or of another prefix', () => {

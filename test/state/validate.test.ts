@@ -1,7 +1,7 @@
 /** The state is input like any other: every kind of unusable state is one problem, and a good one reads back whole. */
 import { describe, expect, test } from '@jest/globals'
 import { gzipSync } from 'node:zlib'
-import { encodeState, stateJson, type RunState } from '../../src/state/format.js'
+import { countOf, encodeState, snapshotCount, snapshotOf, stateJson, timeOf, type RunState, type Snapshots } from '../../src/state/format.js'
 import { decodeState } from '../../src/state/validate.js'
 import { MAX_STATE_BYTES } from '../../src/state/store.js'
 import { nextState } from '../../src/state/run-state.js'
@@ -40,8 +40,9 @@ describe('reading a state', () => {
     const decoded = decode(encodeState(written))
     expect(decoded).toEqual({ kind: 'ok', state: written })
     const memory = written.accounts.get('x:account_1')!
-    expect(memory.daily.map((s) => s.at)).toEqual([NOW - 86_400, NOW])
-    expect(memory.last.values.followers_count).toBe(150)
+    expect([timeOf(memory.daily, 0), timeOf(memory.daily, 1)]).toEqual([NOW - 86_400, NOW])
+    expect(snapshotCount(memory.daily)).toBe(2)
+    expect(countOf(memory.last, 'followers_count')).toBe(150)
   })
 
   test('a state unpacked by hand (plain JSON) is read too', () => {
@@ -64,13 +65,16 @@ describe('reading a state', () => {
     expect(problemOf(json({ ...good, version: 2 }))).toContain('was written by a newer twitter-stats (state version 2; this one reads version 1)')
     expect(problemOf(encodeState(state()), 'social')).toContain('was written for the metric prefix "twitter", and this run\'s is "social"')
     const accounts = good.accounts as Record<string, Record<string, unknown>>
-    const broken = { ...good, accounts: { 'x:account_1': { ...accounts['x:account_1'], last: [NOW, [1, 2]] } } }
-    expect(problemOf(json(broken))).toContain('is damaged: accounts["x:account_1"].last is not [time, [6 values]]')
-    expect(problemOf(json({ ...good, accounts: { 'x:a': { last: [NOW, [-1, 0, 0, 0, 0, 0]], daily: [] } } }))).toContain('is not a count')
+    const broken = { ...good, accounts: { 'x:account_1': { ...accounts['x:account_1'], last: [NOW, 1, 2] } } }
+    expect(problemOf(json(broken))).toContain(
+      'is damaged: accounts["x:account_1"].last is not a list of at most 1 snapshot(s) of 7 numbers (a time, then 6 values)'
+    )
+    expect(problemOf(json({ ...good, accounts: { 'x:a': { last: [], daily: [] } } }))).toContain('is damaged: accounts["x:a"].last holds no snapshot')
+    expect(problemOf(json({ ...good, accounts: { 'x:a': { last: [NOW, -1, 0, 0, 0, 0, 0], daily: [] } } }))).toContain('is not a count')
     // The place of a damaged field, built only when one is.
     const zeros = [0, 0, 0, 0, 0, 0]
-    expect(problemOf(json({ ...good, accounts: { 'x:a': { last: [NOW, [1, 0, 2.5, 0, 0, 0]], daily: [] } } }))).toContain(
-      'is damaged: accounts["x:a"].last[1][2] is not a count'
+    expect(problemOf(json({ ...good, accounts: { 'x:a': { last: [NOW, 1, 0, 2.5, 0, 0, 0], daily: [] } } }))).toContain(
+      'is damaged: accounts["x:a"].last[3] is not a count'
     )
     expect(
       problemOf(
@@ -78,17 +82,18 @@ describe('reading a state', () => {
           ...good,
           accounts: {
             'x:a': {
-              last: [NOW, zeros],
-              daily: [
-                [NOW, zeros],
-                [NOW + 10 * 86_400, zeros]
-              ]
+              last: [NOW, ...zeros],
+              daily: [NOW, ...zeros, NOW + 10 * 86_400, ...zeros]
             }
           }
         })
       )
-    ).toContain('is damaged: accounts["x:a"].daily[1][0] is not a time in Unix seconds up to now')
-    expect(problemOf(json({ ...good, accounts: { 'nowhere:a': { last: [NOW, [1, 0, 0, 0, 0, 0]], daily: [] } } }))).toContain('is not network:account')
+    ).toContain('is damaged: accounts["x:a"].daily[7] is not a time in Unix seconds up to now')
+    const backwards = [NOW, ...zeros, NOW - 60, ...zeros]
+    expect(problemOf(json({ ...good, accounts: { 'x:a': { last: [NOW, ...zeros], daily: backwards } } }))).toContain(
+      'is damaged: accounts["x:a"].daily[7] is not later than the snapshot before it'
+    )
+    expect(problemOf(json({ ...good, accounts: { 'nowhere:a': { last: [NOW, 1, 0, 0, 0, 0, 0], daily: [] } } }))).toContain('is not network:account')
     expect(problemOf(json({ ...good, writtenAt: NOW + 10 * 86_400 }))).toContain('writtenAt is not a time in Unix seconds up to now')
     expect(
       problemOf(
@@ -98,6 +103,21 @@ describe('reading a state', () => {
         })
       )
     ).toContain('undelivered[0].series[0].points[0] is not { timestamp, value }')
+  })
+
+  test('metrics in another order, or only some of them, are read into their own places', () => {
+    const good = JSON.parse(stateJson(state())) as Record<string, unknown>
+    const reordered = {
+      ...good,
+      metrics: ['media_count', 'followers_count'],
+      accounts: { 'x:a': { last: [NOW, 7, 150], daily: [NOW - 86_400, null, 100, NOW, 7, 150] } }
+    }
+    const decoded = decode(json(reordered))
+    if (decoded.kind !== 'ok') throw new Error(decoded.problem)
+    const memory = decoded.state.accounts.get('x:a')!
+    expect(memory.last).toEqual([NOW, 150, null, null, null, null, 7])
+    expect(memory.daily).toEqual([NOW - 86_400, 100, null, null, null, null, null, NOW, 150, null, null, null, null, 7])
+    expect(countOf(memory.daily, 'followers_count', 0)).toBe(100)
   })
 
   test('a state larger than a state may be is refused without being unpacked', () => {
@@ -119,7 +139,7 @@ describe('the size of a state', () => {
       current = nextState(current, { prefix: 'twitter', samples, undelivered: [], now: at })
     }
     const bytes = encodeState(current!)
-    expect(current!.accounts.get('x:account_5')!.daily).toHaveLength(9)
+    expect(snapshotCount(current!.accounts.get('x:account_5')!.daily)).toBe(9)
     expect(bytes.length).toBeLessThan(4 * 1024 * 1024)
     expect(decode(bytes).kind).toBe('ok')
   })
@@ -128,23 +148,22 @@ describe('the size of a state', () => {
 describe('the text of a state', () => {
   test("is JSON.stringify of the format's object, each account written as text", () => {
     const metrics = ['followers_count', 'friends_count', 'status_count', 'listed_count', 'favourites_count', 'media_count'] as const
-    const wire = (s: { at: number; values: Partial<Record<(typeof metrics)[number], number>> }) => [s.at, metrics.map((m) => s.values[m] ?? null)]
+    // Each snapshot its time, then its values in the order of `metrics`; a list of them one after another.
+    const wire = (list: Snapshots) =>
+      Array.from({ length: snapshotCount(list) }, (_, i) => [timeOf(list, i), ...metrics.map((m) => countOf(list, m, i) ?? null)]).flat()
     const state: RunState = {
       prefix: 'social.stats',
       writtenAt: NOW,
       accounts: new Map([
-        ['x:jack', { id: '12', name: 'Jäck "the" \u2028 ✓', last: { at: NOW, values: { followers_count: 0, media_count: 7 } }, daily: [] }],
+        ['x:jack', { id: '12', name: 'Jäck "the" \u2028 ✓', last: snapshotOf(NOW, { followers_count: 0, media_count: 7 }), daily: [] }],
         [
           'bluesky:alice.bsky.social',
           {
-            last: { at: NOW, values: {} },
-            daily: [
-              { at: NOW - 86_400, values: { friends_count: 3 } },
-              { at: NOW, values: {} }
-            ]
+            last: snapshotOf(NOW, {}),
+            daily: [...snapshotOf(NOW - 86_400, { friends_count: 3 }), ...snapshotOf(NOW, {})]
           }
         ],
-        ['mastodon:u@i.social', { name: 'u', last: { at: NOW, values: { status_count: 1e15 } }, daily: [{ at: NOW, values: { status_count: 1e15 } }] }]
+        ['mastodon:u@i.social', { name: 'u', last: snapshotOf(NOW, { status_count: 1e15 }), daily: snapshotOf(NOW, { status_count: 1e15 }) }]
       ]),
       undelivered: [
         { collectedAt: NOW, series: [{ metric: 'social.stats.followers_count', type: 3, points: [{ timestamp: NOW, value: 1 }], tags: ['account:jack'] }] }
@@ -153,17 +172,17 @@ describe('the text of a state', () => {
     const accounts = Object.fromEntries(
       [...state.accounts].map(([key, m]) => [
         key,
-        { ...(m.id === undefined ? {} : { id: m.id }), ...(m.name === undefined ? {} : { name: m.name }), last: wire(m.last), daily: m.daily.map(wire) }
+        { ...(m.id === undefined ? {} : { id: m.id }), ...(m.name === undefined ? {} : { name: m.name }), last: wire(m.last), daily: wire(m.daily) }
       ])
     )
     const expected = JSON.stringify({
       format: 'twitter-stats state',
       version: 1,
       prefix: 'social.stats',
-      writtenAt: NOW,
       metrics,
       accounts,
-      undelivered: state.undelivered
+      undelivered: state.undelivered,
+      writtenAt: NOW
     })
     expect(stateJson(state)).toBe(expected)
     expect(stateJson({ ...state, accounts: new Map() })).toBe(JSON.stringify({ ...(JSON.parse(expected) as object), accounts: {} }))
