@@ -21,8 +21,8 @@ import { performance } from 'node:perf_hooks'
 import { dirname, join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
-import { gzipSync } from 'node:zlib'
 import { startAwsStandIn } from './bench-aws-stand-in.mjs'
+import { matureState } from './bench-state.mjs'
 
 const handlerFile = join(dirname(fileURLToPath(import.meta.url)), '..', 'build', 'lambda', 'index.js')
 
@@ -96,21 +96,6 @@ const where = aws
     }
   : keys
 
-/** The state (docs/state.md, version 1) after nine days of runs of `size` accounts: the largest a state gets. */
-function matureState(size) {
-  const now = Math.floor(Date.now() / 1000) - 300
-  const accounts = {}
-  for (let i = 0; i < size; i++) {
-    const values = (day) => Array.from({ length: 6 }, (_, m) => 1000 + i + m - day)
-    const daily = Array.from({ length: 9 }, (_, k) => [now - (8 - k) * 86_400, values(8 - k)])
-    accounts[`x:user_${i}`] = { id: String(i % 100), name: `user_${i}`, last: daily[8], daily }
-  }
-  const metrics = ['followers_count', 'friends_count', 'status_count', 'listed_count', 'favourites_count', 'media_count']
-  return gzipSync(JSON.stringify({ format: 'twitter-stats state', version: 1, prefix: 'twitter', writtenAt: now, metrics, accounts, undelivered: [] }), {
-    level: 1
-  })
-}
-
 /** One execution environment: a fresh process, a cold and a warm invocation. */
 async function measure(size) {
   const accounts = Array.from({ length: size }, (_, i) => `user_${i}`).join(',')
@@ -143,7 +128,7 @@ const peaks = new Map()
 for (const size of sizes.length > 0 ? sizes : [3, 100, 1000]) {
   const measured = []
   for (let i = 0; i < runs; i++) {
-    if (aws) aws.objects.set(STATE_PATH, { bytes: matureState(size), etag: '"nine-days"' })
+    if (aws) aws.objects.set(STATE_PATH, { bytes: matureState(Array.from({ length: size }, (_, i) => `user_${i}`)), etag: '"nine-days"' })
     measured.push(await measure(size))
   }
   const of = (key) => median(measured.map((m) => m[key]))
