@@ -197,8 +197,9 @@ export async function runCollection(config: Config, deps: RunDeps): Promise<RunR
   )
 
   const aheadOptions = { metrics: config.metrics, changesAt: Math.floor(started / 1000), now: seconds(), writes: !config.dryRun }
+  // The changes and the next state need nothing from Datadog's answer: worked out while the run awaits it. Awaited
+  // after delivery; until then a failure is held, never an unhandled rejection.
   const ahead = workAhead(memory, collection.samples, aheadOptions)
-  // Awaited after delivery: until then a failure is held, never an unhandled rejection.
   ahead.catch(() => undefined)
   let delivery: DeliveryReport | undefined
   if (series.length > 0) {
