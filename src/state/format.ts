@@ -32,9 +32,9 @@ export function isCount(value: unknown): value is number {
   return Number.isSafeInteger(value) && (value as number) >= 0
 }
 
-/** One snapshot of a sample's metrics at `at`; anything but a count is not kept. */
+/** One snapshot of a sample's metrics at `at`; anything but a count is not kept, and -0 is kept as the 0 JSON writes. */
 export function snapshotOf(at: number, metrics: Partial<Record<MetricName, number>>): Snapshots {
-  return [at, ...METRIC_NAMES.map((name) => (isCount(metrics[name]) ? metrics[name] : null))]
+  return [at, ...METRIC_NAMES.map((name) => (isCount(metrics[name]) ? Math.abs(metrics[name]) : null))]
 }
 
 /** How many snapshots `list` holds. */
