@@ -1,9 +1,7 @@
+import { NETWORKS, type Account, type Network } from '../model.js'
 import { ConfigError, quote } from '../text/errors.js'
 import { describeShape, splitLines } from '../text/lines.js'
 import { mastodonListProblem, parseListEntry, MASTODON_LIST, type ListEntry } from './list-entries.js'
-
-export const NETWORKS = ['x', 'bluesky', 'mastodon'] as const
-export type Network = (typeof NETWORKS)[number]
 
 /** Each network as people write it, for every message a person reads. */
 export const NETWORK_NAMES: Record<Network, string> = { x: 'X', bluesky: 'Bluesky', mastodon: 'Mastodon' }
@@ -12,19 +10,6 @@ export const NETWORK_NAMES: Record<Network, string> = { x: 'X', bluesky: 'Bluesk
 export function networkName(network: unknown): string {
   const known = NETWORKS.find((n) => n === network)
   return known ? NETWORK_NAMES[known] : typeof network === 'string' ? network : ''
-}
-
-/** One account to collect, normalised. */
-export interface Account {
-  network: Network
-  /** The account as shown to people: `jack`, `alice.bsky.social`, `user@instance.social`. */
-  handle: string
-  /** Lower-cased identity, unique within a network: the de-duplication key and the `metrics` output's `account`. */
-  key: string
-  /** Mastodon only: the account's instance (host name, lower case). */
-  instance?: string
-  /** The network's own id, when a list gave it (a Bluesky list member's DID): the source looks the account up by it. */
-  id?: string
 }
 
 export const MAX_ACCOUNTS = 10_000

@@ -3,7 +3,7 @@
  * metric metadata (units, short names, descriptions) and the dashboard; the monitors are in monitor-definitions.ts.
  */
 import type { DashboardBody, MetricMetadata } from './v1-api.js'
-import { METRIC_NAMES, type MetricName } from '../series/metrics.js'
+import { METRIC_NAMES, type MetricName } from '../model.js'
 import { collectorMetricName, COLLECTOR_METRICS, type CollectorMetric } from '../series/self-monitoring.js'
 
 type Described = Required<Pick<MetricMetadata, 'unit' | 'short_name' | 'description'>>

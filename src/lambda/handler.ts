@@ -14,7 +14,7 @@ import { parseS3Uri, readAccountsObject, s3ObjectReader, type ReadObject } from 
 import { createJsonLogger, type JsonLogger } from './log.js'
 import { lambdaStateStore } from './state-store.js'
 import { fetchSecretFromAws, parseSecretSettings, type FetchSecret } from './secrets.js'
-import type { Series } from '../series/metrics.js'
+import type { Series } from '../model.js'
 import { NETWORK_NAMES } from '../config/accounts.js'
 import { biggestChanges, biggestChangesLine } from '../state/changes.js'
 

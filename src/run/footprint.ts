@@ -2,7 +2,8 @@
  * What a run costs, stated on every run: the X users it read (X bills each user returned, once per UTC day)
  * and the distinct series it sent (each is a Datadog custom metric). Pure: samples and series in, numbers out.
  */
-import { forEachName, type Sample, type SeriesList } from '../series/metrics.js'
+import type { Sample } from '../model.js'
+import { forEachName, type SeriesList } from '../series/metrics.js'
 
 /** X API pricing, User: Read, US dollars per user returned (deduplicated per UTC day), when this was written. */
 export const X_USER_READ_USD = 0.01

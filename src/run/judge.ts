@@ -1,8 +1,9 @@
 /** The exit rules: which outcomes of a run make it fail, each said once with what to do. */
-import { NETWORK_NAMES, NETWORKS } from '../config/accounts.js'
+import { NETWORKS, type Failure } from '../model.js'
+import { NETWORK_NAMES } from '../config/accounts.js'
 import type { DeliveryReport } from '../datadog/series.js'
 import { countAccounts } from '../sources/shared.js'
-import type { Collection, Failure } from '../sources/types.js'
+import type { Collection } from '../sources/types.js'
 
 /** Why the run failed, said once: a few words for a verdict line, and the whole message with what to do. */
 export interface Problem {

@@ -3,12 +3,13 @@
  * that throws fails its own accounts, series withheld or refused count as failed, and every listed
  * account is counted exactly once (`collected + failed = accounts`).
  */
-import { NETWORK_NAMES, type Account, type Network } from '../config/accounts.js'
+import type { Account, Network, Sample, Series, Failure } from '../model.js'
+import { NETWORK_NAMES } from '../config/accounts.js'
 import type { DeliveryReport } from '../datadog/series.js'
 import { oneLine } from '../text/foreign-text.js'
-import { accountTags, type Sample, type Series } from '../series/metrics.js'
+import { accountTags } from '../series/metrics.js'
 import { combine, failed } from '../sources/shared.js'
-import type { Collection, Failure, Source } from '../sources/types.js'
+import type { Collection, Source } from '../sources/types.js'
 import { messageOf } from '../text/errors.js'
 
 /** A problem for something that should never throw, naming the phase; the run fails with it. */

@@ -1,6 +1,6 @@
 /** Series Datadog finally refused are never simply dropped: they are saved as a body that can be re-sent. */
 import { payloadOf } from '../datadog/series.js'
-import type { Series } from '../series/metrics.js'
+import type { Series } from '../model.js'
 import { writePrivateFile, type Written } from './private-file.js'
 
 /** Writes the series as a POST /api/v2/series body to a new private file in `dir`, or says why it could not. */

@@ -1,11 +1,7 @@
 import { createHash } from 'node:crypto'
-import type { Account, Network } from '../config/accounts.js'
+import { METRIC_NAMES, type Account, type MetricName, type Network, type Sample, type Series } from '../model.js'
 import { nearest } from '../text/nearest.js'
 import { ConfigError, quote } from '../text/errors.js'
-
-/** The metric names, shared by every network so one graph can show them together. */
-export const METRIC_NAMES = ['followers_count', 'friends_count', 'status_count', 'listed_count', 'favourites_count', 'media_count'] as const
-export type MetricName = (typeof METRIC_NAMES)[number]
 
 /**
  * The `metrics` setting: names from METRIC_NAMES (comma or whitespace separated), or `all`. An unknown name is
@@ -30,26 +26,6 @@ export function parseMetricNames(text: string): MetricName[] {
   }
   const chosen = new Set(words.map((word) => word.toLowerCase()))
   return METRIC_NAMES.filter((name) => chosen.has(name))
-}
-
-/** What a source measured for one account at one moment. */
-export interface Sample {
-  account: Account
-  /** Unix seconds. */
-  timestamp: number
-  metrics: Partial<Record<MetricName, number>>
-  /** The network's own id for the account (X user id, Bluesky DID, Mastodon account id), when the answer gave it. */
-  id?: string
-  /** The account's name as the network gave it this time (it differs from `account.handle` after a rename). */
-  name?: string
-}
-
-/** A Datadog v2 series (gauge = type 3). */
-export interface Series {
-  metric: string
-  type: 3
-  points: { timestamp: number; value: number }[]
-  tags: string[]
 }
 
 /** One row of the `metrics` output. */

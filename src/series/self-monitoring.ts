@@ -2,10 +2,8 @@
  * Pure: the collector's own health as Datadog series, so a user can alert inside Datadog when
  * collection stops ("no data") or accounts fail ("failed > 0").
  */
-import type { Account, Network } from '../config/accounts.js'
-import type { Sample, Series } from './metrics.js'
+import type { Account, Network, Sample, Series, Failure, FailureReason } from '../model.js'
 import { countAccounts } from '../sources/shared.js'
-import type { Failure, FailureReason } from '../sources/types.js'
 
 /** Every failure reason, so each `reason:` group gets a value (zero included) on every run. */
 export const FAILURE_REASONS: readonly FailureReason[] = ['not_found', 'suspended', 'rate_limited', 'error']

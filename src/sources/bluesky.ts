@@ -1,10 +1,10 @@
 /** Bluesky: app.bsky.actor.getProfiles on the public AppView, no credentials, 25 actors per request. */
-import { DID, type Account } from '../config/accounts.js'
+import type { Account, Sample } from '../model.js'
+import { DID } from '../config/accounts.js'
 import { quoteValue } from '../text/foreign-text.js'
 import { hostOf, parseJson, type HttpDeps, type RunBounds } from '../http/send.js'
 import { mapWithConcurrency } from '../http/concurrency.js'
 import { type RetryPolicy } from '../http/retry.js'
-import type { Sample } from '../series/metrics.js'
 import {
   checkIds,
   chunk,

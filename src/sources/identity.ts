@@ -2,8 +2,8 @@
  * The network's own id and name for an account, read from an answer and held to the network's rules, so the state
  * can follow a rename. A value that breaks them is left out, never trusted: it goes into the next run's request URLs.
  */
-import { DID, DOMAIN, MASTODON_USERNAME, X_USERNAME, type Account } from '../config/accounts.js'
-import type { Sample } from '../series/metrics.js'
+import type { Account, Sample } from '../model.js'
+import { DID, DOMAIN, MASTODON_USERNAME, X_USERNAME } from '../config/accounts.js'
 
 /** X's UserId (xdevplatform/xdk specs/openapi.json): "^[0-9]{1,19}$". */
 export const X_USER_ID = /^[0-9]{1,19}$/

@@ -2,7 +2,7 @@
  * Mastodon: GET /api/v1/accounts/lookup on each account's own instance, no credentials, a bounded
  * number of requests in flight per instance.
  */
-import type { Account } from '../config/accounts.js'
+import type { Account } from '../model.js'
 import { quoteValue } from '../text/foreign-text.js'
 import { mapWithConcurrency } from '../http/concurrency.js'
 import { parseJson, type HttpDeps, type HttpResponse, type RunBounds } from '../http/send.js'

@@ -1,11 +1,10 @@
 /** What every source does the same way: read counts, send through the shared transport, turn errors into failures. */
-import type { Account, Network } from '../config/accounts.js'
+import type { Account, Network, MetricName, Sample, Failure } from '../model.js'
 import { oneLine, quoteValue } from '../text/foreign-text.js'
 import { NetworkError, RateLimitError } from '../http/errors.js'
 import { headerInteger, plausibleResetAt } from '../http/retry.js'
 import { send, type HttpRequest, type HttpResponse, type SendOptions } from '../http/send.js'
-import type { MetricName, Sample } from '../series/metrics.js'
-import type { Collection, Failure, WantedById } from './types.js'
+import type { Collection, WantedById } from './types.js'
 import { messageOf } from '../text/errors.js'
 
 /**

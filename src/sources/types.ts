@@ -1,20 +1,4 @@
-import type { Account, Network } from '../config/accounts.js'
-import type { Sample } from '../series/metrics.js'
-
-/** Why accounts were not collected; also the `reason:` tag of the self-monitoring series. */
-export type FailureReason = 'not_found' | 'suspended' | 'rate_limited' | 'error'
-
-/** Accounts that could not be collected, for one reason, reported as one warning. */
-export interface Failure {
-  network: Network
-  accounts: Account[]
-  reason: FailureReason
-  message: string
-  /** A problem with the whole run (rejected credentials), not with these accounts. */
-  fatal?: boolean
-  /** Collected, but Datadog did not accept the series: they are in the re-sendable body, and the delivery error says why. */
-  undelivered?: boolean
-}
+import type { Account, Failure, Network, Sample } from '../model.js'
 
 export interface Collection {
   samples: Sample[]

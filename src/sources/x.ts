@@ -4,16 +4,15 @@
  * not reach a loopback stand-in) and has neither our retry policy nor per-request timeouts.
  */
 import { OAuth1Helper } from 'twitter-api-v2/dist/cjs/client-mixins/oauth1.helper.js'
-import type { Account } from '../config/accounts.js'
+import type { Account, Sample, Failure } from '../model.js'
 import type { XAuth } from '../config/parse.js'
 import { oneLine, quoteValue } from '../text/foreign-text.js'
 import { hostOf, parseJson, type HttpDeps, type HttpRequest, type HttpResponse, type RunBounds, type SendOptions } from '../http/send.js'
 import { mapWithConcurrency } from '../http/concurrency.js'
 import { headerInteger, type RetryPolicy } from '../http/retry.js'
 import { createMasker } from '../text/masker.js'
-import type { Sample } from '../series/metrics.js'
 import { checkIds, chunk, combine, epochSecondsHeader, failed, isCollection, readCounts, sendForAccounts, unexpectedFailure, type FieldMap } from './shared.js'
-import type { Collection, Failure, Source } from './types.js'
+import type { Collection, Source } from './types.js'
 import { X_USER_ID, xIdentity } from './identity.js'
 
 export { chunk }

@@ -3,8 +3,7 @@
  * since the previous run, over 24 hours (against the newest snapshot at least 24 hours old) and over 7 days
  * (the newest at least 7 days old); null where the state holds no such value.
  */
-import type { Network } from '../config/accounts.js'
-import type { MetricName, Sample } from '../series/metrics.js'
+import type { Network, MetricName, Sample } from '../model.js'
 import { countOf, snapshotCount, stateKey, timeOf, type AccountMemory, type RunState, type Snapshots } from './format.js'
 
 const DAY = 86_400

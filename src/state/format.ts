@@ -8,7 +8,7 @@
  *     "undelivered": [{ "collectedAt": 1765000000, "series": [<a POST /api/v2/series series>, …] }], "writtenAt": 1765000000 }
  */
 import { gzipSync } from 'node:zlib'
-import { METRIC_NAMES, type MetricName, type Series } from '../series/metrics.js'
+import { METRIC_NAMES, type MetricName, type Series } from '../model.js'
 
 /** What marks a state as ours: a JSON file without it was written by something else. */
 export const STATE_FORMAT = 'twitter-stats state'

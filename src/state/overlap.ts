@@ -7,7 +7,7 @@
  * Where the store can write conditionally (S3), a save that loses the race is retried after merging again.
  */
 import type { Logger } from '../log.js'
-import type { Series } from '../series/metrics.js'
+import type { Series } from '../model.js'
 import { DAILY_SNAPSHOTS, snapshotAt, snapshotCount, timeOf, type AccountMemory, type PendingSeries, type RunState, type Snapshots } from './format.js'
 import type { StateEncoding } from './encoding.js'
 import { storeProblem, writeState } from './run-state.js'

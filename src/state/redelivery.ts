@@ -4,7 +4,7 @@
  * dropped and counted. Only series of this run's prefix and metric names are ever sent from the state.
  */
 import { collectorMetricName, COLLECTOR_METRICS } from '../series/self-monitoring.js'
-import type { MetricName, Series } from '../series/metrics.js'
+import type { MetricName, Series } from '../model.js'
 import type { PendingSeries, RunState } from './format.js'
 
 /** Datadog's v2 series: "timestamps … cannot be more than ten minutes in the future or more than one hour in the past". */

@@ -3,10 +3,10 @@
  * id the state knows, is looked up by that id and collected under the list's name, so its graph goes on; one the
  * network no longer knows by its id either is reported with the followers it had.
  */
-import { NETWORK_NAMES, type Account, type Network } from '../config/accounts.js'
-import type { Sample } from '../series/metrics.js'
+import type { Account, Network, Sample, Failure } from '../model.js'
+import { NETWORK_NAMES } from '../config/accounts.js'
 import { combine, emptyCollection } from '../sources/shared.js'
-import type { Collection, Failure, Source, WantedById } from '../sources/types.js'
+import type { Collection, Source, WantedById } from '../sources/types.js'
 import { messageOf } from '../text/errors.js'
 import { oneLine } from '../text/foreign-text.js'
 import { stateKey } from './format.js'

@@ -3,7 +3,7 @@
  * end. A store that fails, or a state that is not usable, is one warning; the run goes on as if it had none.
  */
 import type { Logger } from '../log.js'
-import type { Sample } from '../series/metrics.js'
+import type { Sample } from '../model.js'
 import { messageOf } from '../text/errors.js'
 import {
   countOf,

@@ -5,7 +5,7 @@
 import { setImmediate as nextTurn } from 'node:timers/promises'
 import type { DeliveryReport } from '../datadog/series.js'
 import type { Logger } from '../log.js'
-import type { MetricName, Sample, Series } from '../series/metrics.js'
+import type { MetricName, Sample, Series } from '../model.js'
 import { startEncoding, type StateEncoding } from './encoding.js'
 import { accountTexts, type PendingSeries, type RunState } from './format.js'
 import { droppedMessages, planResend, resendingMessage, sendableMetrics, skippedMessage, stillPending, type ResendPlan } from './redelivery.js'

@@ -4,7 +4,7 @@
  * the run goes on as if it had none.
  */
 import { gunzipSync } from 'node:zlib'
-import { METRIC_NAMES, type Series } from '../series/metrics.js'
+import { METRIC_NAMES, type Series } from '../model.js'
 import { messageOf, quote } from '../text/errors.js'
 import { MAX_STATE_BYTES } from './store.js'
 import { isCount, STATE_FORMAT, STATE_VERSION, type AccountMemory, type PendingSeries, type RunState, type Snapshots } from './format.js'

@@ -1,6 +1,6 @@
 /** The job summary of a run with a state: the change in each row, and the biggest gains and losses ahead of the table. */
 import { describe, expect, test } from '@jest/globals'
-import type { Account } from '../../src/config/accounts.js'
+import type { Account } from '../../src/model.js'
 import { SUMMARY_BUDGET_BYTES, runSummary } from '../../src/action/summary.js'
 import type { RunReport } from '../../src/run/pipeline.js'
 import { measureFootprint } from '../../src/run/footprint.js'

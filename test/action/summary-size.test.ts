@@ -1,10 +1,9 @@
 /** The job summary stays within GitHub's 1 MiB at any list size, keeping what matters most. */
 import { describe, expect, test } from '@jest/globals'
-import type { Account } from '../../src/config/accounts.js'
+import type { Account, Failure } from '../../src/model.js'
 import { SUMMARY_BUDGET_BYTES, runSummary } from '../../src/action/summary.js'
 import type { RunReport } from '../../src/run/pipeline.js'
 import { measureFootprint } from '../../src/run/footprint.js'
-import type { Failure } from '../../src/sources/types.js'
 
 /** GitHub's limit for one step's summary. */
 const GITHUB_LIMIT = 1024 * 1024

@@ -8,7 +8,8 @@
  */
 import { describe, expect, test } from '@jest/globals'
 import fc from 'fast-check'
-import { MAX_ACCOUNTS, parseAccounts, splitAccountList, type Account } from '../../src/config/accounts.js'
+import type { Account } from '../../src/model.js'
+import { MAX_ACCOUNTS, parseAccounts, splitAccountList } from '../../src/config/accounts.js'
 import { ConfigError, quote } from '../../src/text/errors.js'
 import { DEFAULT_POLICY } from '../../src/http/retry.js'
 import { realHttpDeps } from '../../src/http/send.js'

@@ -3,7 +3,7 @@ import { gzipSync } from 'node:zlib'
 import { DATADOG_LIMITS, createDatadogClient, createDryRunClient, payloadOf, splitSeries } from '../../src/datadog/series.js'
 import { DEFAULT_POLICY } from '../../src/http/retry.js'
 import { realHttpDeps } from '../../src/http/send.js'
-import type { Series } from '../../src/series/metrics.js'
+import type { Series } from '../../src/model.js'
 import { DD_KEY, startDatadogStandIn, type DatadogStandIn } from '../support/stand-ins.js'
 
 let dd: DatadogStandIn | undefined

@@ -4,7 +4,8 @@ import { gzipSync } from 'node:zlib'
 import { DATADOG_LIMITS, createDatadogClient, payloadOf, readSeriesAnswer, splitSeries, type SplitLimits } from '../../src/datadog/series.js'
 import { DEFAULT_POLICY, type RetryPolicy } from '../../src/http/retry.js'
 import { realHttpDeps, type HttpDeps } from '../../src/http/send.js'
-import { SampleSeries, toSeries, type Sample, type Series } from '../../src/series/metrics.js'
+import type { Sample, Series } from '../../src/model.js'
+import { SampleSeries, toSeries } from '../../src/series/metrics.js'
 import { DD_KEY, startDatadogStandIn, type DatadogStandIn } from '../support/stand-ins.js'
 
 const POLICY: RetryPolicy = { ...DEFAULT_POLICY, maxRetries: 1, baseDelayMs: 1, maxDelayMs: 1, timeoutMs: 5000 }

@@ -12,7 +12,7 @@ import { createDatadogClient, payloadOf } from '../../src/datadog/series.js'
 import { DEFAULT_POLICY, type RetryPolicy } from '../../src/http/retry.js'
 import { NetworkError, RateLimitError, errorCode } from '../../src/http/errors.js'
 import { realHttpDeps, send, type HttpDeps } from '../../src/http/send.js'
-import type { Series } from '../../src/series/metrics.js'
+import type { Series } from '../../src/model.js'
 import { createXSource, readLookup } from '../../src/sources/x.js'
 import { DD_KEY, X_TOKEN, metricsFor, startDatadogStandIn, startXStandIn, type DatadogStandIn } from '../support/stand-ins.js'
 

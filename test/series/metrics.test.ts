@@ -1,16 +1,7 @@
 import { describe, expect, test } from '@jest/globals'
 import { parseAccounts } from '../../src/config/accounts.js'
-import {
-  SampleSeries,
-  forEachName,
-  parseTags,
-  toRecords,
-  toSeries,
-  validateMetricPrefix,
-  type Sample,
-  type Series,
-  type SeriesList
-} from '../../src/series/metrics.js'
+import type { Sample, Series } from '../../src/model.js'
+import { SampleSeries, forEachName, parseTags, toRecords, toSeries, validateMetricPrefix, type SeriesList } from '../../src/series/metrics.js'
 
 const [jack, nasa] = parseAccounts('Jack nasa')
 const samples: Sample[] = [

@@ -1,14 +1,14 @@
 /** The collector's own series, built from plain data. */
 import { describe, expect, test } from '@jest/globals'
-import type { Account } from '../../src/config/accounts.js'
+import type { Account, Sample, Series, Failure } from '../../src/model.js'
 import { runCollection } from '../../src/run/pipeline.js'
 import { parseConfig } from '../../src/config/parse.js'
 import { secretValues } from '../../src/config/settings.js'
 import type { DatadogApi } from '../../src/datadog/v1-api.js'
 import { realHttpDeps } from '../../src/http/send.js'
-import type { Sample, Series, SeriesList } from '../../src/series/metrics.js'
+import type { SeriesList } from '../../src/series/metrics.js'
 import { selfMonitoringSeries, type RunOutcome } from '../../src/series/self-monitoring.js'
-import type { Collection, Failure } from '../../src/sources/types.js'
+import type { Collection } from '../../src/sources/types.js'
 
 const account = (key: string): Account => ({ network: 'x', handle: key, key })
 const sample = (key: string): Sample => ({ account: account(key), timestamp: 1_700_000_000, metrics: { followers_count: 1 } })

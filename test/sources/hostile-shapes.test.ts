@@ -4,7 +4,8 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals'
 import fc from 'fast-check'
-import { parseAccounts, type Account } from '../../src/config/accounts.js'
+import type { Account } from '../../src/model.js'
+import { parseAccounts } from '../../src/config/accounts.js'
 import { describeApiRefusal, describeRefusal } from '../../src/datadog/refusals.js'
 import { syncDashboard } from '../../src/datadog/provision.js'
 import { DatadogApiError, type DatadogApi } from '../../src/datadog/v1-api.js'

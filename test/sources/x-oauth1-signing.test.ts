@@ -4,7 +4,7 @@
  */
 import { afterEach, describe, expect, test } from '@jest/globals'
 import { OAuth1Helper } from 'twitter-api-v2/dist/cjs/client-mixins/oauth1.helper.js'
-import type { Account } from '../../src/config/accounts.js'
+import type { Account } from '../../src/model.js'
 import { DEFAULT_POLICY } from '../../src/http/retry.js'
 import { realHttpDeps, send, type HttpDeps } from '../../src/http/send.js'
 import { createXSource } from '../../src/sources/x.js'

@@ -3,7 +3,7 @@ import { describe, expect, test } from '@jest/globals'
 import { biggestChanges, biggestChangesLine, computeChanges } from '../../src/state/changes.js'
 import { countOf, snapshotCount, timeOf } from '../../src/state/format.js'
 import { nextState } from '../../src/state/run-state.js'
-import type { Sample } from '../../src/series/metrics.js'
+import type { Sample } from '../../src/model.js'
 
 const DAY = 86_400
 const NOW = 1_765_000_000

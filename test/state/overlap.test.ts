@@ -7,7 +7,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } fr
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { Sample, Series } from '../../src/series/metrics.js'
+import type { Sample, Series } from '../../src/model.js'
 import { cacheKeyPrefix, cacheScopeOf, WORKFLOW_OVERLAP_ADVICE } from '../../src/state/cache-key.js'
 import { createCacheStore } from '../../src/state/cache-store.js'
 import { createFileStore } from '../../src/state/file-store.js'

@@ -3,10 +3,11 @@
  * run finds by its id an account the first run collected, under the list's name, and says what to do.
  */
 import { afterEach, beforeEach, describe, expect, test } from '@jest/globals'
-import { parseAccounts, type Account } from '../../src/config/accounts.js'
+import type { Account, Sample } from '../../src/model.js'
+import { parseAccounts } from '../../src/config/accounts.js'
 import { DEFAULT_POLICY } from '../../src/http/retry.js'
 import { realHttpDeps } from '../../src/http/send.js'
-import { accountTags, toSeries, type Sample } from '../../src/series/metrics.js'
+import { accountTags, toSeries } from '../../src/series/metrics.js'
 import { createBlueskySource } from '../../src/sources/bluesky.js'
 import { createMastodonSource } from '../../src/sources/mastodon.js'
 import type { Collection, Source } from '../../src/sources/types.js'

@@ -10,7 +10,7 @@ import { startEncoding } from '../../src/state/encoding.js'
 import { accountTexts, encodeState, stateJson, type RunState } from '../../src/state/format.js'
 import { nextState } from '../../src/state/run-state.js'
 import { decodeState } from '../../src/state/validate.js'
-import { METRIC_NAMES, type MetricName, type Sample } from '../../src/series/metrics.js'
+import { METRIC_NAMES, type MetricName, type Sample } from '../../src/model.js'
 
 const NOW = 1_765_000_000
 const DAY = 86_400

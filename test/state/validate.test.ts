@@ -5,7 +5,7 @@ import { countOf, encodeState, snapshotCount, snapshotOf, stateJson, timeOf, typ
 import { decodeState } from '../../src/state/validate.js'
 import { MAX_STATE_BYTES } from '../../src/state/store.js'
 import { nextState } from '../../src/state/run-state.js'
-import type { Sample } from '../../src/series/metrics.js'
+import type { Sample } from '../../src/model.js'
 
 const NOW = 1_765_000_000
 const WHERE = 'the file state.json'

@@ -4,7 +4,8 @@
  * app.bsky.graph.getList 100 a page, following `cursor`. The items are profileViews, which carry no counts:
  * the Bluesky source reads those with getProfiles, by DID, 25 at a time.
  */
-import { DID, type Account } from '../../config/accounts.js'
+import type { Account } from '../../model.js'
+import { DID } from '../../config/accounts.js'
 import type { ListEntry } from '../../config/list-entries.js'
 import { hostOf, parseJson, type HttpDeps, type HttpResponse, type RunBounds, type SendOptions } from '../../http/send.js'
 import type { RetryPolicy } from '../../http/retry.js'

@@ -4,7 +4,8 @@
  * or in two lists, is collected once, under the first spelling. A list that cannot be read fails alone, as one
  * failed entry named by its address, so the counts stay honest.
  */
-import { MAX_ACCOUNTS, type Account, type Network } from '../../config/accounts.js'
+import type { Account, Network, Failure } from '../../model.js'
+import { MAX_ACCOUNTS } from '../../config/accounts.js'
 import type { ListEntry } from '../../config/list-entries.js'
 import type { Config } from '../../config/parse.js'
 import { mapWithConcurrency } from '../../http/concurrency.js'
@@ -13,7 +14,7 @@ import type { Logger } from '../../log.js'
 import { oneLine } from '../../text/foreign-text.js'
 import { messageOf } from '../../text/errors.js'
 import { emptyCollection } from '../shared.js'
-import type { Collection, Failure } from '../types.js'
+import type { Collection } from '../types.js'
 import { createBlueskyListReader } from './bluesky-list.js'
 import { emptyRead, listName, type ListRead } from './list-read.js'
 import { createXListReader } from './x-list.js'

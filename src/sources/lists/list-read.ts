@@ -1,10 +1,10 @@
 /** What reading one list gives, whatever its network, and the checks every list reader shares. */
-import type { Account } from '../../config/accounts.js'
+import type { Account, FailureReason } from '../../model.js'
 import type { ListEntry } from '../../config/list-entries.js'
 import { NetworkError, RateLimitError } from '../../http/errors.js'
 import { send, type HttpRequest, type HttpResponse, type SendOptions } from '../../http/send.js'
 import { emptyCollection } from '../shared.js'
-import type { Collection, FailureReason } from '../types.js'
+import type { Collection } from '../types.js'
 
 /** Why a list, or the rest of it, could not be read: named with what to do. */
 export interface ListProblem {

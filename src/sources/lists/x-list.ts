@@ -3,7 +3,8 @@
  * with pagination_token. The members' counts come with them, so they are not looked up again: ⌈members/100⌉
  * requests a list. Signed, rate-limited and bounded like every X request (src/sources/x.ts, src/http/).
  */
-import { X_USERNAME, type Account } from '../../config/accounts.js'
+import type { Account } from '../../model.js'
+import { X_USERNAME } from '../../config/accounts.js'
 import type { ListEntry } from '../../config/list-entries.js'
 import { hostOf, parseJson, type HttpResponse } from '../../http/send.js'
 import { createMasker } from '../../text/masker.js'
