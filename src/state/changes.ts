@@ -40,15 +40,18 @@ function difference(sample: Sample, before: Found | undefined, metrics: readonly
 /** The newest of an account's snapshots (its daily ones and its last) taken at least `age` seconds before `now`. */
 function newestAtLeast(memory: AccountMemory | undefined, now: number, age: number): Found | undefined {
   if (!memory) return undefined
+  const latest = now - age
   let found: Found | undefined
   let foundAt = -1
-  for (const list of [memory.daily, memory.last]) {
-    for (let index = 0; index < snapshotCount(list); index++) {
-      const at = timeOf(list, index)
-      if (at <= now - age && at > foundAt) [found, foundAt] = [{ list, index }, at]
+  const { daily, last } = memory
+  for (let index = 0; index < snapshotCount(daily); index++) {
+    const at = timeOf(daily, index)
+    if (at <= latest && at > foundAt) {
+      found = { list: daily, index }
+      foundAt = at
     }
   }
-  return found
+  return timeOf(last) <= latest && timeOf(last) > foundAt ? { list: last, index: 0 } : found
 }
 
 /** Pure: the changes of every sample against the state, at `now` (Unix seconds). */

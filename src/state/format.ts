@@ -34,7 +34,12 @@ export function isCount(value: unknown): value is number {
 
 /** One snapshot of a sample's metrics at `at`; anything but a count is not kept, and -0 is kept as the 0 JSON writes. */
 export function snapshotOf(at: number, metrics: Partial<Record<MetricName, number>>): Snapshots {
-  return [at, ...METRIC_NAMES.map((name) => (isCount(metrics[name]) ? Math.abs(metrics[name]) : null))]
+  const snapshot: (number | null)[] = [at]
+  for (const name of METRIC_NAMES) {
+    const value = metrics[name]
+    snapshot.push(isCount(value) ? Math.abs(value) : null)
+  }
+  return snapshot
 }
 
 /** How many snapshots `list` holds. */

@@ -9,7 +9,7 @@ import {
   countOf,
   DAILY_SNAPSHOTS,
   encodeState,
-  snapshotAt,
+  SNAPSHOT_LENGTH,
   snapshotCount,
   snapshotOf,
   stateKey,
@@ -56,20 +56,19 @@ export async function readState(store: StateStore, prefix: string, now: number, 
 
 const dayOf = (at: number): number => Math.floor(at / DAY)
 
-/** The day's first values are its snapshot; snapshots older than DAILY_SNAPSHOTS days are dropped. */
+/**
+ * The day's first values are its snapshot; snapshots older than DAILY_SNAPSHOTS days are dropped. A state's
+ * daily snapshots are in time order (validate.ts checks it), so those kept are one run of them, copied at once.
+ */
 function nextDaily(daily: Snapshots, sample: Snapshots): Snapshots {
   const at = timeOf(sample)
   const today = dayOf(at)
-  const kept: (number | null)[] = []
-  let newestDay: number | undefined
-  for (let i = 0; i < snapshotCount(daily); i++) {
-    const day = dayOf(timeOf(daily, i))
-    if (day <= today - DAILY_SNAPSHOTS || timeOf(daily, i) >= at) continue
-    kept.push(...snapshotAt(daily, i))
-    newestDay = day
-  }
-  if (newestDay !== today) kept.push(...sample)
-  return kept
+  let from = 0
+  let to = snapshotCount(daily)
+  while (from < to && dayOf(timeOf(daily, from)) <= today - DAILY_SNAPSHOTS) from++
+  while (to > from && timeOf(daily, to - 1) >= at) to--
+  const kept = daily.slice(from * SNAPSHOT_LENGTH, to * SNAPSHOT_LENGTH)
+  return to > from && dayOf(timeOf(daily, to - 1)) === today ? kept : kept.concat(sample)
 }
 
 export interface NextStateInput {

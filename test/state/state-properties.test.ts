@@ -7,7 +7,7 @@ import { describe, expect, test } from '@jest/globals'
 import fc from 'fast-check'
 import { gzipSync } from 'node:zlib'
 import { startEncoding } from '../../src/state/encoding.js'
-import { accountTexts, encodeState, stateJson, type RunState } from '../../src/state/format.js'
+import { accountTexts, countOf, encodeState, snapshotCount, stateJson, timeOf, type RunState } from '../../src/state/format.js'
 import { nextState } from '../../src/state/run-state.js'
 import { decodeState } from '../../src/state/validate.js'
 import { METRIC_NAMES, type MetricName, type Sample } from '../../src/model.js'
@@ -62,6 +62,33 @@ describe('the state a run writes', () => {
         expect(decode((await encoding.finish(state))!)).toEqual({ kind: 'ok', state })
       }),
       { numRuns: 200 }
+    )
+  })
+})
+
+describe('the daily snapshots', () => {
+  test("are the first run of each UTC day of the last nine, oldest first, whatever the runs' times", () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 60, max: 2 * DAY }), { minLength: 1, maxLength: 30 }), (gaps) => {
+        let at = NOW - gaps.reduce((total, gap) => total + gap, 0)
+        let state: RunState | undefined
+        const times: number[] = []
+        for (const gap of gaps) {
+          at += gap
+          times.push(at)
+          const samples = [{ account: { network: 'x' as const, key: 'jack', handle: 'jack' }, timestamp: at, metrics: { followers_count: times.length } }]
+          state = nextState(state, { prefix: 'twitter', samples, undelivered: [], now: at })
+        }
+        const day = (t: number) => Math.floor(t / DAY)
+        const lastDay = day(times.at(-1)!)
+        const firstOfEachDay = times.filter((t, i) => i === 0 || day(times[i - 1]!) !== day(t)).filter((t) => day(t) > lastDay - 9)
+        const daily = state!.accounts.get('x:jack')!.daily
+        expect(Array.from({ length: snapshotCount(daily) }, (_, i) => timeOf(daily, i))).toEqual(firstOfEachDay)
+        expect(Array.from({ length: snapshotCount(daily) }, (_, i) => countOf(daily, 'followers_count', i))).toEqual(
+          firstOfEachDay.map((t) => times.indexOf(t) + 1)
+        )
+      }),
+      { numRuns: 300 }
     )
   })
 })
