@@ -12,10 +12,12 @@ export interface StateEncoding {
   /** Adds the JSON members of some of the accounts (accountTexts), in order. */
   add(texts: readonly string[]): void
   /**
-   * The bytes of `state`, whose accounts must be this encoding's: undefined when they are not, or when it was
-   * finished for another state already (the caller then encodes that state at once).
+   * The bytes of `state`, whose accounts must be this encoding's: undefined when they are not, when it was
+   * finished for another state already, or discarded (the caller then encodes that state at once).
    */
   finish(state: RunState): Promise<Uint8Array> | undefined
+  /** Frees zlib's stream when the bytes were not needed (another run's save was merged in): a Lambda process lives on. */
+  discard(): void
 }
 
 export function startEncoding(prefix: string, accounts: RunState['accounts']): StateEncoding {
@@ -31,6 +33,7 @@ export function startEncoding(prefix: string, accounts: RunState['accounts']): S
   gzip.write(stateHead(prefix))
   let members = 0
   let finishedFor: { state: RunState; bytes: Promise<Uint8Array> } | undefined
+  let discarded = false
   return {
     accounts,
     add(texts) {
@@ -39,12 +42,17 @@ export function startEncoding(prefix: string, accounts: RunState['accounts']): S
       members += texts.length
     },
     finish(state) {
-      if (state.accounts !== accounts || (finishedFor && finishedFor.state !== state)) return undefined
+      if (discarded || state.accounts !== accounts || (finishedFor && finishedFor.state !== state)) return undefined
       if (!finishedFor) {
         gzip.end(stateTail(state))
         finishedFor = { state, bytes: ended.then(() => Buffer.concat(chunks)) }
       }
       return finishedFor.bytes
+    },
+    discard() {
+      if (finishedFor) return
+      discarded = true
+      gzip.destroy()
     }
   }
 }

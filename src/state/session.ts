@@ -136,6 +136,7 @@ export async function closeState(session: StateSession, run: ClosingRun, logger:
   const next = ahead ? nextState(session.state, input, ahead.accounts) : nextState(session.state, input)
   const context = { prefix: settings.prefix, now: run.now, resent: session.plan.series }
   const written = await saveAcrossOverlap(session.store, next, context, logger, ahead)
+  prepared?.encoding.discard()
   if (written) {
     const owed = written.undelivered.reduce((n, group) => n + group.series.length, 0)
     const also = owed > 0 ? `, with ${owed} series for the next run to re-send` : ''

@@ -59,5 +59,16 @@ describe('a state encoded ahead', () => {
     expect(encoding.finish(state)).toBe(first)
     expect(encoding.finish({ ...state, undelivered: [] })).toBeUndefined()
     expect(gunzipSync((await first)!).toString('utf8')).toBe(stateJson(state))
+    // Discarded once finished, its bytes stay what they were.
+    encoding.discard()
+    expect(gunzipSync((await encoding.finish(state))!).toString('utf8')).toBe(stateJson(state))
+  })
+
+  test("discarded unfinished (another run's save was merged in), it gives no bytes, so none are awaited from a freed stream", () => {
+    const state = stateOf(2)
+    const encoding = startEncoding(state.prefix, state.accounts)
+    encoding.add(accountTexts([...state.accounts]))
+    encoding.discard()
+    expect(encoding.finish(state)).toBeUndefined()
   })
 })
