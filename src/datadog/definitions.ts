@@ -41,7 +41,7 @@ const COLLECTOR_METADATA: Record<CollectorMetric, Described> = {
   rate_limit_remaining: {
     unit: 'request',
     short_name: 'Rate limit remaining',
-    description: "Lowest remaining requests in the network's rate-limit window seen during a twitter-stats run."
+    description: "Lowest remaining requests in X's rate-limit window for user lookups (GET /2/users/by) seen during a twitter-stats run."
   }
 }
 
