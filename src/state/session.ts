@@ -1,6 +1,7 @@
 /**
- * The state's three moments in a run, for the pipeline: open (read it, plan the re-send), re-send first, close
- * (build the next state and write it). Each failure is one warning; none stops the run.
+ * The state's moments in a run, for the pipeline: open (read it, plan the re-send), re-send first, work ahead
+ * (while Datadog answers: the changes, the next state's accounts and its bytes begun), close (finish the next
+ * state and write it). Each failure is one warning; none stops the run.
  */
 import { setImmediate as nextTurn } from 'node:timers/promises'
 import type { DeliveryReport } from '../datadog/series.js'
